@@ -1,0 +1,71 @@
+namespace Orleans.Replication;
+
+/// <summary>A node's role in its group.</summary>
+public enum NodeRole : byte
+{
+    /// <summary>Activated but not yet told its role by the coordinator or a primary.</summary>
+    Unassigned = 0,
+
+    /// <summary>Takes every write and replicates it.</summary>
+    Primary = 1,
+
+    /// <summary>Follows the primary's log and serves reads.</summary>
+    Replica = 2,
+}
+
+/// <summary>What the coordinator tells a node about its group.</summary>
+/// <param name="Group">The group name.</param>
+/// <param name="NodeIndex">The node's index.</param>
+/// <param name="NodeCount">The group's size.</param>
+/// <param name="Epoch">The group's epoch.</param>
+/// <param name="PrimaryIndex">Which node is primary in that epoch.</param>
+[GenerateSerializer, Immutable, Alias("orepl.NodeAssignment")]
+public sealed record NodeAssignment(
+    [property: Id(0)] string Group,
+    [property: Id(1)] int NodeIndex,
+    [property: Id(2)] int NodeCount,
+    [property: Id(3)] long Epoch,
+    [property: Id(4)] int PrimaryIndex);
+
+/// <summary>One node as it reports itself.</summary>
+[GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]
+public sealed record NodeStatus(
+    [property: Id(0)] int NodeIndex,
+    [property: Id(1)] NodeRole Role,
+    [property: Id(2)] string Silo,
+    [property: Id(3)] long Epoch,
+    [property: Id(4)] long LastIndex,
+    [property: Id(5)] long AppliedIndex,
+    [property: Id(6)] long CommitIndex,
+    [property: Id(7)] long LagEntries,
+    [property: Id(8)] double LagMs,
+    [property: Id(9)] bool Healthy,
+    [property: Id(10)] Guid Incarnation,
+    [property: Id(11)] int KeyCount,
+    [property: Id(12)] string? Problem);
+
+/// <summary>Where a group's writes go: its epoch, primary and size.</summary>
+[GenerateSerializer, Immutable, Alias("orepl.GroupRoute")]
+public sealed record GroupRoute(
+    [property: Id(0)] string Group,
+    [property: Id(1)] long Epoch,
+    [property: Id(2)] int PrimaryIndex,
+    [property: Id(3)] int NodeCount);
+
+/// <summary>How a group is made when created explicitly.</summary>
+/// <param name="NodeCount">Nodes in the group, 1..7.</param>
+[GenerateSerializer, Immutable, Alias("orepl.GroupConfiguration")]
+public sealed record GroupConfiguration([property: Id(0)] int NodeCount)
+{
+    /// <summary>Throws when the configuration is invalid.</summary>
+    public void Validate() => ReplicationLimits.ValidateNodeCount(NodeCount);
+}
+
+/// <summary>A group's state: epoch, primary and every node.</summary>
+[GenerateSerializer, Immutable, Alias("orepl.GroupStatus")]
+public sealed record GroupStatus(
+    [property: Id(0)] string Group,
+    [property: Id(1)] long Epoch,
+    [property: Id(2)] int PrimaryIndex,
+    [property: Id(3)] int NodeCount,
+    [property: Id(4)] IReadOnlyList<NodeStatus> Nodes);

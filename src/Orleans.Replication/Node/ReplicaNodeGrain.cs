@@ -1,0 +1,255 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Replication.Options;
+using Orleans.Replication.Placement;
+using Orleans.Replication.Primary;
+using Orleans.Replication.Storage;
+using Orleans.Runtime;
+
+namespace Orleans.Replication.Node;
+
+/// <summary>One copy of a group's data: the log, the applied state, and the role it plays in its epoch.</summary>
+/// <remarks>
+/// The grain is reentrant so that many writes can wait for replication at once, but every handler that
+/// changes the log or the state runs without an await in between, so each is atomic on the grain's single
+/// scheduler. The activation lives as long as its silo (<c>AlwaysActive</c>): its state is in memory, and a
+/// node activated again after its silo died starts empty, under a new <see cref="_incarnation"/>.
+/// </remarks>
+[Reentrant]
+[DistinctNodePlacement]
+[CollectionAgeLimit(AlwaysActive = true)]
+internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
+{
+    private readonly ReplicationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILocalSiloDetails _silo;
+    private readonly ILogger<ReplicaNodeGrain> _logger;
+    private readonly Guid _incarnation = Guid.NewGuid();
+    private readonly ReplicationLog _log = new();
+    private readonly KeyValueState _state = new();
+    private readonly WriteIdWindow _writeIds;
+    private readonly List<(long Index, TaskCompletionSource Done)> _appliedWaiters = [];
+
+    private string _group = "";
+    private int _index;
+    private int _nodeCount;
+    private NodeRole _role;
+    private long _epoch;
+    private int _primaryIndex = -1;
+    private long _commitIndex;
+
+    public ReplicaNodeGrain(IOptions<ReplicationOptions> options, TimeProvider time, ILocalSiloDetails silo, ILogger<ReplicaNodeGrain> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _silo = silo;
+        _logger = logger;
+        _writeIds = new WriteIdWindow(_options.DeduplicationWindow, _options.MaxDeduplicationEntries);
+    }
+
+    /// <summary>Fault injection for tests: while set, replication calls to this node wait on it.</summary>
+    internal TaskCompletionSource? AppendGate { get; set; }
+
+    private long NowTicks => _time.GetUtcNow().UtcTicks;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_group, _index) = GroupNames.ParseNodeKey(this.GetPrimaryKeyString());
+        GroupNames.Validate(_group);
+        _nodeCount = _options.DefaultNodeCount;
+        return Task.CompletedTask;
+    }
+
+    public Task<NodeStatus> AssignAsync(NodeAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        if (assignment.Group != _group || assignment.NodeIndex != _index)
+        {
+            throw new ArgumentException($"Assignment for {assignment.Group}/{assignment.NodeIndex} sent to node {_group}/{_index}.", nameof(assignment));
+        }
+
+        ReplicationLimits.ValidateNodeCount(assignment.NodeCount);
+        if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && _role == NodeRole.Unassigned))
+        {
+            if (assignment.PrimaryIndex == _index)
+            {
+                BecomePrimary(assignment.Epoch, assignment.NodeCount);
+            }
+            else
+            {
+                BecomeReplica(assignment.Epoch, assignment.PrimaryIndex, assignment.NodeCount);
+            }
+        }
+
+        return Task.FromResult(BuildStatus());
+    }
+
+    public Task<NodeStatus> GetStatusAsync() => Task.FromResult(BuildStatus());
+
+    private NodeStatus BuildStatus()
+    {
+        var (lagEntries, lagMs) = ComputeLag();
+        string? problem = _role switch
+        {
+            NodeRole.Unassigned => "not assigned a role yet",
+            NodeRole.Replica when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"{lagMs:0} ms behind the primary",
+            NodeRole.Primary when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"no majority heard for {lagMs:0} ms",
+            _ => null,
+        };
+        return new NodeStatus(_index, _role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
+            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem);
+    }
+
+    /// <summary>Moves the commit index forward and applies what it covers, in order.</summary>
+    private void SetCommitIndex(long commitIndex)
+    {
+        commitIndex = Math.Min(commitIndex, _log.LastIndex);
+        if (commitIndex <= _commitIndex)
+        {
+            return;
+        }
+
+        _commitIndex = commitIndex;
+        while (_state.AppliedIndex < _commitIndex)
+        {
+            _state.Apply(_log[_state.AppliedIndex + 1]);
+        }
+
+        ReleaseAppliedWaiters();
+        CompactLog();
+    }
+
+    /// <summary>Appends one entry to the log (primary or replica) and records its write id.</summary>
+    private void AppendToLog(LogEntry entry)
+    {
+        _log.Append(entry);
+        _state.NotePending(entry);
+        _writeIds.Add(entry.WriteId, entry.Index, NowTicks);
+    }
+
+    /// <summary>Cuts log entries from <paramref name="fromIndex"/> on: a suffix of an older epoch the current primary does not have.</summary>
+    private void TruncateLog(long fromIndex)
+    {
+        if (fromIndex <= _commitIndex)
+        {
+            throw new InvalidOperationException($"Node {_group}/{_index} was asked to cut committed entries from {fromIndex} (commit {_commitIndex}).");
+        }
+
+        var removed = _log.TruncateSuffix(fromIndex);
+        _writeIds.RemoveFrom(fromIndex, removed);
+        _state.ResetPending(_log.Slice(_state.AppliedIndex + 1, int.MaxValue));
+        LogTruncated(_group, _index, removed.Length, fromIndex);
+    }
+
+    /// <summary>Drops applied entries behind every replica's position, keeping a tail, within the bounds of the options.</summary>
+    private void CompactLog()
+    {
+        var slack = Math.Max(64, _options.MinRetainedLogEntries / 4);
+        if (_log.Count <= _options.MinRetainedLogEntries + slack)
+        {
+            return;
+        }
+
+        var target = _state.AppliedIndex - _options.MinRetainedLogEntries;
+        if (_role == NodeRole.Primary)
+        {
+            foreach (var link in _links)
+            {
+                target = Math.Min(target, link.SnapshotInProgress ? link.SnapshotIndex : link.MatchIndex);
+            }
+        }
+
+        // The hard bound wins over a lagging replica: it will get a snapshot instead.
+        target = Math.Max(target, _log.LastIndex - _options.MaxRetainedLogEntries);
+        target = Math.Min(target, _state.AppliedIndex);
+        if (target - _log.BaseIndex >= slack)
+        {
+            _log.CompactPrefix(target);
+        }
+    }
+
+    /// <summary>Waits until the applied index reaches <paramref name="index"/>; false when <paramref name="timeout"/> passes first.</summary>
+    private async Task<bool> WaitForAppliedAsync(long index, TimeSpan timeout)
+    {
+        if (_state.AppliedIndex >= index)
+        {
+            return true;
+        }
+
+        if (timeout <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _appliedWaiters.Add((index, done));
+        try
+        {
+            await done.Task.WaitAsync(timeout, _time);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            _appliedWaiters.Remove((index, done));
+            return _state.AppliedIndex >= index;
+        }
+    }
+
+    private void ReleaseAppliedWaiters()
+    {
+        if (_appliedWaiters.Count == 0)
+        {
+            return;
+        }
+
+        for (var i = _appliedWaiters.Count - 1; i >= 0; i--)
+        {
+            if (_appliedWaiters[i].Index <= _state.AppliedIndex)
+            {
+                _appliedWaiters[i].Done.TrySetResult();
+                _appliedWaiters.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>Lag of this node: entries the primary had that it has not applied, and how old that gap is.</summary>
+    /// <remarks>
+    /// A replica's lag in time is the age of the oldest entry it has not applied; silence from the primary for
+    /// longer than a heartbeat interval counts as lag too, since entries may exist that it has not heard of.
+    /// A primary measures the same silence against a majority of its replicas: a primary cut off from its
+    /// group cannot vouch for the freshness of what it serves.
+    /// </remarks>
+    private (long Entries, double Ms) ComputeLag()
+    {
+        var now = NowTicks;
+        var grace = _options.HeartbeatInterval.Ticks;
+        switch (_role)
+        {
+            case NodeRole.Primary:
+                return (0, Math.Max(0, now - MajorityContactTicks() - grace) / (double)TimeSpan.TicksPerMillisecond);
+            case NodeRole.Replica:
+                var behind = Math.Max(0, _leaderLastIndex - _state.AppliedIndex);
+                var silence = Math.Max(0, now - _lastContactTicks - grace);
+                long age = silence;
+                if (behind > 0)
+                {
+                    var oldest = _state.AppliedIndex + 1;
+                    age = Math.Max(silence, oldest <= _log.LastIndex ? now - _log[oldest].CreatedTicks : now - _lastContactTicks);
+                }
+
+                return (behind, Math.Max(0, age) / (double)TimeSpan.TicksPerMillisecond);
+            default:
+                return (0, double.PositiveInfinity);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} is primary of epoch {Epoch} ({NodeCount} nodes, log ends at {LastIndex}).")]
+    private partial void LogBecamePrimary(string group, int index, long epoch, int nodeCount, long lastIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} follows node {Primary} in epoch {Epoch}.")]
+    private partial void LogBecameReplica(string group, int index, int primary, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} cut {Count} entries of an older epoch from index {FromIndex}.")]
+    private partial void LogTruncated(string group, int index, int count, long fromIndex);
+}

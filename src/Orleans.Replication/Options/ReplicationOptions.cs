@@ -1,0 +1,56 @@
+namespace Orleans.Replication.Options;
+
+/// <summary>Silo-wide settings of the replicated store.</summary>
+public sealed class ReplicationOptions
+{
+    /// <summary>Default for <see cref="HeartbeatInterval"/>.</summary>
+    public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Default for <see cref="ReplicationCallTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultReplicationCallTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Default for <see cref="MaxWriteTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultMaxWriteTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Nodes in a group created on first use (1..7). Default 3.</summary>
+    public int DefaultNodeCount { get; set; } = ReplicationLimits.DefaultNodeCount;
+
+    /// <summary>Longest key accepted, in UTF-8 bytes. Default 1 KiB.</summary>
+    public int MaxKeyBytes { get; set; } = ReplicationLimits.DefaultMaxKeyBytes;
+
+    /// <summary>Largest value accepted, in bytes. Default 1 MiB.</summary>
+    public int MaxValueBytes { get; set; } = ReplicationLimits.DefaultMaxValueBytes;
+
+    /// <summary>Most entries in one replication call. Default 512.</summary>
+    public int MaxBatchEntries { get; set; } = 512;
+
+    /// <summary>Most replication calls in flight to one replica (pipelining). Default 4.</summary>
+    public int MaxInFlightBatches { get; set; } = 4;
+
+    /// <summary>How often an idle primary probes its replicas; also the grace before silence counts as lag. Default 100 ms.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
+
+    /// <summary>How long a primary waits for one replication call before it resends. Default 2 s.</summary>
+    public TimeSpan ReplicationCallTimeout { get; set; } = DefaultReplicationCallTimeout;
+
+    /// <summary>Longest deadline a write may ask for. Default 5 min.</summary>
+    public TimeSpan MaxWriteTimeout { get; set; } = DefaultMaxWriteTimeout;
+
+    /// <summary>Entries kept behind the applied index while every replica has them (a short tail for replicas that fall behind). Default 1,000.</summary>
+    public int MinRetainedLogEntries { get; set; } = 1_000;
+
+    /// <summary>Most entries kept in a log: beyond this the log is cut even if a replica still needs them, and that replica gets a snapshot. Default 100,000.</summary>
+    public int MaxRetainedLogEntries { get; set; } = 100_000;
+
+    /// <summary>Keys per snapshot chunk. Default 1,000.</summary>
+    public int SnapshotChunkSize { get; set; } = 1_000;
+
+    /// <summary>How long a node remembers a write id, so that a retry of the write is applied once. Default 2 min.</summary>
+    public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Most write ids a node remembers. Default 250,000.</summary>
+    public int MaxDeduplicationEntries { get; set; } = 250_000;
+
+    /// <summary>A replica more than this far behind (in time) reports itself unhealthy. Default 5 s.</summary>
+    public TimeSpan MaxHealthyLag { get; set; } = TimeSpan.FromSeconds(5);
+}

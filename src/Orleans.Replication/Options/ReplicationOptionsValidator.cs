@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+
+namespace Orleans.Replication.Options;
+
+/// <summary>Stops the silo at start-up when <see cref="ReplicationOptions"/> are invalid, naming the option.</summary>
+internal sealed class ReplicationOptionsValidator : IValidateOptions<ReplicationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReplicationOptions o)
+    {
+        var errors = new List<string>();
+
+        void Check(bool ok, string option, object value, string rule)
+        {
+            if (!ok)
+            {
+                errors.Add($"Replication:{option} is {value}; it must be {rule}.");
+            }
+        }
+
+        Check(o.DefaultNodeCount is >= ReplicationLimits.MinNodeCount and <= ReplicationLimits.MaxNodeCount,
+            nameof(o.DefaultNodeCount), o.DefaultNodeCount, $"between {ReplicationLimits.MinNodeCount} and {ReplicationLimits.MaxNodeCount}");
+        Check(o.MaxKeyBytes is >= 1 and <= 64 * 1024, nameof(o.MaxKeyBytes), o.MaxKeyBytes, "between 1 and 65536");
+        Check(o.MaxValueBytes is >= 1 and <= 64 * 1024 * 1024, nameof(o.MaxValueBytes), o.MaxValueBytes, "between 1 and 67108864");
+        Check(o.MaxBatchEntries is >= 1 and <= 100_000, nameof(o.MaxBatchEntries), o.MaxBatchEntries, "between 1 and 100000");
+        Check(o.MaxInFlightBatches is >= 1 and <= 64, nameof(o.MaxInFlightBatches), o.MaxInFlightBatches, "between 1 and 64");
+        Check(o.HeartbeatInterval >= TimeSpan.FromMilliseconds(10) && o.HeartbeatInterval <= TimeSpan.FromSeconds(10),
+            nameof(o.HeartbeatInterval), o.HeartbeatInterval, "between 10 ms and 10 s");
+        Check(o.ReplicationCallTimeout >= TimeSpan.FromMilliseconds(50) && o.ReplicationCallTimeout <= TimeSpan.FromMinutes(1),
+            nameof(o.ReplicationCallTimeout), o.ReplicationCallTimeout, "between 50 ms and 1 min");
+        Check(o.MaxWriteTimeout > TimeSpan.Zero, nameof(o.MaxWriteTimeout), o.MaxWriteTimeout, "positive");
+        Check(o.MinRetainedLogEntries >= 0, nameof(o.MinRetainedLogEntries), o.MinRetainedLogEntries, "zero or more");
+        Check(o.MaxRetainedLogEntries >= Math.Max(1, o.MinRetainedLogEntries), nameof(o.MaxRetainedLogEntries), o.MaxRetainedLogEntries,
+            $"at least MinRetainedLogEntries ({o.MinRetainedLogEntries}) and at least 1");
+        Check(o.SnapshotChunkSize >= 1, nameof(o.SnapshotChunkSize), o.SnapshotChunkSize, "at least 1");
+        Check(o.DeduplicationWindow > TimeSpan.Zero, nameof(o.DeduplicationWindow), o.DeduplicationWindow, "positive");
+        Check(o.MaxDeduplicationEntries >= 1, nameof(o.MaxDeduplicationEntries), o.MaxDeduplicationEntries, "at least 1");
+        Check(o.MaxHealthyLag > TimeSpan.Zero, nameof(o.MaxHealthyLag), o.MaxHealthyLag, "positive");
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

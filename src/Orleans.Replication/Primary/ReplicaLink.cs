@@ -1,0 +1,86 @@
+namespace Orleans.Replication.Primary;
+
+/// <summary>What a primary knows of one replica: how far its log matches, what is in flight to it.</summary>
+/// <remarks>
+/// <see cref="MatchIndex"/> only grows within one <see cref="Incarnation"/> of the replica. When a reply comes
+/// from a new incarnation (the replica was activated again and lost its state), everything the old one
+/// confirmed stops counting, so an emptied replica never counts toward a quorum before it has caught up.
+/// <see cref="Generation"/> changes whenever the primary rewinds what it sends; replies to older generations
+/// may still raise <see cref="MatchIndex"/> but never move <see cref="NextIndex"/>.
+/// </remarks>
+internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
+{
+    private readonly HashSet<Guid> _retired = [];
+
+    public int NodeIndex { get; } = nodeIndex;
+
+    public IReplicaNodeGrain Node { get; } = node;
+
+    /// <summary>Highest index known to match the primary's log on this replica's current incarnation.</summary>
+    public long MatchIndex { get; set; }
+
+    /// <summary>Next index to send.</summary>
+    public long NextIndex { get; set; } = 1;
+
+    /// <summary>Replication calls awaiting a reply.</summary>
+    public int InFlight { get; set; }
+
+    /// <summary>Bumped whenever <see cref="NextIndex"/> is rewound.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>The replica activation the primary is talking to; empty before the first reply.</summary>
+    public Guid Incarnation { get; private set; }
+
+    /// <summary>The commit index last sent to this replica.</summary>
+    public long SentCommit { get; set; }
+
+    /// <summary>A snapshot transfer is running; no entries are sent meanwhile.</summary>
+    public bool SnapshotInProgress { get; set; }
+
+    /// <summary>The index a running snapshot reflects; the log must keep the entries after it.</summary>
+    public long SnapshotIndex { get; set; }
+
+    /// <summary>Nothing is sent before this time (UTC ticks) after a failed call.</summary>
+    public long RetryAtTicks { get; set; }
+
+    /// <summary>Consecutive failed calls, for back-off.</summary>
+    public int Failures { get; set; }
+
+    /// <summary>UTC ticks of the last reply of any kind.</summary>
+    public long LastReplyTicks { get; set; }
+
+    /// <summary>Why the last call failed, for status.</summary>
+    public string? LastError { get; set; }
+
+    /// <summary>Starts sending again from <paramref name="nextIndex"/>, ignoring replies in flight for positioning.</summary>
+    public void Rewind(long nextIndex)
+    {
+        Generation++;
+        NextIndex = Math.Max(1, nextIndex);
+    }
+
+    /// <summary>Takes note of the incarnation in a reply; false when the reply comes from a retired one and must be ignored.</summary>
+    public bool Observe(Guid incarnation)
+    {
+        if (incarnation == Incarnation)
+        {
+            return true;
+        }
+
+        if (_retired.Contains(incarnation))
+        {
+            return false;
+        }
+
+        if (Incarnation != Guid.Empty)
+        {
+            _retired.Add(Incarnation);
+        }
+
+        // A new activation holds nothing the old one confirmed.
+        Incarnation = incarnation;
+        MatchIndex = 0;
+        Rewind(1);
+        return true;
+    }
+}

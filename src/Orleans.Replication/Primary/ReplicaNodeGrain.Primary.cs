@@ -1,0 +1,359 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Replication.Primary;
+
+namespace Orleans.Replication.Node;
+
+/// <summary>The primary's side: taking writes, replicating them in pipelined batches, and acknowledging them.</summary>
+internal sealed partial class ReplicaNodeGrain
+{
+    private ReplicaLink[] _links = [];
+    private CommitTracker? _tracker;
+    private IGrainTimer? _heartbeat;
+
+    /// <summary>First index of this primary's epoch: strong reads wait until it is committed.</summary>
+    private long _epochStartIndex;
+
+    private void BecomePrimary(long epoch, int nodeCount)
+    {
+        StopLeading(null);
+        _epoch = epoch;
+        _role = NodeRole.Primary;
+        _primaryIndex = _index;
+        _nodeCount = nodeCount;
+        _tracker = new CommitTracker(nodeCount);
+        _links = Enumerable.Range(0, nodeCount)
+            .Where(i => i != _index)
+            .Select(i => new ReplicaLink(i, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, i))) { NextIndex = _log.LastIndex + 1 })
+            .ToArray();
+
+        // Entries of earlier epochs are committed only through an entry of this one (Raft's rule).
+        if (_log.LastIndex > _commitIndex)
+        {
+            AppendToLog(new LogEntry(_log.LastIndex + 1, epoch, LogOperation.Noop, "", null, Guid.Empty, NowTicks));
+        }
+
+        _epochStartIndex = _log.LastIndex;
+        _heartbeat = this.RegisterGrainTimer(OnHeartbeatAsync,
+            new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
+        LogBecamePrimary(_group, _index, epoch, nodeCount, _log.LastIndex);
+        AdvanceCommit();
+        PumpAll();
+    }
+
+    /// <summary>Ends this node's leadership: no further write is acknowledged, waiting writes learn that their outcome is unknown.</summary>
+    private void StopLeading(long? newerEpoch)
+    {
+        if (_role != NodeRole.Primary)
+        {
+            return;
+        }
+
+        _heartbeat?.Dispose();
+        _heartbeat = null;
+        _tracker?.AbandonAll(new SteppedDownException(newerEpoch ?? _epoch));
+        _tracker = null;
+        _links = [];
+        FailLeadershipRounds();
+    }
+
+    public async Task<WriteReply> WriteAsync(WriteCommand command)
+    {
+        if (_role != NodeRole.Primary || _tracker is null)
+        {
+            return Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}.");
+        }
+
+        if (ValidateWrite(command) is { } invalid)
+        {
+            return Reply(WriteStatus.Invalid, 0, invalid);
+        }
+
+        var epoch = _epoch;
+        var tracker = _tracker;
+        var required = command.Concern.RequiredReplicas(_nodeCount);
+        long index;
+        if (_writeIds.TryGet(command.WriteId, out var seen) && seen <= _log.LastIndex && seen > _log.BaseIndex
+            && _log[seen].WriteId == command.WriteId)
+        {
+            // A retry of a write this log already holds: wait for it again rather than applying it twice.
+            index = seen;
+        }
+        else if (seen > 0 && seen <= _log.BaseIndex && seen <= _commitIndex)
+        {
+            return Reply(WriteStatus.Ok, seen, null);
+        }
+        else
+        {
+            if (command.ExpectedVersion is { } expected)
+            {
+                var (found, version, _) = _state.GetLatest(command.Key);
+                var current = found ? version : 0;
+                if (current != expected)
+                {
+                    return await RefuseCompareAndSetAsync(command, current, version);
+                }
+            }
+
+            index = _log.LastIndex + 1;
+            AppendToLog(new LogEntry(index, epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
+        }
+
+        var pending = index <= _commitIndex && required <= tracker.MajorityReplicas ? null : tracker.Track(index, required);
+        AdvanceCommit();
+        PumpAll();
+        if (pending is null)
+        {
+            return Reply(WriteStatus.Ok, index, null);
+        }
+
+        try
+        {
+            await pending.Acknowledged.Task.WaitAsync(command.Timeout, _time);
+            return Reply(WriteStatus.Ok, index, null);
+        }
+        catch (TimeoutException)
+        {
+            var confirmed = ReferenceEquals(tracker, _tracker) ? tracker.CountHolding(index) : 0;
+            return new WriteReply(WriteStatus.Timeout, _epoch, index, 0, confirmed, required, _nodeCount - 1, _primaryIndex,
+                $"{confirmed} of {_nodeCount - 1} replicas confirmed within {command.Timeout.TotalMilliseconds:0} ms; {required} required.");
+        }
+        catch (SteppedDownException e)
+        {
+            return Reply(WriteStatus.SteppedDown, index, $"The primary was deposed by epoch {e.NewerEpoch} before the write was acknowledged.");
+        }
+    }
+
+    /// <summary>A compare-and-set that found another version reports it only once that version is committed and leadership is confirmed,
+    /// so that the refusal never reflects a write a failover could lose.</summary>
+    private async Task<WriteReply> RefuseCompareAndSetAsync(WriteCommand command, long current, long versionIndex)
+    {
+        var epoch = _epoch;
+        var mustCommit = Math.Max(versionIndex, _epochStartIndex);
+        if (!await WaitForAppliedAsync(mustCommit, command.Timeout) || !await ConfirmLeadershipAsync() || _epoch != epoch)
+        {
+            return Reply(WriteStatus.Unavailable, 0, "The primary could not confirm the key's current version with a majority in time.");
+        }
+
+        return new WriteReply(WriteStatus.VersionMismatch, _epoch, 0, current, 0, 0, _nodeCount - 1, _primaryIndex,
+            $"The key's version is {current}, not {command.ExpectedVersion}.");
+    }
+
+    private string? ValidateWrite(WriteCommand c)
+    {
+        try
+        {
+            ReplicationLimits.ValidateKey(c.Key, _options.MaxKeyBytes);
+            if (c.Operation == LogOperation.Put)
+            {
+                ReplicationLimits.ValidateValue(c.Value, _options.MaxValueBytes);
+            }
+            else if (c.Operation != LogOperation.Delete)
+            {
+                return $"Operation {c.Operation} is not a client write.";
+            }
+
+            c.Concern.Validate(_nodeCount);
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+
+        if (c.Timeout <= TimeSpan.Zero || c.Timeout > _options.MaxWriteTimeout)
+        {
+            return $"The write timeout {c.Timeout} must be positive and at most {_options.MaxWriteTimeout}.";
+        }
+
+        return c.ExpectedVersion is < 0 ? "An expected version must not be negative." : null;
+    }
+
+    private WriteReply Reply(WriteStatus status, long index, string? message) =>
+        new(status, _epoch, index, 0, 0, 0, Math.Max(0, _nodeCount - 1), _primaryIndex, message);
+
+    /// <summary>Recomputes the commit index from the replicas' positions and acknowledges the writes whose concern holds.</summary>
+    private void AdvanceCommit()
+    {
+        if (_tracker is null)
+        {
+            return;
+        }
+
+        Span<long> matches = stackalloc long[_links.Length];
+        for (var i = 0; i < _links.Length; i++)
+        {
+            matches[i] = _links[i].MatchIndex;
+        }
+
+        var majorityPoint = Math.Min(_tracker.Update(matches), _log.LastIndex);
+        if (majorityPoint > _commitIndex && _log.TryGetEpoch(majorityPoint, out var epoch) && epoch == _epoch)
+        {
+            SetCommitIndex(majorityPoint);
+        }
+    }
+
+    private void PumpAll()
+    {
+        foreach (var link in _links)
+        {
+            Pump(link);
+        }
+    }
+
+    /// <summary>Sends what <paramref name="link"/>'s replica lacks, keeping up to MaxInFlightBatches calls in flight.</summary>
+    /// <remarks>Entries that pile up while calls are in flight go out together in the next call: batches grow with load.</remarks>
+    private void Pump(ReplicaLink link)
+    {
+        while (_role == NodeRole.Primary && link.InFlight < _options.MaxInFlightBatches && !link.SnapshotInProgress && NowTicks >= link.RetryAtTicks)
+        {
+            if (link.NextIndex <= _log.BaseIndex)
+            {
+                _ = SendSnapshotAsync(link);
+                return;
+            }
+
+            var count = (int)Math.Min(_options.MaxBatchEntries, _log.LastIndex - link.NextIndex + 1);
+            if (count <= 0 && (link.SentCommit >= _commitIndex || link.InFlight > 0))
+            {
+                return;
+            }
+
+            var prevIndex = link.NextIndex - 1;
+            _log.TryGetEpoch(prevIndex, out var prevEpoch);
+            var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
+            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false);
+            link.NextIndex += entries.Length;
+            link.SentCommit = _commitIndex;
+            _ = SendAsync(link, request);
+        }
+    }
+
+    /// <summary>Sends one replication call and handles its reply; returns the reply, or null when the call failed.</summary>
+    private async Task<AppendResponse?> SendAsync(ReplicaLink link, AppendRequest request)
+    {
+        var generation = link.Generation;
+        link.InFlight++;
+        AppendResponse response;
+        try
+        {
+            response = await link.Node.AppendAsync(request).WaitAsync(_options.ReplicationCallTimeout, _time);
+        }
+        catch (Exception e)
+        {
+            link.InFlight--;
+            OnCallFailed(link, generation, e);
+            return null;
+        }
+
+        link.InFlight--;
+        OnReply(link, request.Epoch, response, generation);
+        return response;
+    }
+
+    private void OnCallFailed(ReplicaLink link, int generation, Exception error)
+    {
+        if (_role != NodeRole.Primary || generation != link.Generation)
+        {
+            return;
+        }
+
+        link.Failures++;
+        link.LastError = error.GetType().Name + ": " + error.Message;
+        link.Rewind(link.MatchIndex + 1);
+        var backoff = Math.Min(TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMilliseconds(20).Ticks << Math.Min(link.Failures, 6));
+        link.RetryAtTicks = NowTicks + backoff;
+    }
+
+    private void OnReply(ReplicaLink link, long sentEpoch, AppendResponse response, int generation)
+    {
+        if (response.Epoch > _epoch)
+        {
+            StepDown(response.Epoch);
+            return;
+        }
+
+        if (_role != NodeRole.Primary || sentEpoch != _epoch || !link.Observe(response.Incarnation))
+        {
+            return;
+        }
+
+        link.LastReplyTicks = NowTicks;
+        link.Failures = 0;
+        link.LastError = null;
+        switch (response.Status)
+        {
+            case AppendStatus.Ok:
+                link.MatchIndex = Math.Max(link.MatchIndex, Math.Min(response.LastIndex, _log.LastIndex));
+                link.NextIndex = Math.Max(link.NextIndex, link.MatchIndex + 1);
+                AdvanceCommit();
+                break;
+            case AppendStatus.Mismatch when generation == link.Generation:
+                link.Rewind(Math.Max(link.MatchIndex, response.LastIndex) + 1);
+                break;
+            case AppendStatus.NeedSnapshot when generation == link.Generation:
+                link.Rewind(Math.Max(link.MatchIndex + 1, _log.BaseIndex));
+                break;
+        }
+
+        Pump(link);
+    }
+
+    private void StepDown(long newerEpoch)
+    {
+        LogSteppedDown(_group, _index, _epoch, newerEpoch);
+        BecomeReplica(newerEpoch, -1, _nodeCount);
+    }
+
+    private Task OnHeartbeatAsync()
+    {
+        var now = NowTicks;
+        foreach (var link in _links)
+        {
+            if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)
+            {
+                continue;
+            }
+
+            if (link.NextIndex <= _log.LastIndex || link.SentCommit < _commitIndex)
+            {
+                Pump(link);
+            }
+            else
+            {
+                _ = SendAsync(link, Probe());
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private AppendRequest Probe() =>
+        new(_epoch, _index, _nodeCount, 0, 0, [], _commitIndex, _log.LastIndex, IsProbe: true);
+
+    /// <summary>UTC ticks by which a majority of the group (this primary included) had last answered.</summary>
+    private long MajorityContactTicks()
+    {
+        if (_links.Length == 0)
+        {
+            return NowTicks;
+        }
+
+        var need = _nodeCount / 2;
+        Span<long> replies = stackalloc long[_links.Length];
+        for (var i = 0; i < _links.Length; i++)
+        {
+            replies[i] = _links[i].LastReplyTicks;
+        }
+
+        replies.Sort();
+        return need == 0 ? NowTicks : replies[^need];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} steps down: epoch {Epoch} was replaced by {NewerEpoch}.")]
+    private partial void LogSteppedDown(string group, int index, long epoch, long newerEpoch);
+}
+
+/// <summary>A primary was deposed while a write waited for its acknowledgement.</summary>
+internal sealed class SteppedDownException(long newerEpoch) : Exception($"The primary stepped down for epoch {newerEpoch}.")
+{
+    public long NewerEpoch { get; } = newerEpoch;
+}

@@ -1,0 +1,179 @@
+namespace Orleans.Replication.Node;
+
+/// <summary>The replica's side: following the primary's log strictly in order, and installing snapshots.</summary>
+internal sealed partial class ReplicaNodeGrain
+{
+    /// <summary>Highest index known to match the current primary's log: the commit index never passes it.</summary>
+    private long _verifiedIndex;
+
+    /// <summary>The primary's last index as of its last message, for lag in entries.</summary>
+    private long _leaderLastIndex;
+
+    /// <summary>UTC ticks of the last message from the primary.</summary>
+    private long _lastContactTicks;
+
+    private IncomingSnapshot? _incoming;
+
+    private void BecomeReplica(long epoch, int primaryIndex, int nodeCount)
+    {
+        StopLeading(epoch);
+        var changed = _role != NodeRole.Replica || _epoch != epoch || _primaryIndex != primaryIndex;
+        _role = NodeRole.Replica;
+        _epoch = epoch;
+        _primaryIndex = primaryIndex;
+        _nodeCount = nodeCount;
+
+        // Only committed entries are known to match a new primary's log.
+        _verifiedIndex = _commitIndex;
+        _incoming = null;
+        if (changed && primaryIndex >= 0)
+        {
+            LogBecameReplica(_group, _index, primaryIndex, epoch);
+        }
+    }
+
+    public async Task<AppendResponse> AppendAsync(AppendRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (AppendGate is { } gate)
+        {
+            await gate.Task;
+        }
+
+        return Append(request);
+    }
+
+    /// <summary>Handles one replication call in a single turn.</summary>
+    private AppendResponse Append(AppendRequest request)
+    {
+        if (!AcceptLeader(request.Epoch, request.LeaderIndex, request.NodeCount))
+        {
+            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+        }
+
+        _leaderLastIndex = Math.Max(_leaderLastIndex, request.LeaderLastIndex);
+        if (request.IsProbe)
+        {
+            SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
+            return Answer(AppendStatus.Ok, _verifiedIndex);
+        }
+
+        if (request.PrevIndex > _log.LastIndex)
+        {
+            // A gap: an earlier batch has not arrived (or was lost). Ask for what follows our last entry.
+            return Answer(AppendStatus.Mismatch, _log.LastIndex);
+        }
+
+        if (request.PrevIndex >= _log.BaseIndex)
+        {
+            _log.TryGetEpoch(request.PrevIndex, out var prevEpoch);
+            if (prevEpoch != request.PrevEpoch)
+            {
+                // Our entry at PrevIndex belongs to a deposed epoch; it and all after it go.
+                TruncateLog(request.PrevIndex);
+                return Answer(AppendStatus.Mismatch, request.PrevIndex - 1);
+            }
+        }
+
+        foreach (var entry in request.Entries)
+        {
+            if (entry.Index <= _log.BaseIndex)
+            {
+                continue; // compacted here, hence committed, hence the same
+            }
+
+            if (entry.Index <= _log.LastIndex)
+            {
+                if (_log[entry.Index].Epoch == entry.Epoch)
+                {
+                    continue;
+                }
+
+                TruncateLog(entry.Index);
+            }
+
+            AppendToLog(entry);
+        }
+
+        _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
+        SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
+        return Answer(AppendStatus.Ok, _verifiedIndex);
+    }
+
+    public Task<AppendResponse> InstallSnapshotAsync(SnapshotChunk chunk)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (!AcceptLeader(chunk.Epoch, chunk.LeaderIndex, _nodeCount))
+        {
+            return Task.FromResult(Answer(AppendStatus.StaleEpoch, _verifiedIndex));
+        }
+
+        if (chunk.Sequence == 0)
+        {
+            _incoming = new IncomingSnapshot(chunk.SnapshotId);
+        }
+        else if (_incoming is null || _incoming.Id != chunk.SnapshotId || _incoming.NextSequence != chunk.Sequence)
+        {
+            _incoming = null;
+            return Task.FromResult(Answer(AppendStatus.NeedSnapshot, _verifiedIndex));
+        }
+
+        _incoming.Items.AddRange(chunk.Items);
+        _incoming.NextSequence++;
+        if (!chunk.IsLast)
+        {
+            return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));
+        }
+
+        if (chunk.LastIncludedIndex <= _commitIndex)
+        {
+            // We already hold at least this much: keep our state, it is a superset.
+            _incoming = null;
+            return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));
+        }
+
+        _state.Install(_incoming.Items, chunk.LastIncludedIndex);
+        _log.Reset(chunk.LastIncludedIndex, chunk.LastIncludedEpoch);
+        _writeIds.Clear();
+        _commitIndex = chunk.LastIncludedIndex;
+        _verifiedIndex = chunk.LastIncludedIndex;
+        _incoming = null;
+        ReleaseAppliedWaiters();
+        LogSnapshotInstalled(_group, _index, chunk.LastIncludedIndex, _state.Count);
+        return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));
+    }
+
+    /// <summary>Checks a message's epoch: older is refused; newer (or the first we hear of) makes this node follow its sender.</summary>
+    private bool AcceptLeader(long epoch, int leaderIndex, int nodeCount)
+    {
+        if (epoch < _epoch || (epoch == _epoch && _role == NodeRole.Primary))
+        {
+            return false;
+        }
+
+        if (epoch > _epoch || _role != NodeRole.Replica || _primaryIndex != leaderIndex)
+        {
+            BecomeReplica(epoch, leaderIndex, nodeCount);
+        }
+
+        _nodeCount = nodeCount;
+        _lastContactTicks = NowTicks;
+        return true;
+    }
+
+    private AppendResponse Answer(AppendStatus status, long lastIndex) =>
+        new(status, _epoch, lastIndex, _incarnation, _state.AppliedIndex);
+
+    private sealed class IncomingSnapshot(Guid id)
+    {
+        public Guid Id { get; } = id;
+
+        public int NextSequence { get; set; }
+
+        public List<SnapshotItem> Items { get; } = [];
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "Node {Group}/{Index} installed a snapshot at index {SnapshotIndex} with {Keys} keys.")]
+    private partial void LogSnapshotInstalled(string group, int index, long snapshotIndex, int keys);
+}

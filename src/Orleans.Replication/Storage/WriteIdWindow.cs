@@ -1,0 +1,60 @@
+namespace Orleans.Replication.Storage;
+
+/// <summary>The write ids a node has seen recently, with the log index each was given, so a retried write is applied once.</summary>
+/// <remarks>
+/// Every node records the ids of the entries it appends, primary and replicas alike, so that a replica promoted
+/// after a failover still recognises the retry of a write the old primary took. Ids are forgotten after
+/// <c>retention</c> or beyond <c>capacity</c>, oldest first: a retry later than that is a new write.
+/// </remarks>
+internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
+{
+    private readonly Dictionary<Guid, long> _indexes = [];
+    private readonly Queue<(Guid Id, long Index, long Ticks)> _order = new();
+
+    public int Count => _indexes.Count;
+
+    public bool TryGet(Guid writeId, out long index) => _indexes.TryGetValue(writeId, out index);
+
+    public void Add(Guid writeId, long index, long nowTicks)
+    {
+        if (writeId == Guid.Empty)
+        {
+            return;
+        }
+
+        _indexes[writeId] = index;
+        _order.Enqueue((writeId, index, nowTicks));
+        Expire(nowTicks);
+    }
+
+    /// <summary>Forgets the ids of entries at or after <paramref name="fromIndex"/> (cut from the log).</summary>
+    public void RemoveFrom(long fromIndex, IEnumerable<LogEntry> removed)
+    {
+        foreach (var e in removed)
+        {
+            if (e.Index >= fromIndex && _indexes.TryGetValue(e.WriteId, out var i) && i == e.Index)
+            {
+                _indexes.Remove(e.WriteId);
+            }
+        }
+    }
+
+    public void Clear()
+    {
+        _indexes.Clear();
+        _order.Clear();
+    }
+
+    private void Expire(long nowTicks)
+    {
+        var oldest = nowTicks - retention.Ticks;
+        while (_order.TryPeek(out var head) && (head.Ticks < oldest || _order.Count > capacity))
+        {
+            _order.Dequeue();
+            if (_indexes.TryGetValue(head.Id, out var i) && i == head.Index)
+            {
+                _indexes.Remove(head.Id);
+            }
+        }
+    }
+}
