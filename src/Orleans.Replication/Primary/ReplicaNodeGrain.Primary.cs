@@ -23,7 +23,11 @@ internal sealed partial class ReplicaNodeGrain
         _tracker = new CommitTracker(nodeCount);
         _links = Enumerable.Range(0, nodeCount)
             .Where(i => i != _index)
-            .Select(i => new ReplicaLink(i, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, i))) { NextIndex = _log.LastIndex + 1 })
+            .Select(i => new ReplicaLink(i, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, i)))
+            {
+                NextIndex = _log.LastIndex + 1,
+                LastReplyTicks = NowTicks, // a new primary was just chosen with its group's consent
+            })
             .ToArray();
 
         // Entries of earlier epochs are committed only through an entry of this one (Raft's rule).

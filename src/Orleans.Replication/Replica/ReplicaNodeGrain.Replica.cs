@@ -14,6 +14,9 @@ internal sealed partial class ReplicaNodeGrain
 
     private IncomingSnapshot? _incoming;
 
+    /// <summary>Snapshots this activation installed.</summary>
+    internal int SnapshotsInstalled { get; private set; }
+
     private void BecomeReplica(long epoch, int primaryIndex, int nodeCount)
     {
         StopLeading(epoch);
@@ -25,6 +28,7 @@ internal sealed partial class ReplicaNodeGrain
 
         // Only committed entries are known to match a new primary's log.
         _verifiedIndex = _commitIndex;
+        _lastContactTicks = NowTicks;
         _incoming = null;
         if (changed && primaryIndex >= 0)
         {
@@ -42,6 +46,9 @@ internal sealed partial class ReplicaNodeGrain
 
         return Append(request);
     }
+
+    /// <summary>Replication calls that carried entries, received by this activation.</summary>
+    internal long EntryBatchesReceived { get; private set; }
 
     /// <summary>Handles one replication call in a single turn.</summary>
     private AppendResponse Append(AppendRequest request)
@@ -75,6 +82,7 @@ internal sealed partial class ReplicaNodeGrain
             }
         }
 
+        EntryBatchesReceived += request.Entries.Length > 0 ? 1 : 0;
         foreach (var entry in request.Entries)
         {
             if (entry.Index <= _log.BaseIndex)
@@ -138,6 +146,7 @@ internal sealed partial class ReplicaNodeGrain
         _commitIndex = chunk.LastIncludedIndex;
         _verifiedIndex = chunk.LastIncludedIndex;
         _incoming = null;
+        SnapshotsInstalled++;
         ReleaseAppliedWaiters();
         LogSnapshotInstalled(_group, _index, chunk.LastIncludedIndex, _state.Count);
         return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));

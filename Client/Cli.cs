@@ -1,0 +1,205 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Orleans.Replication.Client;
+using Orleans.Replication.Client.Bench;
+
+namespace Orleans.Replication.Cli;
+
+/// <summary>The command line: verbs, options, exit codes, and one clear error line on failure.</summary>
+internal static class Cli
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var group = new Option<string>("--group") { Description = "The replication group.", DefaultValueFactory = _ => GroupNames.Default, Recursive = true };
+        var gateways = new Option<string[]>("--gateway")
+        {
+            Description = "A silo gateway, HOST:PORT (repeatable). Default: the local cluster, localhost:30000.",
+            Recursive = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var timeout = new Option<double>("--timeout") { Description = "Deadline of each operation, in seconds.", DefaultValueFactory = _ => 5, Recursive = true };
+        var verbose = new Option<bool>("--verbose") { Description = "Show client logs and full errors.", Recursive = true };
+        var concern = new Option<string>("--write-concern") { Description = "0..6, majority or all.", DefaultValueFactory = _ => "majority", Recursive = true };
+        var consistency = new Option<string>("--consistency") { Description = "strong, eventual, bounded:MS or quorum:R.", DefaultValueFactory = _ => "strong", Recursive = true };
+        var key = new Argument<string>("key") { Description = "The key." };
+        var value = new Argument<string>("value") { Description = "The value (UTF-8 text)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+
+        var root = new RootCommand("Orleans.Replication command-line client: put, get, delete, status and bench against a running cluster.")
+        {
+            group, gateways, timeout, verbose, concern, consistency,
+        };
+
+        var put = new Command("put", "Set KEY to VALUE.") { key, value };
+        put.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var r = await c.Store.Group(p.GetValue(group)!).PutAsync(p.GetValue(key)!, p.GetValue(value)!, WriteOpts(p), ct);
+            await output.WriteLineAsync(Invariant($"OK version={r.Version} epoch={r.Epoch}"));
+            return ExitCodes.Ok;
+        }));
+
+        var get = new Command("get", "Print the value of KEY (exit code 3 when absent).") { key };
+        get.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var r = await c.Store.Group(p.GetValue(group)!).GetAsync(p.GetValue(key)!, ReadOpts(p), ct);
+            if (!r.Found)
+            {
+                await error.WriteLineAsync($"(not found) {p.GetValue(key)}");
+                return ExitCodes.NotFound;
+            }
+
+            await output.WriteLineAsync(r.ValueAsString);
+            return ExitCodes.Ok;
+        }));
+
+        var delete = new Command("delete", "Remove KEY.") { key };
+        delete.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var r = await c.Store.Group(p.GetValue(group)!).DeleteAsync(p.GetValue(key)!, WriteOpts(p), ct);
+            await output.WriteLineAsync(Invariant($"OK version={r.Version} epoch={r.Epoch}"));
+            return ExitCodes.Ok;
+        }));
+
+        var status = new Command("status", "Show the group's epoch, primary and nodes.") { json };
+        status.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var s = await c.Store.Group(p.GetValue(group)!).GetStatusAsync(ct);
+            await output.WriteLineAsync(p.GetValue(json) ? StatusJson(s) : StatusTable(s));
+            return ExitCodes.Ok;
+        }));
+
+        var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
+        root.Add(put);
+        root.Add(get);
+        root.Add(delete);
+        root.Add(status);
+        root.Add(bench);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                await error.WriteLineAsync("error: " + e.Message);
+            }
+
+            await error.WriteLineAsync("Run with --help for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+
+        WriteOptions WriteOpts(ParseResult p) => new()
+        {
+            Concern = WriteConcern.Parse(p.GetValue(concern)!),
+            Timeout = Timeout(p),
+        };
+
+        ReadOptions ReadOpts(ParseResult p) => new()
+        {
+            Consistency = ReadConsistency.Parse(p.GetValue(consistency)!),
+            Timeout = Timeout(p),
+        };
+
+        TimeSpan Timeout(ParseResult p)
+        {
+            var seconds = p.GetValue(timeout);
+            return seconds is > 0 and <= 3600 && double.IsFinite(seconds)
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new ArgumentException($"--timeout must be between 0 and 3600 seconds; it is {seconds}.");
+        }
+
+        async Task<int> RunAsync(ParseResult p, TextWriter err, CancellationToken ct, Func<ClusterConnection, Task<int>> body)
+        {
+            var isVerbose = p.GetValue(verbose);
+            try
+            {
+                GroupNames.Validate(p.GetValue(group), "--group");
+                _ = WriteOpts(p);
+                _ = ReadOpts(p);
+                var endpoints = ParseGateways(p.GetValue(gateways));
+                await using var connection = await ClusterConnection.ConnectAsync(endpoints, Timeout(p), isVerbose, ct);
+                return await body(connection);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                await err.WriteLineAsync("error: " + (isVerbose ? e.ToString() : e.Message));
+                return ExitCodes.Usage;
+            }
+            catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException)
+            {
+                await err.WriteLineAsync("error: " + (isVerbose ? e.ToString() : e.Message));
+                return ExitCodes.Failed;
+            }
+        }
+    }
+
+    internal static IPEndPoint[] ParseGateways(string[]? values)
+    {
+        if (values is null || values.Length == 0)
+        {
+            return [new IPEndPoint(IPAddress.Loopback, 30000)];
+        }
+
+        return values.Select(v =>
+        {
+            var colon = v.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(v.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new FormatException($"--gateway '{v}' is not HOST:PORT.");
+            }
+
+            var host = v[..colon];
+            if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                return new IPEndPoint(IPAddress.Loopback, port);
+            }
+
+            if (IPAddress.TryParse(host, out var address))
+            {
+                return new IPEndPoint(address, port);
+            }
+
+            var resolved = Dns.GetHostAddresses(host);
+            return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new FormatException($"--gateway host '{host}' does not resolve.");
+        }).ToArray();
+    }
+
+    internal static string StatusJson(GroupStatus s) => JsonSerializer.Serialize(new
+    {
+        group = s.Group,
+        epoch = s.Epoch,
+        primary = s.PrimaryIndex,
+        nodes = s.Nodes.Select(n => new
+        {
+            id = n.NodeIndex,
+            role = n.Role.ToString().ToLowerInvariant(),
+            silo = n.Silo,
+            appliedIndex = n.AppliedIndex,
+            commitIndex = n.CommitIndex,
+            lagEntries = n.LagEntries,
+            lagMs = double.IsFinite(n.LagMs) ? Math.Round(n.LagMs, 1) : -1,
+            healthy = n.Healthy,
+        }),
+    }, Json);
+
+    internal static string StatusTable(GroupStatus s)
+    {
+        var b = new StringBuilder();
+        b.AppendLine(Invariant($"group {s.Group}  epoch {s.Epoch}  primary node {s.PrimaryIndex}  nodes {s.NodeCount}"));
+        b.AppendLine(Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} {"lag",7} {"lag ms",8} {"healthy",-8}"));
+        foreach (var n in s.Nodes)
+        {
+            b.AppendLine(Invariant($"{n.NodeIndex,-5} {n.Role.ToString().ToLowerInvariant(),-10} {n.Silo,-28} {n.AppliedIndex,9} {n.CommitIndex,9} {n.LagEntries,7} {n.LagMs,8:0.0} {(n.Healthy ? "yes" : "no: " + n.Problem),-8}"));
+        }
+
+        return b.ToString().TrimEnd();
+    }
+
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,3 @@
+using Orleans.Replication.Cli;
+
+return await Cli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Orleans.Replication.Client.Bench;
+
+/// <summary>The load generator: many concurrent callers, latency recorded in an HDR histogram per caller and merged at the end.</summary>
+public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
+{
+    /// <summary>Runs <paramref name="options"/>; <paramref name="progress"/> gets (completed operations, elapsed) about once a second.</summary>
+    public async Task<BenchReport> RunAsync(BenchOptions options, Action<long, TimeSpan>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var group = options.Raw ? null : store.Group(options.Group);
+        var baseline = grains.GetGrain<IBaselineStoreGrain>(options.Group);
+        var value = new byte[options.ValueSize];
+        new Random(options.Seed).NextBytes(value);
+        var keys = Enumerable.Range(0, options.Keys).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+        // Warm up: create the group and activate the grains outside the measurement.
+        if (group is not null)
+        {
+            await group.PutAsync(keys[0], value, new WriteOptions { Concern = options.Concern }, cancellationToken);
+        }
+        else
+        {
+            await baseline.PutAsync(keys[0], value);
+        }
+
+        long completed = 0, errors = 0, unknown = 0, issued = 0;
+        var stopAt = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
+        var histograms = new LongHistogram[options.Clients];
+        var started = Stopwatch.GetTimestamp();
+
+        async Task CallerAsync(int caller)
+        {
+            var histogram = histograms[caller] = new LongHistogram(TimeStamp.Minutes(1), 3);
+            var random = new Random(options.Seed + caller + 1);
+            var writeOptions = new WriteOptions { Concern = options.Concern };
+            var readOptions = new ReadOptions { Consistency = options.Consistency };
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (options.Operations is { } total ? Interlocked.Increment(ref issued) > total : Stopwatch.GetTimestamp() >= stopAt)
+                {
+                    return;
+                }
+
+                var key = keys[random.Next(keys.Length)];
+                var write = options.WriteRatio >= 1 || random.NextDouble() < options.WriteRatio;
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    if (group is null && write)
+                    {
+                        await baseline.PutAsync(key, value);
+                    }
+                    else if (group is null)
+                    {
+                        await baseline.GetAsync(key);
+                    }
+                    else if (write)
+                    {
+                        await group.PutAsync(key, value, writeOptions, cancellationToken);
+                    }
+                    else
+                    {
+                        await group.GetAsync(key, readOptions, cancellationToken);
+                    }
+
+                    histogram.RecordValue(Stopwatch.GetTimestamp() - t0);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (WriteOutcomeUnknownException)
+                {
+                    Interlocked.Increment(ref unknown);
+                }
+                catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }
+
+        var callers = Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => CallerAsync(c), cancellationToken)));
+        while (await Task.WhenAny(callers, Task.Delay(1000, cancellationToken)) != callers)
+        {
+            progress?.Invoke(Interlocked.Read(ref completed), Stopwatch.GetElapsedTime(started));
+        }
+
+        await callers;
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var merged = new LongHistogram(TimeStamp.Minutes(1), 3);
+        foreach (var h in histograms)
+        {
+            if (h is not null)
+            {
+                merged.Add(h);
+            }
+        }
+
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        var label = options.Raw ? "raw (plain grain, no replication)" : $"group '{options.Group}', concern {options.Concern}";
+        return new BenchReport(label, completed, errors, unknown, elapsed,
+            Ms(merged.GetValueAtPercentile(50)), Ms(merged.GetValueAtPercentile(99)), Ms(merged.GetValueAtPercentile(99.9)), Ms(merged.GetMaxValue()));
+    }
+}

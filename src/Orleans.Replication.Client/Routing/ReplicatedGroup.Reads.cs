@@ -1,0 +1,177 @@
+using System.Diagnostics;
+
+namespace Orleans.Replication.Client;
+
+/// <summary>Choosing the node that serves a read.</summary>
+/// <remarks>
+/// Reads never pass through the coordinator. Strong reads go to the primary, which confirms its leadership
+/// with a majority first. Other reads rotate over the nodes; a node that cannot serve the consistency asked
+/// for (too stale, not caught up with the session) says so and the next one is tried, the primary last.
+/// </remarks>
+internal sealed partial class ReplicatedGroup
+{
+    internal async Task<ReadResult> GetAsync(string key, ReadOptions? options, ReplicatedSession? session, CancellationToken ct)
+    {
+        ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
+        var consistency = options?.Consistency ?? (session is null ? ReadConsistency.Strong : ReadConsistency.Session);
+        var timeout = options?.Timeout ?? _options.DefaultReadTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, "A read timeout must be positive.");
+        }
+
+        if (consistency.Kind == ReadConsistencyKind.Session && session is null)
+        {
+            throw new ArgumentException("Session reads need a session: call OpenSession() and read through it.", nameof(options));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var route = await GetRouteAsync(false, ct);
+        consistency.Validate(route.NodeCount);
+        var reply = consistency.Kind switch
+        {
+            ReadConsistencyKind.Strong => await ReadPrimaryAsync(key, consistency, timeout, started, ct),
+            ReadConsistencyKind.Quorum => await ReadQuorumAsync(key, consistency, route, timeout, started, ct),
+            _ => await ReadAnyAsync(key, consistency, session?.Token.Index ?? 0, route, timeout, started, ct),
+        };
+        var result = new ReadResult(reply.Found, reply.Value, reply.Version, reply.NodeIndex, reply.Epoch, reply.AppliedIndex, reply.LagEntries, reply.LagMs);
+        session?.Observe(new SessionToken(reply.Epoch, reply.AppliedIndex));
+        return result;
+    }
+
+    private async Task<ReadReply> ReadPrimaryAsync(string key, ReadConsistency consistency, TimeSpan timeout, long started, CancellationToken ct)
+    {
+        string? lastProblem = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new NoAvailableNodeException($"No primary of group '{Name}' could serve a strong read within {timeout.TotalMilliseconds:0} ms ({lastProblem}).");
+            }
+
+            if (attempt > 0)
+            {
+                await Task.Delay(Backoff(attempt, remaining), _time, ct);
+            }
+
+            try
+            {
+                var route = await GetRouteAsync(attempt > 0, ct);
+                var reply = await Node(route.PrimaryIndex).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(remaining + CallGrace, _time, ct);
+                if (reply.Status == ReadStatus.Ok)
+                {
+                    return reply;
+                }
+
+                lastProblem = reply.Message;
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                lastProblem = e.Message;
+            }
+        }
+    }
+
+    /// <summary>Tries the nodes in rotation (the primary last) until one can serve the read.</summary>
+    private async Task<ReadReply> ReadAnyAsync(string key, ReadConsistency consistency, long minIndex, GroupRoute route, TimeSpan timeout, long started, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        foreach (var index in ReadOrder(route))
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            // A replica gets a short while to catch up with the session; the primary, tried last, gets what is left.
+            var wait = index == route.PrimaryIndex || consistency.Kind != ReadConsistencyKind.Session
+                ? remaining
+                : TimeSpan.FromTicks(Math.Min(remaining.Ticks, _options.SessionCatchUpWait.Ticks));
+            try
+            {
+                var reply = await Node(index).ReadAsync(new ReadRequest(key, consistency, minIndex, wait)).WaitAsync(wait + CallGrace, _time, ct);
+                if (reply.Status == ReadStatus.Ok)
+                {
+                    return reply;
+                }
+
+                problems.Add($"node {index}: {reply.Message}");
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                problems.Add($"node {index}: {e.Message}");
+            }
+        }
+
+        throw new NoAvailableNodeException($"No node of group '{Name}' could serve a {consistency} read within {timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}.");
+    }
+
+    /// <summary>Reads r nodes at once and returns the highest version; unreachable nodes are replaced by others while any remain.</summary>
+    private async Task<ReadReply> ReadQuorumAsync(string key, ReadConsistency consistency, GroupRoute route, TimeSpan timeout, long started, CancellationToken ct)
+    {
+        var order = ReadOrder(route);
+        var next = 0;
+        var replies = new List<ReadReply>();
+        var problems = new List<string>();
+        while (replies.Count < consistency.QuorumSize)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            var wanted = consistency.QuorumSize - replies.Count;
+            if (remaining <= TimeSpan.Zero || order.Length - next < wanted)
+            {
+                throw new NoAvailableNodeException(
+                    $"Only {replies.Count} of the {consistency.QuorumSize} nodes a quorum read needs answered in group '{Name}': {string.Join("; ", problems)}.");
+            }
+
+            var batch = order.Skip(next).Take(wanted).ToArray();
+            next += batch.Length;
+            var calls = batch.Select(async i =>
+            {
+                try
+                {
+                    var r = await Node(i).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(remaining + CallGrace, _time, ct);
+                    return (i, r, (string?)null);
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    return (i, (ReadReply?)null, e.Message);
+                }
+            });
+            foreach (var (i, reply, error) in await Task.WhenAll(calls))
+            {
+                if (reply is { Status: ReadStatus.Ok })
+                {
+                    replies.Add(reply);
+                }
+                else
+                {
+                    problems.Add($"node {i}: {reply?.Message ?? error}");
+                }
+            }
+        }
+
+        return replies.MaxBy(r => r.Version)!;
+    }
+
+    /// <summary>All nodes, starting at a rotating position, with the primary moved to the end.</summary>
+    private int[] ReadOrder(GroupRoute route)
+    {
+        var n = route.NodeCount;
+        var start = (int)((uint)Interlocked.Increment(ref _readCursor) % (uint)n);
+        var order = new int[n];
+        var k = 0;
+        for (var j = 0; j < n; j++)
+        {
+            var i = (start + j) % n;
+            if (i != route.PrimaryIndex)
+            {
+                order[k++] = i;
+            }
+        }
+
+        order[k] = route.PrimaryIndex;
+        return order;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+
+namespace Orleans.Replication.Client;
+
+/// <summary>One group's client: route cache, write retries, and node choice for reads.</summary>
+/// <remarks>
+/// The route (epoch, primary, size) is cached and replaced when a node says it is not the primary or when a
+/// call to the primary fails. A write is retried with the same write id until its deadline, which the primary
+/// deduplicates; once a write may have reached a primary, running out of time is reported as an unknown
+/// outcome, never as a failure.
+/// </remarks>
+internal sealed partial class ReplicatedGroup : IReplicatedGroup
+{
+    private static readonly TimeSpan CallGrace = TimeSpan.FromMilliseconds(500);
+    private readonly IGrainFactory _grains;
+    private readonly ReplicationClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IGroupCoordinatorGrain _coordinator;
+    private readonly IReplicaNodeGrain[] _nodes = new IReplicaNodeGrain[ReplicationLimits.MaxNodeCount];
+    private GroupRoute? _route;
+    private int _readCursor;
+
+    public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time)
+    {
+        Name = name;
+        _grains = grains;
+        _options = options;
+        _time = time;
+        _coordinator = grains.GetGrain<IGroupCoordinatorGrain>(name);
+        for (var i = 0; i < _nodes.Length; i++)
+        {
+            _nodes[i] = grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, i));
+        }
+    }
+
+    public string Name { get; }
+
+    public IReplicatedSession OpenSession(SessionToken? token = null) => new ReplicatedSession(this, token ?? SessionToken.None);
+
+    public Task<GroupStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        _coordinator.GetStatusAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+
+    public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)
+    {
+        if (!refresh && Volatile.Read(ref _route) is { } cached)
+        {
+            return cached;
+        }
+
+        var route = await _coordinator.GetRouteAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+        SetRoute(route);
+        return route;
+    }
+
+    internal void SetRoute(GroupRoute route)
+    {
+        // Never go back to an older epoch: a slow answer must not undo a newer one.
+        GroupRoute? current;
+        do
+        {
+            current = Volatile.Read(ref _route);
+            if (current is not null && current.Epoch > route.Epoch)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _route, route, current) != current);
+    }
+
+    internal IReplicaNodeGrain Node(int index) => _nodes[index];
+
+    public Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        PutAsync(key, value, options, null, cancellationToken);
+
+    public Task<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        DeleteAsync(key, options, null, cancellationToken);
+
+    public Task<CasResult> CompareAndSetAsync(string key, long expectedVersion, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        CompareAndSetAsync(key, expectedVersion, value, options, null, cancellationToken);
+
+    public Task<ReadResult> GetAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default) =>
+        GetAsync(key, options, null, cancellationToken);
+
+    internal async Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options, ReplicatedSession? session, CancellationToken ct)
+    {
+        ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
+        ReplicationLimits.ValidateValue(value, _options.MaxValueBytes);
+        var (reply, writeId) = await WriteAsync(key, LogOperation.Put, value, null, options, ct);
+        return Acknowledged(reply, writeId, session);
+    }
+
+    internal async Task<WriteResult> DeleteAsync(string key, WriteOptions? options, ReplicatedSession? session, CancellationToken ct)
+    {
+        ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
+        var (reply, writeId) = await WriteAsync(key, LogOperation.Delete, null, null, options, ct);
+        return Acknowledged(reply, writeId, session);
+    }
+
+    internal async Task<CasResult> CompareAndSetAsync(string key, long expectedVersion, byte[] value, WriteOptions? options, ReplicatedSession? session, CancellationToken ct)
+    {
+        ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
+        ReplicationLimits.ValidateValue(value, _options.MaxValueBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        var (reply, writeId) = await WriteAsync(key, LogOperation.Put, value, expectedVersion, options, ct);
+        if (reply.Status == WriteStatus.VersionMismatch)
+        {
+            return new CasResult(false, reply.CurrentVersion, reply.Epoch);
+        }
+
+        var written = Acknowledged(reply, writeId, session);
+        return new CasResult(true, written.Version, written.Epoch);
+    }
+
+    private static WriteResult Acknowledged(WriteReply reply, Guid writeId, ReplicatedSession? session)
+    {
+        var result = new WriteResult(reply.Epoch, reply.Index, writeId);
+        session?.Observe(result.Token);
+        return result;
+    }
+
+    /// <summary>Sends a write to the primary until it is acknowledged, refused, or its deadline passes.</summary>
+    private async Task<(WriteReply Reply, Guid WriteId)> WriteAsync(string key, LogOperation operation, byte[]? value, long? expectedVersion, WriteOptions? options, CancellationToken ct)
+    {
+        options ??= new WriteOptions();
+        var timeout = options.Timeout ?? _options.DefaultWriteTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, "A write timeout must be positive.");
+        }
+
+        var writeId = options.WriteId ?? Guid.NewGuid();
+        var started = Stopwatch.GetTimestamp();
+        var maybeSent = false;
+        var refresh = false;
+        string? lastProblem = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw maybeSent
+                    ? new WriteOutcomeUnknownException($"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.", writeId)
+                    : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
+            }
+
+            if (attempt > 0)
+            {
+                await Task.Delay(Backoff(attempt, remaining), _time, ct);
+            }
+
+            GroupRoute route;
+            try
+            {
+                route = await GetRouteAsync(refresh, ct);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                lastProblem = "coordinator unreachable: " + e.Message;
+                continue;
+            }
+
+            options.Concern.Validate(route.NodeCount);
+            var command = new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, remaining);
+            WriteReply reply;
+            try
+            {
+                reply = await Node(route.PrimaryIndex).WriteAsync(command).WaitAsync(remaining + CallGrace, _time, ct);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                lastProblem = $"primary {route.PrimaryIndex} unreachable: {e.Message}";
+                maybeSent = true;
+                refresh = true;
+                continue;
+            }
+
+            switch (reply.Status)
+            {
+                case WriteStatus.Ok:
+                case WriteStatus.VersionMismatch:
+                    return (reply, writeId);
+                case WriteStatus.Timeout:
+                    throw new WriteConcernTimeoutException(writeId, reply.Index, reply.Confirmed, reply.Required, reply.Replicas, timeout);
+                case WriteStatus.Invalid:
+                    throw new ArgumentException(reply.Message);
+                case WriteStatus.SteppedDown:
+                    // The entry may survive in the new primary's log; the retry's id finds it there.
+                    maybeSent = true;
+                    break;
+            }
+
+            lastProblem = $"{reply.Status}: {reply.Message}";
+            refresh = true;
+        }
+    }
+
+    internal static bool IsTransient(Exception e) =>
+        e is TimeoutException or OrleansException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };
+
+    private static TimeSpan Backoff(int attempt, TimeSpan remaining)
+    {
+        var ms = Math.Min(200, 5 << Math.Min(attempt, 6));
+        var delay = TimeSpan.FromMilliseconds(ms + Random.Shared.Next(ms / 2 + 1));
+        return delay < remaining ? delay : remaining;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Orleans.Replication.Client;
+
+/// <summary>The client library's root: hands out one <see cref="ReplicatedGroup"/> per group name.</summary>
+internal sealed class ReplicatedStore : IReplicatedStore
+{
+    private readonly IGrainFactory _grains;
+    private readonly ReplicationClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, ReplicatedGroup> _groups = new(StringComparer.Ordinal);
+
+    public ReplicatedStore(IGrainFactory grains, IOptions<ReplicationClientOptions> options, TimeProvider time)
+    {
+        _grains = grains;
+        _options = options.Value;
+        _options.Validate();
+        _time = time;
+    }
+
+    public IReplicatedGroup Group(string name)
+    {
+        GroupNames.Validate(name, nameof(name));
+        return _groups.GetOrAdd(name, n => new ReplicatedGroup(n, _grains, _options, _time));
+    }
+
+    public async Task<IReplicatedGroup> CreateGroupAsync(string name, GroupConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        GroupNames.Validate(name, nameof(name));
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.Validate();
+        var route = await _grains.GetGrain<IGroupCoordinatorGrain>(name).CreateAsync(configuration).WaitAsync(_options.DefaultWriteTimeout, _time, cancellationToken);
+        var group = (ReplicatedGroup)Group(name);
+        group.SetRoute(route);
+        return group;
+    }
+}

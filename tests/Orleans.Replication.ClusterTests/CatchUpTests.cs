@@ -1,0 +1,88 @@
+using Orleans.Replication.Client;
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests;
+
+[Collection("cluster")]
+public sealed class CatchUpTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task EmptiedReplicaCatchesUpFromASnapshotWhileWritesContinue()
+    {
+        const string name = "catchup-snapshot";
+        var group = fixture.Store.Group(name);
+        for (var i = 0; i < 300; i++)
+        {
+            await group.PutAsync($"k{i}", $"v{i}");
+        }
+
+        var replica = fixture.Node(name, 2);
+        var before = await replica.GetStatusAsync();
+        Assert.True(before.AppliedIndex >= 250, $"replica applied only {before.AppliedIndex}");
+
+        // The replica loses its state, as when its silo dies and it is activated again: a new incarnation, empty.
+        await fixture.Cluster.DeactivateAsync(replica);
+
+        using var stop = new CancellationTokenSource();
+        var written = 0;
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await group.PutAsync($"live{written % 40}", $"w{written}");
+                written++;
+            }
+        });
+
+        try
+        {
+            await Eventually.HoldsAsync(async () =>
+            {
+                var s = await replica.GetStatusAsync();
+                return s.Incarnation != before.Incarnation && s.AppliedIndex > before.AppliedIndex + 50 && written > 100;
+            }, TimeSpan.FromSeconds(30), async () => $"replica status {await replica.GetStatusAsync()}, {written} writes during catch-up");
+        }
+        finally
+        {
+            stop.Cancel();
+            await writer;
+        }
+
+        Assert.True(await fixture.Faults(name, 2).GetSnapshotsInstalledAsync() >= 1, "the emptied replica did not catch up through a snapshot");
+        var last = (await group.PutAsync("final", "x")).Version;
+        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()).AppliedIndex >= last, TimeSpan.FromSeconds(10), "replica did not reach the last write");
+        for (var i = 0; i < 300; i += 7)
+        {
+            var reply = await replica.ReadAsync(new ReadRequest($"k{i}", ReadConsistency.Eventual, 0, TimeSpan.Zero));
+            Assert.Equal($"v{i}", reply.Found ? System.Text.Encoding.UTF8.GetString(reply.Value!) : null);
+        }
+
+        var live = await replica.ReadAsync(new ReadRequest("final", ReadConsistency.Eventual, 0, TimeSpan.Zero));
+        Assert.True(live.Found);
+    }
+
+    [Fact]
+    public async Task ReplicaHeldBackCatchesUpFromTheLogAfterRelease()
+    {
+        const string name = "catchup-log";
+        var group = fixture.Store.Group(name);
+        await group.PutAsync("warm", "up");
+        await fixture.Faults(name, 2).HoldReplicationAsync();
+        long last = 0;
+        try
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                last = (await group.PutAsync($"k{i}", $"v{i}")).Version;
+            }
+        }
+        finally
+        {
+            await fixture.Faults(name, 2).ReleaseReplicationAsync();
+        }
+
+        await Eventually.HoldsAsync(async () => (await fixture.Node(name, 2).GetStatusAsync()).AppliedIndex >= last,
+            TimeSpan.FromSeconds(10), "held replica did not catch up after release");
+        Assert.Equal(0, await fixture.Faults(name, 2).GetSnapshotsInstalledAsync());
+    }
+}

@@ -1,0 +1,94 @@
+using Orleans.Replication.Client;
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests;
+
+[Collection("cluster")]
+public sealed class FencingTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task ReplicaRejectsAnOlderEpoch()
+    {
+        const string name = "fence-stale";
+        var group = fixture.Store.Group(name);
+        var written = await group.PutAsync("k", "v");
+        var replica = fixture.Node(name, 1);
+        var before = await replica.GetStatusAsync();
+
+        var stale = new AppendRequest(Epoch: 0, LeaderIndex: 2, NodeCount: 3, PrevIndex: before.LastIndex, PrevEpoch: 0,
+            Entries: [new LogEntry(before.LastIndex + 1, 0, LogOperation.Put, "k", [1], Guid.NewGuid(), DateTime.UtcNow.Ticks)],
+            LeaderCommit: before.LastIndex + 1, LeaderLastIndex: before.LastIndex + 1, IsProbe: false);
+        var answer = await replica.AppendAsync(stale);
+
+        Assert.Equal(AppendStatus.StaleEpoch, answer.Status);
+        Assert.Equal(written.Epoch, answer.Epoch);
+        var after = await replica.GetStatusAsync();
+        Assert.Equal(before.LastIndex, after.LastIndex);
+        Assert.Equal(NodeRole.Replica, after.Role);
+        Assert.Equal("v", (await group.GetAsync("k")).ValueAsString);
+    }
+
+    [Fact]
+    public async Task DeposedPrimaryNeverAcknowledgesAPendingWrite()
+    {
+        const string name = "fence-deposed";
+        var group = fixture.Store.Group(name);
+        var first = await group.PutAsync("k", "before");
+        await fixture.Faults(name, 1).HoldReplicationAsync();
+        await fixture.Faults(name, 2).HoldReplicationAsync();
+        try
+        {
+            // A write that cannot reach a majority waits on the primary...
+            var pending = group.PutAsync("k", "during", new WriteOptions { Timeout = TimeSpan.FromSeconds(2) });
+            await Eventually.HoldsAsync(async () => (await fixture.Node(name, 0).GetStatusAsync()).LastIndex > first.Version,
+                TimeSpan.FromSeconds(5), "the write never reached the primary's log");
+
+            // ...when a message of a newer epoch reaches the primary: it steps down at once.
+            var newer = new AppendRequest(first.Epoch + 1, LeaderIndex: 1, NodeCount: 3, 0, 0, [], 0, 0, IsProbe: true);
+            var answer = await fixture.Node(name, 0).AppendAsync(newer);
+            Assert.Equal(AppendStatus.Ok, answer.Status);
+
+            var error = await Assert.ThrowsAnyAsync<ReplicationException>(() => pending);
+            Assert.True(error is WriteOutcomeUnknownException, $"expected an unknown outcome, got {error.GetType().Name}: {error.Message}");
+
+            var deposed = await fixture.Node(name, 0).GetStatusAsync();
+            Assert.Equal(NodeRole.Replica, deposed.Role);
+            Assert.Equal(first.Epoch + 1, deposed.Epoch);
+
+            // It takes no new write either.
+            var refused = await fixture.Node(name, 0).WriteAsync(new WriteCommand("k", LogOperation.Put, [1], null, Guid.NewGuid(), WriteConcern.WaitForReplicas(0), TimeSpan.FromSeconds(1)));
+            Assert.Equal(WriteStatus.NotPrimary, refused.Status);
+            var strong = await fixture.Node(name, 0).ReadAsync(new ReadRequest("k", ReadConsistency.Strong, 0, TimeSpan.FromSeconds(1)));
+            Assert.Equal(ReadStatus.NotPrimary, strong.Status);
+        }
+        finally
+        {
+            await fixture.Faults(name, 1).ReleaseReplicationAsync();
+            await fixture.Faults(name, 2).ReleaseReplicationAsync();
+        }
+    }
+
+    [Fact]
+    public async Task PrimaryCutOffFromItsReplicasServesNoStrongRead()
+    {
+        const string name = "fence-strong";
+        var group = fixture.Store.Group(name);
+        await group.PutAsync("k", "v");
+        Assert.Equal("v", (await group.GetAsync("k", ReadConsistency.Strong)).ValueAsString);
+        await fixture.Faults(name, 1).HoldReplicationAsync();
+        await fixture.Faults(name, 2).HoldReplicationAsync();
+        try
+        {
+            var error = await Assert.ThrowsAsync<NoAvailableNodeException>(() =>
+                group.GetAsync("k", new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(1) }));
+            Assert.Contains("primary", error.Message);
+        }
+        finally
+        {
+            await fixture.Faults(name, 1).ReleaseReplicationAsync();
+            await fixture.Faults(name, 2).ReleaseReplicationAsync();
+        }
+
+        Assert.Equal("v", (await group.GetAsync("k", ReadConsistency.Strong)).ValueAsString);
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests;
+
+public sealed class OptionsValidationTests
+{
+    [Fact]
+    public async Task SiloWithInvalidOptionsRefusesToStartAndNamesTheOption()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+#pragma warning disable ORLEANSEXP003 // Turning the experimental directory off, to test what production runs.
+        builder.Options.UseDistributedGrainDirectory = false;
+#pragma warning restore ORLEANSEXP003
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) => silo.AddReplication(o => o.DefaultNodeCount = 9));
+        var cluster = builder.Build();
+        try
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => cluster.DeployAsync());
+            var all = Flatten(error);
+            Assert.Contains(all, e => e is OptionsValidationException);
+            Assert.Contains("Replication:DefaultNodeCount", string.Join(" | ", all.Select(e => e.Message)));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static List<Exception> Flatten(Exception e)
+    {
+        var list = new List<Exception> { e };
+        if (e is AggregateException a)
+        {
+            list.AddRange(a.InnerExceptions.SelectMany(Flatten));
+        }
+        else if (e.InnerException is { } inner)
+        {
+            list.AddRange(Flatten(inner));
+        }
+
+        return list;
+    }
+}
