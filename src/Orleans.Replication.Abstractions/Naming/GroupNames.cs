@@ -54,7 +54,7 @@ public static class GroupNames
     public static (string Group, int Index) ParseNodeKey(string key)
     {
         var slash = key.LastIndexOf('/');
-        if (slash <= 0 || !int.TryParse(key.AsSpan(slash + 1), out var index) || index < 0)
+        if (slash <= 0 || !int.TryParse(key.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
         {
             throw new FormatException($"'{key}' is not a node key of the form 'group/index'.");
         }

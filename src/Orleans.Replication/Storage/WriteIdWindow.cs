@@ -8,12 +8,17 @@ namespace Orleans.Replication.Storage;
 /// </remarks>
 internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
 {
-    private readonly Dictionary<Guid, long> _indexes = [];
+    private readonly Dictionary<Guid, (long Index, long Ticks)> _indexes = [];
     private readonly Queue<(Guid Id, long Index, long Ticks)> _order = new();
 
     public int Count => _indexes.Count;
 
-    public bool TryGet(Guid writeId, out long index) => _indexes.TryGetValue(writeId, out index);
+    public bool TryGet(Guid writeId, out long index)
+    {
+        var found = _indexes.TryGetValue(writeId, out var record);
+        index = record.Index;
+        return found;
+    }
 
     public void Add(Guid writeId, long index, long nowTicks)
     {
@@ -22,7 +27,7 @@ internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
             return;
         }
 
-        _indexes[writeId] = index;
+        _indexes[writeId] = (index, nowTicks);
         _order.Enqueue((writeId, index, nowTicks));
         Expire(nowTicks);
     }
@@ -32,7 +37,7 @@ internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
     {
         foreach (var e in removed)
         {
-            if (e.Index >= fromIndex && _indexes.TryGetValue(e.WriteId, out var i) && i == e.Index)
+            if (e.Index >= fromIndex && _indexes.TryGetValue(e.WriteId, out var r) && r.Index == e.Index)
             {
                 _indexes.Remove(e.WriteId);
             }
@@ -51,7 +56,9 @@ internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
         while (_order.TryPeek(out var head) && (head.Ticks < oldest || _order.Count > capacity))
         {
             _order.Dequeue();
-            if (_indexes.TryGetValue(head.Id, out var i) && i == head.Index)
+
+            // Only the newest record of an id removes it: an id cut from the log and recorded again lives on.
+            if (_indexes.TryGetValue(head.Id, out var r) && r.Index == head.Index && r.Ticks == head.Ticks)
             {
                 _indexes.Remove(head.Id);
             }
