@@ -18,6 +18,7 @@ internal static class BenchCommand
     {
         var clients = new Option<int>("--clients") { Description = "Concurrent callers.", DefaultValueFactory = _ => 50 };
         var duration = new Option<double>("--duration") { Description = "Seconds to run.", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured load before measuring.", DefaultValueFactory = _ => 2 };
         var ops = new Option<long?>("--ops") { Description = "Operations to run (instead of --duration)." };
         var keys = new Option<int>("--keys") { Description = "Distinct keys.", DefaultValueFactory = _ => 10_000 };
         var valueSize = new Option<int>("--value-size") { Description = "Bytes per value.", DefaultValueFactory = _ => 100 };
@@ -26,7 +27,7 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
         var command = new Command("bench", "Load generator: throughput and latency percentiles of replicated writes and reads.")
         {
-            clients, duration, ops, keys, valueSize, writeRatio, raw, json,
+            clients, duration, warmup, ops, keys, valueSize, writeRatio, raw, json,
         };
         command.SetAction((p, ct) => run(p, ct, async connection =>
         {
@@ -34,6 +35,7 @@ internal static class BenchCommand
             {
                 Clients = p.GetValue(clients),
                 Duration = TimeSpan.FromSeconds(p.GetValue(duration) is var d && double.IsFinite(d) && d is > 0 and < 86_400 ? d : throw new ArgumentException($"--duration must be between 0 and 86400 seconds; it is {d}.")),
+                Warmup = TimeSpan.FromSeconds(p.GetValue(warmup) is var w && double.IsFinite(w) && w is >= 0 and < 3600 ? w : throw new ArgumentException($"--warmup must be between 0 and 3600 seconds; it is {w}.")),
                 Operations = p.GetValue(ops),
                 Keys = p.GetValue(keys),
                 ValueSize = p.GetValue(valueSize),

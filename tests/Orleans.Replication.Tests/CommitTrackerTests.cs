@@ -5,6 +5,8 @@ namespace Orleans.Replication.Tests;
 /// <summary>Acknowledging writes per concern from the replicas' match indexes, for groups of 3 and 5 nodes.</summary>
 public sealed class CommitTrackerTests
 {
+    private const long NoDeadline = long.MaxValue;
+
     [Theory]
     [InlineData(0)]
     [InlineData(8)]
@@ -20,99 +22,165 @@ public sealed class CommitTrackerTests
     {
         var tracker = new CommitTracker(nodeCount);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Track(1, -1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Track(1, nodeCount));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Track(1, -1, NoDeadline, Acknowledged(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tracker.Track(1, nodeCount, NoDeadline, Acknowledged(1)));
         Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public void Track_KeepsWhatItWasGiven()
+    {
+        var tracker = new CommitTracker(5);
+        var acknowledged = Acknowledged(7);
+
+        var write = tracker.Track(7, 3, 1234, acknowledged);
+
+        Assert.Equal(7, write.Index);
+        Assert.Equal(3, write.RequiredReplicas);
+        Assert.Equal(1234, write.DeadlineTicks);
+        Assert.Same(acknowledged, write.Acknowledged);
+        Assert.False(write.IsDone);
+        Assert.Equal(1, tracker.PendingCount);
     }
 
     [Theory]
     [InlineData(3)]
     [InlineData(5)]
-    public void WaitForNoReplica_IsAcknowledgedAtOnce(int nodeCount)
+    public async Task WaitForNoReplica_IsAcknowledgedAtOnce(int nodeCount)
     {
         var tracker = new CommitTracker(nodeCount);
 
-        var write = tracker.Track(7, WriteConcern.WaitForReplicas(0).RequiredReplicas(nodeCount));
+        var write = Track(tracker, 7, WriteConcern.WaitForReplicas(0).RequiredReplicas(nodeCount));
 
-        Assert.True(write.Acknowledged.Task.IsCompletedSuccessfully);
+        await AssertAcknowledged(write);
         Assert.Equal(0, tracker.PendingCount);
     }
 
     [Theory]
     [InlineData(3, new long[] { 5, 0 }, new long[] { 4, 4 })]
     [InlineData(5, new long[] { 5, 9, 0, 0 }, new long[] { 5, 4, 4, 4 })]
-    public void Majority_IsAcknowledgedOnceEnoughReplicasHoldTheWrite(int nodeCount, long[] enough, long[] tooFew)
+    public async Task Majority_IsAcknowledgedOnceEnoughReplicasHoldTheWrite(int nodeCount, long[] enough, long[] tooFew)
     {
         var tracker = new CommitTracker(nodeCount);
-        var write = tracker.Track(5, WriteConcern.Majority.RequiredReplicas(nodeCount));
+        var write = Track(tracker, 5, WriteConcern.Majority.RequiredReplicas(nodeCount));
 
         tracker.Update(tooFew);
-        Assert.False(write.Acknowledged.Task.IsCompleted);
+        Assert.False(write.IsDone);
         Assert.Equal(1, tracker.PendingCount);
 
         tracker.Update(enough);
-        Assert.True(write.Acknowledged.Task.IsCompletedSuccessfully);
+        await AssertAcknowledged(write);
         Assert.Equal(0, tracker.PendingCount);
     }
 
     [Theory]
     [InlineData(3)]
     [InlineData(5)]
-    public void All_NeedsEveryReplica(int nodeCount)
+    public async Task All_NeedsEveryReplica(int nodeCount)
     {
         var tracker = new CommitTracker(nodeCount);
-        var write = tracker.Track(5, WriteConcern.All.RequiredReplicas(nodeCount));
+        var write = Track(tracker, 5, WriteConcern.All.RequiredReplicas(nodeCount));
         var matches = Enumerable.Repeat(5L, nodeCount - 1).ToArray();
         matches[^1] = 4;
 
         tracker.Update(matches);
-        Assert.False(write.Acknowledged.Task.IsCompleted);
+        Assert.False(write.IsDone);
 
         matches[^1] = 5;
         tracker.Update(matches);
-        Assert.True(write.Acknowledged.Task.IsCompletedSuccessfully);
+        await AssertAcknowledged(write);
     }
 
     [Fact]
-    public void AWriteAtAHigherIndex_IsNotAcknowledgedByALowerMatch()
+    public async Task AWriteAtAHigherIndex_IsNotAcknowledgedByALowerMatch()
     {
         var tracker = new CommitTracker(3);
-        var early = tracker.Track(3, 1);
-        var late = tracker.Track(7, 1);
+        var early = Track(tracker, 3, 1);
+        var late = Track(tracker, 7, 1);
 
         tracker.Update([6, 6]);
 
-        Assert.True(early.Acknowledged.Task.IsCompletedSuccessfully);
-        Assert.False(late.Acknowledged.Task.IsCompleted);
+        await AssertAcknowledged(early);
+        Assert.False(late.IsDone);
         Assert.Equal(1, tracker.PendingCount);
 
         tracker.Update([6, 7]);
-        Assert.True(late.Acknowledged.Task.IsCompletedSuccessfully);
+        await AssertAcknowledged(late);
     }
 
     [Fact]
-    public void InterleavedConcerns_AreEachAcknowledgedByTheirOwnCount()
+    public async Task InterleavedConcerns_AreEachAcknowledgedByTheirOwnCount()
     {
         var tracker = new CommitTracker(5);
-        var all = tracker.Track(1, WriteConcern.All.RequiredReplicas(5));
-        var one = tracker.Track(2, WriteConcern.WaitForReplicas(1).RequiredReplicas(5));
-        var majority = tracker.Track(3, WriteConcern.Majority.RequiredReplicas(5));
-        var three = tracker.Track(4, WriteConcern.WaitForReplicas(3).RequiredReplicas(5));
-        var none = tracker.Track(5, 0);
-        Assert.True(none.Acknowledged.Task.IsCompletedSuccessfully);
+        var all = Track(tracker, 1, WriteConcern.All.RequiredReplicas(5));
+        var one = Track(tracker, 2, WriteConcern.WaitForReplicas(1).RequiredReplicas(5));
+        var majority = Track(tracker, 3, WriteConcern.Majority.RequiredReplicas(5));
+        var three = Track(tracker, 4, WriteConcern.WaitForReplicas(3).RequiredReplicas(5));
+        var none = Track(tracker, 5, 0);
+        await AssertAcknowledged(none);
         Assert.Equal(4, tracker.PendingCount);
 
         tracker.Update([3, 3, 1, 0]);
-        Assert.True(one.Acknowledged.Task.IsCompletedSuccessfully);
-        Assert.True(majority.Acknowledged.Task.IsCompletedSuccessfully);
-        Assert.False(all.Acknowledged.Task.IsCompleted);
-        Assert.False(three.Acknowledged.Task.IsCompleted);
+        await AssertAcknowledged(one);
+        await AssertAcknowledged(majority);
+        Assert.False(all.IsDone);
+        Assert.False(three.IsDone);
         Assert.Equal(2, tracker.PendingCount);
 
         tracker.Update([4, 4, 4, 1]);
-        Assert.True(all.Acknowledged.Task.IsCompletedSuccessfully);
-        Assert.True(three.Acknowledged.Task.IsCompletedSuccessfully);
+        await AssertAcknowledged(all);
+        await AssertAcknowledged(three);
         Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public async Task Track_AfterUpdate_IsAcknowledgedAtOnceWhenTheConcernAlreadyHolds()
+    {
+        var tracker = new CommitTracker(5);
+        tracker.Update([5, 3, 1, 0]);
+
+        var heldByOne = Track(tracker, 5, 1);
+        var heldByMajority = Track(tracker, 3, WriteConcern.Majority.RequiredReplicas(5));
+        var heldByThree = Track(tracker, 1, 3);
+        var aheadOfMajority = Track(tracker, 4, WriteConcern.Majority.RequiredReplicas(5));
+        var aheadOfAll = Track(tracker, 1, WriteConcern.All.RequiredReplicas(5));
+
+        await AssertAcknowledged(heldByOne);
+        await AssertAcknowledged(heldByMajority);
+        await AssertAcknowledged(heldByThree);
+        Assert.False(aheadOfMajority.IsDone);
+        Assert.False(aheadOfAll.IsDone);
+        Assert.Equal(2, tracker.PendingCount);
+
+        tracker.Update([5, 4, 1, 1]);
+        await AssertAcknowledged(aheadOfMajority);
+        await AssertAcknowledged(aheadOfAll);
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public async Task Track_AfterUpdate_IsAcknowledgedAtOnceEvenPastItsDeadline()
+    {
+        var tracker = new CommitTracker(3);
+        tracker.Update([4, 4]);
+
+        var write = tracker.Track(4, 2, deadlineTicks: 0, Acknowledged(4));
+
+        await AssertAcknowledged(write);
+        tracker.ExpireOverdue(100, TimedOut);
+        await AssertAcknowledged(write);
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public void Track_BeforeAnyUpdate_WaitsForTheReplicas()
+    {
+        var tracker = new CommitTracker(3);
+
+        var write = Track(tracker, 1, 1);
+
+        Assert.False(write.IsDone);
+        Assert.Equal(1, tracker.PendingCount);
     }
 
     [Theory]
@@ -163,19 +231,147 @@ public sealed class CommitTrackerTests
     }
 
     [Fact]
-    public async Task AbandonAll_FaultsEveryPendingWriteWithTheReason()
+    public async Task ExpireOverdue_AnswersOnlyTheOverdueWritesWithTheTimedOutReply()
     {
         var tracker = new CommitTracker(5);
-        var first = tracker.Track(1, 1);
-        var second = tracker.Track(2, 4);
-        var reason = new InvalidOperationException("stepped down");
+        var overdue = tracker.Track(1, 1, 100, Acknowledged(1));
+        var notYet = tracker.Track(2, 1, 101, Acknowledged(2));
+        var overdueOtherConcern = tracker.Track(3, 3, 50, Acknowledged(3));
+        var notYetOtherConcern = tracker.Track(4, 3, 200, Acknowledged(4));
+        var asked = new List<long>();
 
-        tracker.AbandonAll(reason);
+        tracker.ExpireOverdue(100, p =>
+        {
+            asked.Add(p.Index);
+            return TimedOut(p);
+        });
+
+        Assert.Equal(new long[] { 1, 3 }, asked.Order());
+        Assert.Equal(TimedOut(overdue), await overdue.Reply);
+        Assert.Equal(TimedOut(overdueOtherConcern), await overdueOtherConcern.Reply);
+        Assert.False(notYet.IsDone);
+        Assert.False(notYetOtherConcern.IsDone);
+        Assert.Equal(2, tracker.PendingCount);
+    }
+
+    [Fact]
+    public void ExpireOverdue_WithNothingOverdueAnswersNothing()
+    {
+        var tracker = new CommitTracker(3);
+        var first = tracker.Track(1, 1, 100, Acknowledged(1));
+        var second = tracker.Track(2, 2, 100, Acknowledged(2));
+
+        tracker.ExpireOverdue(99, p => throw new InvalidOperationException($"Write {p.Index} is not overdue."));
+
+        Assert.False(first.IsDone);
+        Assert.False(second.IsDone);
+        Assert.Equal(2, tracker.PendingCount);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_TheFirstAnswerWins_ALaterUpdateDoesNotChangeIt()
+    {
+        var tracker = new CommitTracker(3);
+        var overdue = tracker.Track(1, 1, 10, Acknowledged(1));
+        var inTime = tracker.Track(2, 1, 1000, Acknowledged(2));
+        var overdueAll = tracker.Track(3, 2, 10, Acknowledged(3));
+
+        tracker.ExpireOverdue(10, TimedOut);
+        tracker.Update([9, 9]);
+
+        Assert.Equal(TimedOut(overdue), await overdue.Reply);
+        Assert.Equal(TimedOut(overdueAll), await overdueAll.Reply);
+        await AssertAcknowledged(inTime);
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public async Task ExpireOverdue_DropsAnsweredWritesFromTheHeadOfEachQueue()
+    {
+        var tracker = new CommitTracker(3);
+        var head = tracker.Track(1, 1, 10, Acknowledged(1));
+        var blocking = tracker.Track(2, 1, 100, Acknowledged(2));
+        var behind = tracker.Track(3, 1, 10, Acknowledged(3));
+        var otherQueue = tracker.Track(4, 2, 10, Acknowledged(4));
+
+        tracker.ExpireOverdue(50, TimedOut);
+
+        // The head and the other queue's only write leave; the answered write behind a waiting one stays queued.
+        Assert.True(head.IsDone);
+        Assert.True(behind.IsDone);
+        Assert.True(otherQueue.IsDone);
+        Assert.False(blocking.IsDone);
+        Assert.Equal(2, tracker.PendingCount);
+
+        tracker.ExpireOverdue(100, TimedOut);
+
+        Assert.Equal(TimedOut(blocking), await blocking.Reply);
+        Assert.Equal(TimedOut(behind), await behind.Reply);
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public async Task Update_DropsAnAnsweredWriteOnceTheWriteAheadOfItIsAcknowledged()
+    {
+        var tracker = new CommitTracker(3);
+        var waiting = tracker.Track(1, 1, 100, Acknowledged(1));
+        var behind = tracker.Track(2, 1, 10, Acknowledged(2));
+        tracker.ExpireOverdue(50, TimedOut);
+        Assert.Equal(2, tracker.PendingCount);
+
+        tracker.Update([2, 0]);
+
+        await AssertAcknowledged(waiting);
+        Assert.Equal(TimedOut(behind), await behind.Reply);
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public async Task AbandonAll_AnswersEveryPendingWriteWithTheGivenReply()
+    {
+        var tracker = new CommitTracker(5);
+        var first = Track(tracker, 1, 1);
+        var second = Track(tracker, 2, 4);
+
+        tracker.AbandonAll(SteppedDown);
 
         Assert.Equal(0, tracker.PendingCount);
-        Assert.Same(reason, await Assert.ThrowsAsync<InvalidOperationException>(() => first.Acknowledged.Task));
-        Assert.Same(reason, await Assert.ThrowsAsync<InvalidOperationException>(() => second.Acknowledged.Task));
+        Assert.Equal(SteppedDown(first), await first.Reply);
+        Assert.Equal(SteppedDown(second), await second.Reply);
         tracker.Update([9, 9, 9, 9]);
-        Assert.True(second.Acknowledged.Task.IsFaulted);
+        Assert.Equal(SteppedDown(second), await second.Reply);
+    }
+
+    [Fact]
+    public async Task AbandonAll_KeepsTheAnswerOfAWriteThatAlreadyTimedOut()
+    {
+        var tracker = new CommitTracker(3);
+        var waiting = tracker.Track(1, 1, 100, Acknowledged(1));
+        var timedOut = tracker.Track(2, 1, 10, Acknowledged(2));
+        tracker.ExpireOverdue(50, TimedOut);
+
+        tracker.AbandonAll(SteppedDown);
+
+        Assert.Equal(0, tracker.PendingCount);
+        Assert.Equal(SteppedDown(waiting), await waiting.Reply);
+        Assert.Equal(TimedOut(timedOut), await timedOut.Reply);
+    }
+
+    private static PendingWrite Track(CommitTracker tracker, long index, int requiredReplicas) =>
+        tracker.Track(index, requiredReplicas, NoDeadline, Acknowledged(index));
+
+    private static WriteReply Acknowledged(long index) => new(WriteStatus.Ok, 1, index, 0, 0, 0, 2, 0, null);
+
+    private static WriteReply TimedOut(PendingWrite write) =>
+        new(WriteStatus.Timeout, 1, write.Index, 0, 0, write.RequiredReplicas, 2, 0, "timed out");
+
+    private static WriteReply SteppedDown(PendingWrite write) =>
+        new(WriteStatus.SteppedDown, 1, write.Index, 0, 0, write.RequiredReplicas, 2, -1, "stepped down");
+
+    /// <summary>Asserts the write is answered (without blocking) with its own acknowledgement.</summary>
+    private static async Task AssertAcknowledged(PendingWrite write)
+    {
+        Assert.True(write.IsDone, $"Write {write.Index} is not answered.");
+        Assert.Same(write.Acknowledged, await write.Reply);
     }
 }

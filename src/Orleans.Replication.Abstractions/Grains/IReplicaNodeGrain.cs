@@ -13,6 +13,11 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     [Alias("Write")]
     Task<WriteReply> WriteAsync(WriteCommand command);
 
+    /// <summary>Takes several writes in one call (primary only); the answers come in the same order.</summary>
+    /// <remarks>The client library sends the writes of concurrent callers together: one message for many writes.</remarks>
+    [Alias("WriteBatch")]
+    Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands);
+
     /// <summary>Serves a read under the consistency asked for.</summary>
     [Alias("Read")]
     Task<ReadReply> ReadAsync(ReadRequest request);
@@ -58,7 +63,7 @@ public interface IBaselineStoreGrain : IGrainWithStringKey
 {
     /// <summary>Stores a value and returns its version.</summary>
     [Alias("Put")]
-    Task<long> PutAsync(string key, byte[] value);
+    Task<long> PutAsync(string key, byte[] value, CancellationToken cancellationToken = default);
 
     /// <summary>Reads a value.</summary>
     [Alias("Get")]

@@ -9,6 +9,9 @@ public sealed record BenchOptions
     /// <summary>How long to run; ignored when <see cref="Operations"/> is set. Default 10 s.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long to run the same workload, unmeasured, before measuring. Default 2 s.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Total operations to run, or null to run for <see cref="Duration"/>.</summary>
     public long? Operations { get; init; }
 
@@ -47,6 +50,11 @@ public sealed record BenchOptions
         if (Operations is null && Duration <= TimeSpan.Zero)
         {
             throw new ArgumentException($"duration must be positive; it is {Duration}.", nameof(Duration));
+        }
+
+        if (Warmup < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"warmup must not be negative; it is {Warmup}.", nameof(Warmup));
         }
 
         if (Operations is <= 0)

@@ -17,7 +17,12 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         new Random(options.Seed).NextBytes(value);
         var keys = Enumerable.Range(0, options.Keys).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
-        // Warm up: create the group and activate the grains outside the measurement.
+        // Warm up outside the measurement: create the group, activate the grains, let the JIT settle.
+        if (options.Warmup > TimeSpan.Zero)
+        {
+            await RunAsync(options with { Warmup = TimeSpan.Zero, Duration = options.Warmup, Operations = null }, null, cancellationToken);
+        }
+
         if (group is not null)
         {
             await group.PutAsync(keys[0], value, new WriteOptions { Concern = options.Concern }, cancellationToken);

@@ -17,6 +17,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private readonly TimeProvider _time;
     private readonly IGroupCoordinatorGrain _coordinator;
     private readonly IReplicaNodeGrain[] _nodes = new IReplicaNodeGrain[ReplicationLimits.MaxNodeCount];
+    private readonly WriteBatcher _writes;
     private GroupRoute? _route;
     private int _readCursor;
 
@@ -31,6 +32,8 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         {
             _nodes[i] = grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, i));
         }
+
+        _writes = new WriteBatcher(Node, time);
     }
 
     public string Name { get; }
@@ -164,7 +167,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             WriteReply reply;
             try
             {
-                reply = await Node(route.PrimaryIndex).WriteAsync(command).WaitAsync(remaining + CallGrace, _time, ct);
+                reply = await _writes.SendAsync(route.PrimaryIndex, command).WaitAsync(ct);
             }
             catch (Exception e) when (IsTransient(e))
             {

@@ -27,7 +27,7 @@ public sealed class ReplicationOptions
     /// <summary>Most replication calls in flight to one replica (pipelining). Default 4.</summary>
     public int MaxInFlightBatches { get; set; } = 4;
 
-    /// <summary>How often an idle primary probes its replicas; also the grace before silence counts as lag. Default 100 ms.</summary>
+    /// <summary>How often an idle primary probes its replicas, and how often it answers writes whose deadline passed; also the grace before silence counts as lag. 10 ms..1 s, default 100 ms.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
 
     /// <summary>How long a primary waits for one replication call before it resends. Default 2 s.</summary>

@@ -23,8 +23,8 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
         Check(o.MaxValueBytes is >= 1 and <= 64 * 1024 * 1024, nameof(o.MaxValueBytes), o.MaxValueBytes, "between 1 and 67108864");
         Check(o.MaxBatchEntries is >= 1 and <= 100_000, nameof(o.MaxBatchEntries), o.MaxBatchEntries, "between 1 and 100000");
         Check(o.MaxInFlightBatches is >= 1 and <= 64, nameof(o.MaxInFlightBatches), o.MaxInFlightBatches, "between 1 and 64");
-        Check(o.HeartbeatInterval >= TimeSpan.FromMilliseconds(10) && o.HeartbeatInterval <= TimeSpan.FromSeconds(10),
-            nameof(o.HeartbeatInterval), o.HeartbeatInterval, "between 10 ms and 10 s");
+        Check(o.HeartbeatInterval >= TimeSpan.FromMilliseconds(10) && o.HeartbeatInterval <= TimeSpan.FromSeconds(1),
+            nameof(o.HeartbeatInterval), o.HeartbeatInterval, "between 10 ms and 1 s");
         Check(o.ReplicationCallTimeout >= TimeSpan.FromMilliseconds(50) && o.ReplicationCallTimeout <= TimeSpan.FromMinutes(1),
             nameof(o.ReplicationCallTimeout), o.ReplicationCallTimeout, "between 50 ms and 1 min");
         Check(o.MaxWriteTimeout > TimeSpan.Zero, nameof(o.MaxWriteTimeout), o.MaxWriteTimeout, "positive");

@@ -1,13 +1,27 @@
 namespace Orleans.Replication.Primary;
 
 /// <summary>A write waiting for its concern on the primary.</summary>
-internal sealed class PendingWrite(long index, int requiredReplicas)
+/// <remarks>The grain returns <see cref="Reply"/>'s task to Orleans as is, so an acknowledgement costs no extra turn on the grain.</remarks>
+internal sealed class PendingWrite(long index, int requiredReplicas, long deadlineTicks, WriteReply acknowledged)
 {
+    private readonly TaskCompletionSource<WriteReply> _reply = new();
+
     public long Index { get; } = index;
 
     public int RequiredReplicas { get; } = requiredReplicas;
 
-    public TaskCompletionSource Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>UTC ticks after which the write is answered with what is known.</summary>
+    public long DeadlineTicks { get; } = deadlineTicks;
+
+    /// <summary>The answer the write gets once its concern holds.</summary>
+    public WriteReply Acknowledged { get; } = acknowledged;
+
+    /// <summary>Completes with the write's answer: acknowledged, timed out, or stepped down.</summary>
+    public Task<WriteReply> Reply => _reply.Task;
+
+    public bool IsDone => _reply.Task.IsCompleted;
+
+    public void Complete(WriteReply reply) => _reply.TrySetResult(reply);
 }
 
 /// <summary>Decides, from what each replica holds, the commit index and which pending writes are acknowledged.</summary>
@@ -17,13 +31,12 @@ internal sealed class PendingWrite(long index, int requiredReplicas)
 /// index i is acknowledged once the r-th highest replica match index is at least i. Writes are kept in one
 /// FIFO queue per r, so each update costs one sort of at most six numbers plus the writes it acknowledges.
 /// The commit index is the ⌊N/2⌋-th highest match (the majority point), but only an entry of the current
-/// epoch is committed by counting (Raft's rule); earlier entries commit with it.
+/// epoch is committed by counting (Raft's rule); earlier entries commit with it. Not thread-safe: one grain owns it.
 /// </remarks>
 internal sealed class CommitTracker
 {
     private readonly Queue<PendingWrite>[] _queues;
     private readonly long[] _sorted;
-    private int _pendingCount;
 
     public CommitTracker(int nodeCount)
     {
@@ -43,23 +56,34 @@ internal sealed class CommitTracker
     /// <summary>Replicas a majority needs besides the primary.</summary>
     public int MajorityReplicas => NodeCount / 2;
 
-    /// <summary>Writes still waiting.</summary>
-    public int PendingCount => _pendingCount;
+    /// <summary>Writes queued and not yet answered or dropped.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            var n = 0;
+            foreach (var q in _queues)
+            {
+                n += q.Count;
+            }
 
-    /// <summary>Queues a write; it is acknowledged by a later <see cref="Update"/> (or at once when r is 0).</summary>
-    public PendingWrite Track(long index, int requiredReplicas)
+            return n;
+        }
+    }
+
+    /// <summary>Queues a write; it is acknowledged by a later <see cref="Update"/> (or at once when its concern needs no replica).</summary>
+    public PendingWrite Track(long index, int requiredReplicas, long deadlineTicks, WriteReply acknowledged)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(requiredReplicas);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(requiredReplicas, NodeCount - 1);
-        var pending = new PendingWrite(index, requiredReplicas);
-        if (requiredReplicas == 0)
+        var pending = new PendingWrite(index, requiredReplicas, deadlineTicks, acknowledged);
+        if (requiredReplicas == 0 || index <= KthHighest(requiredReplicas))
         {
-            pending.Acknowledged.TrySetResult();
+            pending.Complete(acknowledged);
         }
         else
         {
             _queues[requiredReplicas].Enqueue(pending);
-            _pendingCount++;
         }
 
         return pending;
@@ -92,8 +116,7 @@ internal sealed class CommitTracker
             while (queue.TryPeek(out var head) && head.Index <= heldByR)
             {
                 queue.Dequeue();
-                _pendingCount--;
-                head.Acknowledged.TrySetResult();
+                head.Complete(head.Acknowledged);
             }
         }
 
@@ -115,19 +138,38 @@ internal sealed class CommitTracker
         return n;
     }
 
-    /// <summary>Fails every pending write (the primary stepped down); their waiters decide what to report.</summary>
-    public void AbandonAll(Exception reason)
+    /// <summary>Answers every write whose deadline has passed with <paramref name="timedOut"/>; the write may still commit later.</summary>
+    public void ExpireOverdue(long nowTicks, Func<PendingWrite, WriteReply> timedOut)
+    {
+        foreach (var queue in _queues)
+        {
+            foreach (var p in queue)
+            {
+                if (!p.IsDone && p.DeadlineTicks <= nowTicks)
+                {
+                    p.Complete(timedOut(p));
+                }
+            }
+
+            // Answered writes at the head need no further tracking.
+            while (queue.TryPeek(out var head) && head.IsDone)
+            {
+                queue.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>Answers every pending write with <paramref name="reply"/> (the primary stepped down).</summary>
+    public void AbandonAll(Func<PendingWrite, WriteReply> reply)
     {
         foreach (var queue in _queues)
         {
             while (queue.TryDequeue(out var p))
             {
-                p.Acknowledged.TrySetException(reason);
+                p.Complete(reply(p));
             }
         }
-
-        _pendingCount = 0;
     }
 
-    private long KthHighest(int k) => _sorted[^k];
+    private long KthHighest(int k) => k == 0 ? long.MaxValue : _sorted[^k];
 }

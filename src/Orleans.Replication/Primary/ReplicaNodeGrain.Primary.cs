@@ -54,37 +54,64 @@ internal sealed partial class ReplicaNodeGrain
 
         _heartbeat?.Dispose();
         _heartbeat = null;
-        _tracker?.AbandonAll(new SteppedDownException(newerEpoch ?? _epoch));
+        var epoch = newerEpoch ?? _epoch;
+        _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         _tracker = null;
         _links = [];
         FailLeadershipRounds();
     }
 
-    public async Task<WriteReply> WriteAsync(WriteCommand command)
+    public Task<WriteReply> WriteAsync(WriteCommand command)
     {
+        var reply = Accept(command);
+        AdvanceCommit();
+        PumpAll();
+        return reply;
+    }
+
+    public Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var replies = new Task<WriteReply>[commands.Length];
+        for (var i = 0; i < commands.Length; i++)
+        {
+            replies[i] = Accept(commands[i]);
+        }
+
+        // One commit check and one replication pass for the whole batch.
+        AdvanceCommit();
+        PumpAll();
+        return Task.WhenAll(replies);
+    }
+
+    /// <summary>Validates a write and, when this node leads, appends it and starts tracking its concern. Replication is started by the caller.</summary>
+    private Task<WriteReply> Accept(WriteCommand command)
+    {
+        if (command is null)
+        {
+            return Task.FromResult(Reply(WriteStatus.Invalid, 0, "A write command must not be null."));
+        }
+
         if (_role != NodeRole.Primary || _tracker is null)
         {
-            return Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}.");
+            return Task.FromResult(Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}."));
         }
 
         if (ValidateWrite(command) is { } invalid)
         {
-            return Reply(WriteStatus.Invalid, 0, invalid);
+            return Task.FromResult(Reply(WriteStatus.Invalid, 0, invalid));
         }
 
-        var epoch = _epoch;
-        var tracker = _tracker;
-        var required = command.Concern.RequiredReplicas(_nodeCount);
         long index;
-        if (_writeIds.TryGet(command.WriteId, out var seen) && seen <= _log.LastIndex && seen > _log.BaseIndex
-            && _log[seen].WriteId == command.WriteId)
+        if (_writeIds.TryGet(command.WriteId, out var seen) && seen > _log.BaseIndex && seen <= _log.LastIndex && _log[seen].WriteId == command.WriteId)
         {
             // A retry of a write this log already holds: wait for it again rather than applying it twice.
             index = seen;
         }
-        else if (seen > 0 && seen <= _log.BaseIndex && seen <= _commitIndex)
+        else if (seen > 0 && seen <= _log.BaseIndex)
         {
-            return Reply(WriteStatus.Ok, seen, null);
+            // Compacted, hence applied, hence committed.
+            return Task.FromResult(Reply(WriteStatus.Ok, seen, null));
         }
         else
         {
@@ -94,37 +121,23 @@ internal sealed partial class ReplicaNodeGrain
                 var current = found ? version : 0;
                 if (current != expected)
                 {
-                    return await RefuseCompareAndSetAsync(command, current, version);
+                    return RefuseCompareAndSetAsync(command, current, version);
                 }
             }
 
             index = _log.LastIndex + 1;
-            AppendToLog(new LogEntry(index, epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
+            AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
         }
 
-        var pending = index <= _commitIndex && required <= tracker.MajorityReplicas ? null : tracker.Track(index, required);
-        AdvanceCommit();
-        PumpAll();
-        if (pending is null)
-        {
-            return Reply(WriteStatus.Ok, index, null);
-        }
+        // The grain hands Orleans the pending write's own task: acknowledging it costs no turn of its own.
+        return _tracker.Track(index, command.Concern.RequiredReplicas(_nodeCount), NowTicks + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
+    }
 
-        try
-        {
-            await pending.Acknowledged.Task.WaitAsync(command.Timeout, _time);
-            return Reply(WriteStatus.Ok, index, null);
-        }
-        catch (TimeoutException)
-        {
-            var confirmed = ReferenceEquals(tracker, _tracker) ? tracker.CountHolding(index) : 0;
-            return new WriteReply(WriteStatus.Timeout, _epoch, index, 0, confirmed, required, _nodeCount - 1, _primaryIndex,
-                $"{confirmed} of {_nodeCount - 1} replicas confirmed within {command.Timeout.TotalMilliseconds:0} ms; {required} required.");
-        }
-        catch (SteppedDownException e)
-        {
-            return Reply(WriteStatus.SteppedDown, index, $"The primary was deposed by epoch {e.NewerEpoch} before the write was acknowledged.");
-        }
+    private WriteReply TimedOut(PendingWrite pending)
+    {
+        var confirmed = _tracker?.CountHolding(pending.Index) ?? 0;
+        return new WriteReply(WriteStatus.Timeout, _epoch, pending.Index, 0, confirmed, pending.RequiredReplicas, _nodeCount - 1, _primaryIndex,
+            $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} required.");
     }
 
     /// <summary>A compare-and-set that found another version reports it only once that version is committed and leadership is confirmed,
@@ -310,6 +323,7 @@ internal sealed partial class ReplicaNodeGrain
     private Task OnHeartbeatAsync()
     {
         var now = NowTicks;
+        _tracker?.ExpireOverdue(now, TimedOut);
         foreach (var link in _links)
         {
             if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)
@@ -354,10 +368,4 @@ internal sealed partial class ReplicaNodeGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} steps down: epoch {Epoch} was replaced by {NewerEpoch}.")]
     private partial void LogSteppedDown(string group, int index, long epoch, long newerEpoch);
-}
-
-/// <summary>A primary was deposed while a write waited for its acknowledgement.</summary>
-internal sealed class SteppedDownException(long newerEpoch) : Exception($"The primary stepped down for epoch {newerEpoch}.")
-{
-    public long NewerEpoch { get; } = newerEpoch;
 }

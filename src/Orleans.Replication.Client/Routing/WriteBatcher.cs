@@ -1,0 +1,177 @@
+namespace Orleans.Replication.Client;
+
+/// <summary>Sends the writes of concurrent callers to the primary together: one grain call carries many writes.</summary>
+/// <remarks>
+/// A write joins the queue; while fewer than <see cref="MaxInFlight"/> calls are out, a call takes up to
+/// <see cref="MaxBatch"/> queued writes bound for the same node. Writes that arrive while calls are out wait for
+/// the next one, so batches grow with load and a lone write leaves at once. Each write keeps its own command,
+/// deadline and answer; a call that fails fails each of its writes, which the caller's retry loop handles one
+/// by one. Answers are handed to callers on the thread that received them, as Orleans hands out grain-call
+/// responses: a thread hop per write costs more than the write on a small machine. The next call leaves before
+/// the callers of the last one run, so a slow continuation does not hold up sending; a continuation must not
+/// block synchronously on another write of the store. Thread-safe.
+/// </remarks>
+internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvider time)
+{
+    private static readonly TimeSpan CallGrace = TimeSpan.FromMilliseconds(500);
+    private readonly Lock _lock = new();
+    private readonly Queue<Queued> _queue = new();
+    private int _inFlight;
+
+    /// <summary>Most writes in one call.</summary>
+    public int MaxBatch { get; init; } = 256;
+
+    /// <summary>Most calls out at once.</summary>
+    public int MaxInFlight { get; init; } = 4;
+
+    /// <summary>Sends <paramref name="command"/> to node <paramref name="nodeIndex"/>; the task ends with its answer or the call's error.</summary>
+    public Task<WriteReply> SendAsync(int nodeIndex, WriteCommand command)
+    {
+        var queued = new Queued(nodeIndex, command);
+        bool start;
+        lock (_lock)
+        {
+            _queue.Enqueue(queued);
+            start = _inFlight < MaxInFlight;
+            if (start)
+            {
+                _inFlight++;
+            }
+        }
+
+        if (start)
+        {
+            _ = RunAsync();
+        }
+
+        return queued.Reply.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        // Another loop may have taken the write that started this one.
+        var batch = Next();
+        if (batch is null)
+        {
+            return;
+        }
+
+        var call = SendBatchAsync(batch);
+        while (true)
+        {
+            WriteReply[]? replies = null;
+            Exception? error = null;
+            try
+            {
+                replies = await call;
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+
+            // The next call leaves before this one's callers run, so a slow continuation cannot hold up sending.
+            var next = Next();
+            var nextCall = next is null ? null : SendBatchAsync(next);
+            Complete(batch, replies, error);
+            if (next is null)
+            {
+                return;
+            }
+
+            batch = next;
+            call = nextCall!;
+        }
+    }
+
+    /// <summary>The next batch; or null, with one call fewer in flight, when nothing waits.</summary>
+    private Queued[]? Next()
+    {
+        lock (_lock)
+        {
+            if (_queue.Count == 0)
+            {
+                _inFlight--;
+                return null;
+            }
+
+            return TakeBatch();
+        }
+    }
+
+    private Task<WriteReply[]> SendBatchAsync(Queued[] batch)
+    {
+        var commands = new WriteCommand[batch.Length];
+        var wait = TimeSpan.Zero;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            commands[i] = batch[i].Command;
+            wait = commands[i].Timeout > wait ? commands[i].Timeout : wait;
+        }
+
+        try
+        {
+            var target = node(batch[0].NodeIndex);
+            return commands.Length == 1
+                ? SendOneAsync(target, commands[0], wait + CallGrace)
+                : target.WriteBatchAsync(commands).WaitAsync(wait + CallGrace, time);
+        }
+        catch (Exception e)
+        {
+            // A call that throws before it returns a task fails its writes like any failed call.
+            return Task.FromException<WriteReply[]>(e);
+        }
+    }
+
+    private async Task<WriteReply[]> SendOneAsync(IReplicaNodeGrain target, WriteCommand command, TimeSpan wait) =>
+        [await target.WriteAsync(command).WaitAsync(wait, time)];
+
+    /// <summary>Hands each caller its answer, on this thread, as Orleans hands out grain-call responses.</summary>
+    private static void Complete(Queued[] batch, WriteReply[]? replies, Exception? error)
+    {
+        for (var i = 0; i < batch.Length; i++)
+        {
+            if (replies is not null && i < replies.Length)
+            {
+                batch[i].Reply.TrySetResult(replies[i]);
+            }
+            else
+            {
+                batch[i].Reply.TrySetException(error ?? new ReplicationException("The primary answered fewer writes than it was sent."));
+            }
+        }
+    }
+
+    /// <summary>Takes the head of the queue and the writes behind it bound for the same node (called under the lock).</summary>
+    private Queued[] TakeBatch()
+    {
+        var nodeIndex = _queue.Peek().NodeIndex;
+        var count = 0;
+        foreach (var q in _queue)
+        {
+            if (q.NodeIndex != nodeIndex || count == MaxBatch)
+            {
+                break;
+            }
+
+            count++;
+        }
+
+        var batch = new Queued[count];
+        for (var i = 0; i < count; i++)
+        {
+            batch[i] = _queue.Dequeue();
+        }
+
+        return batch;
+    }
+
+    private sealed class Queued(int nodeIndex, WriteCommand command)
+    {
+        public int NodeIndex { get; } = nodeIndex;
+
+        public WriteCommand Command { get; } = command;
+
+        public TaskCompletionSource<WriteReply> Reply { get; } = new();
+    }
+}
