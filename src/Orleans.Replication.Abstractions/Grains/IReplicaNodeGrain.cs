@@ -37,6 +37,20 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     /// <summary>The node's status.</summary>
     [Alias("GetStatus")]
     Task<NodeStatus> GetStatusAsync();
+
+    /// <summary>
+    /// Moves the node to <paramref name="epoch"/> with no primary yet (from the coordinator, before a promotion):
+    /// from now on it refuses every message of an older epoch. Returns its status, with its last log entry.
+    /// </summary>
+    [Alias("BeginEpoch")]
+    Task<NodeStatus> BeginEpochAsync(long epoch);
+
+    /// <summary>
+    /// Planned switchover, on the primary: stops taking writes and waits until node <paramref name="target"/> holds
+    /// the whole log. True when it does within <paramref name="timeout"/>; false (and writes resume) otherwise.
+    /// </summary>
+    [Alias("HandOver")]
+    Task<bool> HandOverAsync(int target, TimeSpan timeout);
 }
 
 /// <summary>The control plane of one group, keyed by the group name.</summary>
@@ -55,6 +69,31 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
     /// <summary>Epoch, primary and the status of every node (unreachable nodes reported unhealthy).</summary>
     [Alias("GetStatus")]
     Task<GroupStatus> GetStatusAsync();
+
+    /// <summary>Planned switchover to node <paramref name="target"/> (or the most up-to-date replica): the target catches up fully, then leads a new epoch.</summary>
+    [Alias("Switchover")]
+    Task<GroupRoute> SwitchoverAsync(int? target);
+
+    /// <summary>Told by a silo's membership watcher that <paramref name="silo"/> is dead: fails over at once if the primary lived there.</summary>
+    [Alias("OnSiloDead")]
+    Task OnSiloDeadAsync(string silo);
+
+    /// <summary>Told by a client that the primary did not answer: checks it at once instead of waiting for the next periodic check.</summary>
+    [Alias("ReportPrimaryTrouble")]
+    Task ReportPrimaryTroubleAsync(long epoch);
+}
+
+/// <summary>The list of groups of the cluster, so that a dead silo can be announced to every coordinator.</summary>
+[Alias("orepl.IGroupDirectoryGrain")]
+public interface IGroupDirectoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Records that group <paramref name="group"/> exists (idempotent; coordinators repeat it).</summary>
+    [Alias("Register")]
+    Task RegisterAsync(string group);
+
+    /// <summary>Announces a dead silo to every group's coordinator (each silo's watcher calls it; repeats are ignored).</summary>
+    [Alias("SiloDead")]
+    Task SiloDeadAsync(string silo);
 }
 
 /// <summary>A plain, non-replicated key-value grain: the baseline that replicated writes are measured against.</summary>

@@ -19,13 +19,15 @@ public enum NodeRole : byte
 /// <param name="NodeCount">The group's size.</param>
 /// <param name="Epoch">The group's epoch.</param>
 /// <param name="PrimaryIndex">Which node is primary in that epoch.</param>
+/// <param name="Bootstrap">True only when the group is created: an empty node then holds everything there is.</param>
 [GenerateSerializer, Immutable, Alias("orepl.NodeAssignment")]
 public sealed record NodeAssignment(
     [property: Id(0)] string Group,
     [property: Id(1)] int NodeIndex,
     [property: Id(2)] int NodeCount,
     [property: Id(3)] long Epoch,
-    [property: Id(4)] int PrimaryIndex);
+    [property: Id(4)] int PrimaryIndex,
+    [property: Id(5)] bool Bootstrap = false);
 
 /// <summary>One node as it reports itself.</summary>
 [GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]
@@ -42,15 +44,28 @@ public sealed record NodeStatus(
     [property: Id(9)] bool Healthy,
     [property: Id(10)] Guid Incarnation,
     [property: Id(11)] int KeyCount,
-    [property: Id(12)] string? Problem);
+    [property: Id(12)] string? Problem,
+    [property: Id(13)] long LastEpoch = 0,
+    [property: Id(14)] bool CaughtUp = false,
+    [property: Id(15)] int NodeCount = 0);
 
 /// <summary>Where a group's writes go: its epoch, primary and size.</summary>
+/// <param name="Group">The group.</param>
+/// <param name="Epoch">The current epoch.</param>
+/// <param name="PrimaryIndex">The primary's node index, or -1 while the group has none.</param>
+/// <param name="NodeCount">Nodes in the group.</param>
+/// <param name="Problem">Why there is no primary, when there is none.</param>
 [GenerateSerializer, Immutable, Alias("orepl.GroupRoute")]
 public sealed record GroupRoute(
     [property: Id(0)] string Group,
     [property: Id(1)] long Epoch,
     [property: Id(2)] int PrimaryIndex,
-    [property: Id(3)] int NodeCount);
+    [property: Id(3)] int NodeCount,
+    [property: Id(4)] string? Problem = null)
+{
+    /// <summary>Whether the group has a primary to send writes to.</summary>
+    public bool HasPrimary => PrimaryIndex >= 0;
+}
 
 /// <summary>How a group is made when created explicitly.</summary>
 /// <param name="NodeCount">Nodes in the group, 1..7.</param>
@@ -68,4 +83,6 @@ public sealed record GroupStatus(
     [property: Id(1)] long Epoch,
     [property: Id(2)] int PrimaryIndex,
     [property: Id(3)] int NodeCount,
-    [property: Id(4)] IReadOnlyList<NodeStatus> Nodes);
+    [property: Id(4)] IReadOnlyList<NodeStatus> Nodes,
+    [property: Id(5)] string? Problem = null,
+    [property: Id(6)] int Failovers = 0);

@@ -58,6 +58,12 @@ internal sealed partial class ReplicatedGroup
             try
             {
                 var route = await GetRouteAsync(attempt > 0, ct);
+                if (!route.HasPrimary)
+                {
+                    lastProblem = route.Problem;
+                    continue;
+                }
+
                 var reply = await Node(route.PrimaryIndex).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(remaining + CallGrace, _time, ct);
                 if (reply.Status == ReadStatus.Ok)
                 {
@@ -171,7 +177,11 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        order[k] = route.PrimaryIndex;
-        return order;
+        if (route.HasPrimary)
+        {
+            order[k++] = route.PrimaryIndex;
+        }
+
+        return k == n ? order : order[..k];
     }
 }

@@ -163,6 +163,18 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             }
 
             options.Concern.Validate(route.NodeCount);
+            if (!route.HasPrimary)
+            {
+                if (maybeSent)
+                {
+                    lastProblem = route.Problem;
+                    refresh = true;
+                    continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                }
+
+                throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+            }
+
             var command = new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, remaining);
             WriteReply reply;
             try
@@ -174,6 +186,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                 lastProblem = $"primary {route.PrimaryIndex} unreachable: {e.Message}";
                 maybeSent = true;
                 refresh = true;
+                ReportTrouble(route);
                 continue;
             }
 
@@ -196,6 +209,10 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             refresh = true;
         }
     }
+
+    /// <summary>Tells the coordinator at once that the primary did not answer, so it need not wait for its next check.</summary>
+    private void ReportTrouble(GroupRoute route) =>
+        _coordinator.ReportPrimaryTroubleAsync(route.Epoch).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
 
     internal static bool IsTransient(Exception e) =>
         e is TimeoutException or OrleansException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };

@@ -1,91 +1,176 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 using Orleans.Replication.Options;
+using Orleans.Replication.Placement;
 
 namespace Orleans.Replication.Coordination;
 
-/// <summary>The control plane of one group: its size, epoch and primary. Writes and reads never pass through it.</summary>
+/// <summary>The control plane of one group: its size, epoch and primary; failover and switchover. Writes and reads never pass through it.</summary>
 /// <remarks>
-/// A group is created on first use with the silo's <see cref="ReplicationOptions.DefaultNodeCount"/>, or
-/// explicitly with <see cref="CreateAsync"/>. Creation tells every node its role in epoch 1; node 0 leads.
-/// Not reentrant: one control operation at a time.
+/// A group is created on first use with the silo's <see cref="ReplicationOptions.DefaultNodeCount"/>, or explicitly
+/// with <see cref="CreateAsync"/>; creation tells every node its role in epoch 1, node 0 leading. The coordinator keeps
+/// no state of its own that the nodes do not also hold: activated again after its silo died, it rebuilds the route
+/// from the nodes. Reentrant so that route lookups are never stuck behind a check of a hung primary; every change of
+/// the route runs under <see cref="_change"/>, one at a time.
 /// </remarks>
+[Reentrant]
+[DistinctNodePlacement]
 [CollectionAgeLimit(AlwaysActive = true)]
 internal sealed partial class GroupCoordinatorGrain(
     IOptions<ReplicationOptions> options,
+    TimeProvider time,
     ILogger<GroupCoordinatorGrain> logger) : Grain, IGroupCoordinatorGrain
 {
-    private static readonly TimeSpan NodeCallTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RegistrationInterval = TimeSpan.FromSeconds(5);
     private readonly ReplicationOptions _options = options.Value;
+    private readonly SemaphoreSlim _change = new(1, 1);
     private GroupRoute? _route;
+    private string? _primarySilo;
+    private Guid _primaryIncarnation;
+    private int _missedChecks;
+    private int _failovers;
+    private long _lastRegisteredTicks;
+    private long _lastElectionTicks;
+    private bool _checking;
 
     private string Group => this.GetPrimaryKeyString();
+
+    private long NowTicks => time.GetUtcNow().UtcTicks;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         GroupNames.Validate(Group);
+        this.RegisterGrainTimer(CheckPrimaryAsync,
+            new GrainTimerCreationOptions(_options.PrimaryCheckInterval, _options.PrimaryCheckInterval) { Interleave = true, KeepAlive = true });
         return Task.CompletedTask;
     }
 
-    public async Task<GroupRoute> GetRouteAsync() => _route ?? await CreateGroupAsync(_options.DefaultNodeCount);
+    public async Task<GroupRoute> GetRouteAsync() => _route ?? await LoadAsync(_options.DefaultNodeCount);
 
     public async Task<GroupRoute> CreateAsync(GroupConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         configuration.Validate();
-        if (_route is { } existing)
-        {
-            return existing.NodeCount == configuration.NodeCount
-                ? existing
-                : throw new InvalidOperationException(
-                    $"Group '{Group}' already exists with {existing.NodeCount} nodes; it cannot be created again with {configuration.NodeCount}.");
-        }
-
-        return await CreateGroupAsync(configuration.NodeCount);
+        var existing = await LoadAsync(configuration.NodeCount);
+        return existing.NodeCount == configuration.NodeCount
+            ? existing
+            : throw new InvalidOperationException(
+                $"Group '{Group}' already exists with {existing.NodeCount} nodes; it cannot be created again with {configuration.NodeCount}.");
     }
 
     public async Task<GroupStatus> GetStatusAsync()
     {
         var route = await GetRouteAsync();
         var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
-        return new GroupStatus(Group, route.Epoch, route.PrimaryIndex, route.NodeCount, nodes);
+        return new GroupStatus(Group, route.Epoch, route.PrimaryIndex, route.NodeCount, nodes, route.Problem, _failovers);
+    }
+
+    public async Task OnSiloDeadAsync(string silo)
+    {
+        if (_route is { } route && route.HasPrimary && _primarySilo == silo)
+        {
+            await FailoverAsync(route.Epoch, $"the primary's silo {silo} is dead", preferred: null);
+        }
+    }
+
+    public async Task ReportPrimaryTroubleAsync(long epoch)
+    {
+        if (_route is { } route && route.Epoch == epoch && route.HasPrimary && await ProbePrimaryAsync(route) is { } trouble)
+        {
+            await FailoverAsync(route.Epoch, "a client could not reach the primary and " + trouble, preferred: null);
+        }
+    }
+
+    /// <summary>The periodic check: the primary must answer, as primary of the current epoch, in the same incarnation.</summary>
+    private async Task CheckPrimaryAsync()
+    {
+        if (_checking)
+        {
+            return;
+        }
+
+        _checking = true;
+        try
+        {
+            if (NowTicks - _lastRegisteredTicks > RegistrationInterval.Ticks)
+            {
+                _lastRegisteredTicks = NowTicks;
+                _ = GrainFactory.GetGrain<IGroupDirectoryGrain>(0).RegisterAsync(Group);
+            }
+
+            if (_route is not { } route)
+            {
+                return;
+            }
+
+            if (!route.HasPrimary)
+            {
+                // Try again now and then: nodes may have come back.
+                if (NowTicks - _lastElectionTicks > TimeSpan.FromSeconds(1).Ticks)
+                {
+                    _lastElectionTicks = NowTicks;
+                    await FailoverAsync(route.Epoch, route.Problem ?? "the group has no primary", preferred: null);
+                }
+
+                return;
+            }
+
+            var trouble = await ProbePrimaryAsync(route);
+            if (trouble is null)
+            {
+                _missedChecks = 0;
+                return;
+            }
+
+            if (++_missedChecks >= _options.PrimaryCheckFailures || !trouble.StartsWith("did not answer", StringComparison.Ordinal))
+            {
+                await FailoverAsync(route.Epoch, trouble, preferred: null);
+            }
+        }
+        finally
+        {
+            _checking = false;
+        }
+    }
+
+    /// <summary>Null when the primary answers as it should; otherwise what is wrong.</summary>
+    private async Task<string?> ProbePrimaryAsync(GroupRoute route)
+    {
+        NodeStatus status;
+        try
+        {
+            status = await Node(route.PrimaryIndex).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout, time);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return $"did not answer ({e.GetType().Name})";
+        }
+
+        if (status.Role != NodeRole.Primary || status.Epoch != route.Epoch)
+        {
+            return $"answered as {status.Role} of epoch {status.Epoch}";
+        }
+
+        if (_primaryIncarnation != Guid.Empty && status.Incarnation != _primaryIncarnation)
+        {
+            return "was activated again and lost its state";
+        }
+
+        _primaryIncarnation = status.Incarnation;
+        _primarySilo = status.Silo;
+        return null;
     }
 
     private async Task<NodeStatus> GetNodeStatusAsync(GroupRoute route, int index)
     {
         try
         {
-            return await Node(index).GetStatusAsync().WaitAsync(NodeCallTimeout);
+            return await Node(index).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout, time);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return new NodeStatus(index, NodeRole.Unassigned, "?", route.Epoch, 0, 0, 0, 0, 0, false, Guid.Empty, 0, "unreachable: " + e.Message);
-        }
-    }
-
-    private async Task<GroupRoute> CreateGroupAsync(int nodeCount)
-    {
-        ReplicationLimits.ValidateNodeCount(nodeCount);
-        var route = new GroupRoute(Group, Epoch: 1, PrimaryIndex: 0, nodeCount);
-
-        // Replicas first, so the primary's first batch finds them ready; an unreachable replica catches up later.
-        var replicas = Enumerable.Range(1, nodeCount - 1).Select(i => AssignAsync(route, i, required: false));
-        await Task.WhenAll(replicas);
-        await AssignAsync(route, 0, required: true);
-        _route = route;
-        LogGroupCreated(Group, nodeCount);
-        return route;
-    }
-
-    private async Task AssignAsync(GroupRoute route, int index, bool required)
-    {
-        try
-        {
-            await Node(index).AssignAsync(new NodeAssignment(Group, index, route.NodeCount, route.Epoch, route.PrimaryIndex)).WaitAsync(NodeCallTimeout);
-        }
-        catch (Exception e) when (!required && e is not OutOfMemoryException)
-        {
-            LogAssignFailed(Group, index, e.Message);
         }
     }
 
@@ -94,6 +179,18 @@ internal sealed partial class GroupCoordinatorGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group} created with {NodeCount} nodes; node 0 is primary of epoch 1.")]
     private partial void LogGroupCreated(string group, int nodeCount);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Index} could not be assigned its role ({Reason}); it will follow the primary when reachable.")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: route rebuilt from the nodes: epoch {Epoch}, primary {Primary}, {NodeCount} nodes.")]
+    private partial void LogRouteRebuilt(string group, long epoch, int primary, int nodeCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: failing over from epoch {Epoch}: {Reason}.")]
+    private partial void LogFailoverStarted(string group, long epoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Primary} promoted, epoch {Epoch} (log ends at {LastIndex}); {Voters} of {NodeCount} nodes voted.")]
+    private partial void LogPromoted(string group, int primary, long epoch, long lastIndex, int voters, int nodeCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Group {Group}: no promotion in epoch {Epoch}: {Problem}.")]
+    private partial void LogNoPromotion(string group, long epoch, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Index} could not be told its role ({Reason}); it will follow the primary when reachable.")]
     private partial void LogAssignFailed(string group, int index, string reason);
 }

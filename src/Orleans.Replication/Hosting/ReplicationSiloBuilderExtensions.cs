@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Replication.Coordination;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 
@@ -24,6 +25,7 @@ public static class ReplicationSiloBuilderExtensions
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, MembershipWatcher>());
         if (!builder.Services.Any(d => d.ServiceType == typeof(DistinctNodePlacementDirector)))
         {
             builder.Services.AddSingleton<DistinctNodePlacementDirector>();

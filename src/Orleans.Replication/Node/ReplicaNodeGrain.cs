@@ -39,6 +39,13 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     private int _primaryIndex = -1;
     private long _commitIndex;
 
+    /// <summary>
+    /// True once this activation holds every committed entry it has been told of: set at group creation, when a
+    /// primary's batch brings it up to the primary's commit index, or after a snapshot. A node activated again
+    /// empty is not caught up, so it never counts toward a promotion.
+    /// </summary>
+    private bool _caughtUp;
+
     public ReplicaNodeGrain(IOptions<ReplicationOptions> options, TimeProvider time, ILocalSiloDetails silo, ILogger<ReplicaNodeGrain> logger)
     {
         _options = options.Value;
@@ -70,7 +77,12 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
 
         ReplicationLimits.ValidateNodeCount(assignment.NodeCount);
-        if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && _role == NodeRole.Unassigned))
+        if (assignment.Bootstrap && assignment.Epoch >= _epoch && _log.LastIndex == 0)
+        {
+            _caughtUp = true;
+        }
+
+        if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && (_role == NodeRole.Unassigned || _primaryIndex < 0)))
         {
             if (assignment.PrimaryIndex == _index)
             {
@@ -87,6 +99,17 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     public Task<NodeStatus> GetStatusAsync() => Task.FromResult(BuildStatus());
 
+    public Task<NodeStatus> BeginEpochAsync(long epoch)
+    {
+        if (epoch > _epoch)
+        {
+            LogEpochBegun(_group, _index, epoch, _log.LastIndex);
+            BecomeReplica(epoch, -1, _nodeCount);
+        }
+
+        return Task.FromResult(BuildStatus());
+    }
+
     private NodeStatus BuildStatus()
     {
         var (lagEntries, lagMs) = ComputeLag();
@@ -98,7 +121,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             _ => null,
         };
         return new NodeStatus(_index, _role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
-            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem);
+            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount);
     }
 
     /// <summary>Moves the commit index forward and applies what it covers, in order.</summary>
@@ -249,6 +272,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} follows node {Primary} in epoch {Epoch}.")]
     private partial void LogBecameReplica(string group, int index, int primary, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} enters epoch {Epoch} with no primary yet (log ends at {LastIndex}).")]
+    private partial void LogEpochBegun(string group, int index, long epoch, long lastIndex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} cut {Count} entries of an older epoch from index {FromIndex}.")]
     private partial void LogTruncated(string group, int index, int count, long fromIndex);

@@ -51,6 +51,15 @@ public sealed class ReplicationOptions
     /// <summary>Most write ids a node remembers. Default 250,000.</summary>
     public int MaxDeduplicationEntries { get; set; } = 250_000;
 
+    /// <summary>How often a group's coordinator checks that its primary answers. Default 200 ms.</summary>
+    public TimeSpan PrimaryCheckInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long the coordinator waits for the primary's answer to a check (and for each node during a failover). Default 500 ms.</summary>
+    public TimeSpan PrimaryCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Consecutive unanswered checks after which the coordinator fails over. Default 2.</summary>
+    public int PrimaryCheckFailures { get; set; } = 2;
+
     /// <summary>A replica more than this far behind (in time) reports itself unhealthy. Default 5 s.</summary>
     public TimeSpan MaxHealthyLag { get; set; } = TimeSpan.FromSeconds(5);
 }

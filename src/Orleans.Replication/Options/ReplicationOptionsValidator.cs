@@ -34,6 +34,11 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
         Check(o.SnapshotChunkSize >= 1, nameof(o.SnapshotChunkSize), o.SnapshotChunkSize, "at least 1");
         Check(o.DeduplicationWindow > TimeSpan.Zero, nameof(o.DeduplicationWindow), o.DeduplicationWindow, "positive");
         Check(o.MaxDeduplicationEntries >= 1, nameof(o.MaxDeduplicationEntries), o.MaxDeduplicationEntries, "at least 1");
+        Check(o.PrimaryCheckInterval >= TimeSpan.FromMilliseconds(10) && o.PrimaryCheckInterval <= TimeSpan.FromMinutes(1),
+            nameof(o.PrimaryCheckInterval), o.PrimaryCheckInterval, "between 10 ms and 1 min");
+        Check(o.PrimaryCheckTimeout >= TimeSpan.FromMilliseconds(10) && o.PrimaryCheckTimeout <= TimeSpan.FromMinutes(1),
+            nameof(o.PrimaryCheckTimeout), o.PrimaryCheckTimeout, "between 10 ms and 1 min");
+        Check(o.PrimaryCheckFailures is >= 1 and <= 100, nameof(o.PrimaryCheckFailures), o.PrimaryCheckFailures, "between 1 and 100");
         Check(o.MaxHealthyLag > TimeSpan.Zero, nameof(o.MaxHealthyLag), o.MaxHealthyLag, "positive");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -19,7 +19,8 @@ public sealed class DistinctNodePlacementAttribute() : PlacementAttribute(new Di
 /// Consecutive indexes land on consecutive silos, so a group's nodes are distinct whenever n ≥ its size; the
 /// offset h(g), a stable hash of the group name, spreads the primaries (node 0 at first) of many groups over
 /// the silos, since write throughput grows with the number of primaries. With fewer silos than nodes, some
-/// nodes share a silo; status reports where each node lives. A placement hint from the caller wins.
+/// nodes share a silo; status reports where each node lives. A group's coordinator (keyed by the group name alone)
+/// goes to the silo before node 0's. A placement hint from the caller wins.
 /// Stateless and thread-safe.
 /// </remarks>
 internal sealed class DistinctNodePlacementDirector : IPlacementDirector
@@ -43,7 +44,8 @@ internal sealed class DistinctNodePlacementDirector : IPlacementDirector
         }
         catch (FormatException)
         {
-            slot = StableHash(key);
+            // A group's coordinator: on the silo before node 0's, so that losing the primary's silo rarely takes the coordinator too.
+            slot = StableHash(key) + ordered.Length - 1;
         }
 
         return Task.FromResult(ordered[(int)(slot % ordered.Length)]);

@@ -10,12 +10,17 @@ internal sealed partial class ReplicaNodeGrain
     private CommitTracker? _tracker;
     private IGrainTimer? _heartbeat;
 
+    /// <summary>A planned switchover is under way: writes are refused until this node is deposed.</summary>
+    private bool _handingOver;
+
     /// <summary>First index of this primary's epoch: strong reads wait until it is committed.</summary>
     private long _epochStartIndex;
 
     private void BecomePrimary(long epoch, int nodeCount)
     {
         StopLeading(null);
+        _caughtUp = true;
+        _handingOver = false;
         _epoch = epoch;
         _role = NodeRole.Primary;
         _primaryIndex = _index;
@@ -54,6 +59,7 @@ internal sealed partial class ReplicaNodeGrain
 
         _heartbeat?.Dispose();
         _heartbeat = null;
+        _handingOver = false;
         var epoch = newerEpoch ?? _epoch;
         _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         _tracker = null;
@@ -97,6 +103,11 @@ internal sealed partial class ReplicaNodeGrain
             return Task.FromResult(Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}."));
         }
 
+        if (_handingOver)
+        {
+            return Task.FromResult(Reply(WriteStatus.Unavailable, 0, $"Node {_group}/{_index} is handing over to another primary."));
+        }
+
         if (ValidateWrite(command) is { } invalid)
         {
             return Task.FromResult(Reply(WriteStatus.Invalid, 0, invalid));
@@ -131,6 +142,38 @@ internal sealed partial class ReplicaNodeGrain
 
         // The grain hands Orleans the pending write's own task: acknowledging it costs no turn of its own.
         return _tracker.Track(index, command.Concern.RequiredReplicas(_nodeCount), NowTicks + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
+    }
+
+    public async Task<bool> HandOverAsync(int target, TimeSpan timeout)
+    {
+        var link = _links.FirstOrDefault(l => l.NodeIndex == target);
+        if (_role != NodeRole.Primary || link is null)
+        {
+            return false;
+        }
+
+        var epoch = _epoch;
+        _handingOver = true;
+        var deadline = NowTicks + timeout.Ticks;
+        PumpAll();
+        while (_role == NodeRole.Primary && _epoch == epoch && NowTicks < deadline)
+        {
+            if (link.MatchIndex >= _log.LastIndex)
+            {
+                // Writes stay refused: the coordinator now deposes this primary and promotes the target.
+                LogHandedOver(_group, _index, target, _log.LastIndex);
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(2), _time);
+        }
+
+        if (_role == NodeRole.Primary && _epoch == epoch)
+        {
+            _handingOver = false; // the target did not catch up in time: keep leading
+        }
+
+        return false;
     }
 
     private WriteReply TimedOut(PendingWrite pending)
@@ -365,6 +408,9 @@ internal sealed partial class ReplicaNodeGrain
         replies.Sort();
         return need == 0 ? NowTicks : replies[^need];
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} handed over: node {Target} holds the whole log ({LastIndex}).")]
+    private partial void LogHandedOver(string group, int index, int target, long lastIndex);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} steps down: epoch {Epoch} was replaced by {NewerEpoch}.")]
     private partial void LogSteppedDown(string group, int index, long epoch, long newerEpoch);

@@ -105,6 +105,7 @@ internal sealed partial class ReplicaNodeGrain
 
         _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
         SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
+        _caughtUp |= _verifiedIndex >= request.LeaderCommit;
         return Answer(AppendStatus.Ok, _verifiedIndex);
     }
 
@@ -146,6 +147,7 @@ internal sealed partial class ReplicaNodeGrain
         _commitIndex = chunk.LastIncludedIndex;
         _verifiedIndex = chunk.LastIncludedIndex;
         _incoming = null;
+        _caughtUp = true;
         SnapshotsInstalled++;
         ReleaseAppliedWaiters();
         LogSnapshotInstalled(_group, _index, chunk.LastIncludedIndex, _state.Count);

@@ -1,0 +1,246 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.Replication.Coordination;
+
+/// <summary>Creating a group, rebuilding its route, and changing its primary.</summary>
+/// <remarks>
+/// A failover has two steps. First every reachable node is moved to a new epoch with no primary: from then on it
+/// refuses the old primary's messages, so the old primary can no longer gather a majority for anything. Each answer
+/// carries the node's last log entry. Then, if a majority of the group answered and is caught up in its current
+/// incarnation, the node with the highest (epoch, index) of its last entry is promoted. Every write a majority
+/// acknowledged is on at least one of those nodes, and log matching puts it on the chosen one. Without such a
+/// majority nothing is promoted: the route says why, clients fail fast, and the periodic check tries again.
+/// </remarks>
+internal sealed partial class GroupCoordinatorGrain
+{
+    /// <summary>The route, loading it from the nodes or creating the group with <paramref name="nodeCount"/> nodes when it has none.</summary>
+    private async Task<GroupRoute> LoadAsync(int nodeCount)
+    {
+        await _change.WaitAsync();
+        try
+        {
+            if (_route is { } known)
+            {
+                return known;
+            }
+
+            ReplicationLimits.ValidateNodeCount(nodeCount);
+            var rebuilt = await RebuildAsync();
+            if (rebuilt is not null)
+            {
+                _route = rebuilt;
+                LogRouteRebuilt(Group, rebuilt.Epoch, rebuilt.PrimaryIndex, rebuilt.NodeCount);
+                return rebuilt;
+            }
+
+            var route = new GroupRoute(Group, Epoch: 1, PrimaryIndex: 0, nodeCount);
+
+            // Replicas first, so the primary's first batch finds them ready; an unreachable replica catches up later.
+            await Task.WhenAll(Enumerable.Range(1, nodeCount - 1).Select(i => AssignAsync(route, i, bootstrap: true, required: false)));
+            var primary = await AssignAsync(route, 0, bootstrap: true, required: true);
+            Remember(route, primary!);
+            LogGroupCreated(Group, nodeCount);
+            _ = GrainFactory.GetGrain<IGroupDirectoryGrain>(0).RegisterAsync(Group);
+            return route;
+        }
+        finally
+        {
+            _change.Release();
+        }
+    }
+
+    /// <summary>Asks the nodes what they know, when this coordinator was activated again; null when the group never existed.</summary>
+    private async Task<GroupRoute?> RebuildAsync()
+    {
+        var seen = new List<NodeStatus>();
+        var nodeCount = ReplicationLimits.MaxNodeCount;
+        for (var i = 0; i < nodeCount; i++)
+        {
+            NodeStatus status;
+            try
+            {
+                status = await Node(i).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout, time);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                continue;
+            }
+
+            if (status.Role == NodeRole.Unassigned)
+            {
+                if (seen.Count == 0 && i == 0)
+                {
+                    // Node 0 knows nothing: the group is new, unless node 1 (another silo) remembers it.
+                    nodeCount = Math.Min(nodeCount, 2);
+                }
+
+                continue;
+            }
+
+            seen.Add(status);
+            nodeCount = status.NodeCount;
+        }
+
+        if (seen.Count == 0)
+        {
+            return null;
+        }
+
+        var epoch = seen.Max(s => s.Epoch);
+        var leader = seen.FirstOrDefault(s => s.Role == NodeRole.Primary && s.Epoch == epoch);
+        var route = new GroupRoute(Group, epoch, leader?.NodeIndex ?? -1, nodeCount, leader is null ? "no node leads the newest epoch" : null);
+        if (leader is not null)
+        {
+            Remember(route, leader);
+        }
+
+        return route;
+    }
+
+    /// <summary>Replaces the primary of <paramref name="suspectEpoch"/>, unless the route already moved on.</summary>
+    private async Task FailoverAsync(long suspectEpoch, string reason, int? preferred)
+    {
+        await _change.WaitAsync();
+        try
+        {
+            if (_route is { } route && route.Epoch == suspectEpoch)
+            {
+                await ElectAsync(route, reason, preferred);
+            }
+        }
+        finally
+        {
+            _change.Release();
+        }
+    }
+
+    private async Task<GroupRoute> ElectAsync(GroupRoute route, string reason, int? preferred)
+    {
+        LogFailoverStarted(Group, route.Epoch, reason);
+        var n = route.NodeCount;
+        var majority = n / 2 + 1;
+        var epoch = route.Epoch + 1;
+        NodeStatus?[] answers = [];
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            answers = await Task.WhenAll(Enumerable.Range(0, n).Select(i => BeginEpochAsync(i, epoch)));
+            var highest = answers.Max(a => a?.Epoch ?? 0);
+            if (highest <= epoch)
+            {
+                break;
+            }
+
+            epoch = highest + 1; // a node already went further (an earlier coordinator's attempt): go past it
+        }
+
+        var voters = answers.OfType<NodeStatus>().Where(a => a.Epoch == epoch && a.CaughtUp).ToList();
+        if (voters.Count < majority)
+        {
+            var problem = $"no majority: {voters.Count} of {n} nodes reachable and caught up, {majority} needed";
+            LogNoPromotion(Group, epoch, problem);
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = problem };
+            return _route;
+        }
+
+        var best = voters.OrderByDescending(a => a.LastEpoch).ThenByDescending(a => a.LastIndex).First();
+        if (preferred is { } p && voters.FirstOrDefault(a => a.NodeIndex == p) is { } wanted
+            && wanted.LastEpoch == best.LastEpoch && wanted.LastIndex == best.LastIndex)
+        {
+            best = wanted;
+        }
+
+        var next = new GroupRoute(Group, epoch, best.NodeIndex, n);
+        var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false);
+        if (promoted is not { Role: NodeRole.Primary })
+        {
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted" };
+            return _route;
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
+        _failovers++;
+        Remember(next, promoted);
+        LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
+        return next;
+    }
+
+    public async Task<GroupRoute> SwitchoverAsync(int? target)
+    {
+        var route = await GetRouteAsync();
+        if (target is { } t && (t < 0 || t >= route.NodeCount))
+        {
+            throw new ArgumentOutOfRangeException(nameof(target), t, $"Group '{Group}' has nodes 0..{route.NodeCount - 1}.");
+        }
+
+        await _change.WaitAsync();
+        try
+        {
+            route = _route!;
+            if (!route.HasPrimary)
+            {
+                throw new NoPrimaryException(Group, $"Group '{Group}' has no primary to hand over from: {route.Problem}");
+            }
+
+            if (target == route.PrimaryIndex)
+            {
+                return route;
+            }
+
+            var to = target ?? await MostCaughtUpReplicaAsync(route);
+            if (!await Node(route.PrimaryIndex).HandOverAsync(to, TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(6), time))
+            {
+                throw new ReplicationTimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; the primary keeps leading.");
+            }
+
+            var next = await ElectAsync(route, $"planned switchover to node {to}", preferred: to);
+            return next.PrimaryIndex == to
+                ? next
+                : throw new ReplicationException($"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}.");
+        }
+        finally
+        {
+            _change.Release();
+        }
+    }
+
+    private async Task<int> MostCaughtUpReplicaAsync(GroupRoute route)
+    {
+        var statuses = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Where(i => i != route.PrimaryIndex).Select(i => GetNodeStatusAsync(route, i)));
+        var best = statuses.Where(s => s.Role == NodeRole.Replica && s.CaughtUp).OrderByDescending(s => s.LastIndex).FirstOrDefault();
+        return best?.NodeIndex ?? throw new NoAvailableNodeException($"Group '{Group}' has no caught-up replica to hand over to.");
+    }
+
+    private async Task<NodeStatus?> BeginEpochAsync(int index, long epoch)
+    {
+        try
+        {
+            return await Node(index).BeginEpochAsync(epoch).WaitAsync(_options.PrimaryCheckTimeout, time);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<NodeStatus?> AssignAsync(GroupRoute route, int index, bool bootstrap, bool required)
+    {
+        try
+        {
+            return await Node(index).AssignAsync(new NodeAssignment(Group, index, route.NodeCount, route.Epoch, route.PrimaryIndex, bootstrap))
+                .WaitAsync(_options.PrimaryCheckTimeout * 4, time);
+        }
+        catch (Exception e) when (!required && e is not OutOfMemoryException)
+        {
+            LogAssignFailed(Group, index, e.Message);
+            return null;
+        }
+    }
+
+    private void Remember(GroupRoute route, NodeStatus primary)
+    {
+        _route = route;
+        _primarySilo = primary.Silo;
+        _primaryIncarnation = primary.Incarnation;
+        _missedChecks = 0;
+    }
+}
