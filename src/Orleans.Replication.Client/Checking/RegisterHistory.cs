@@ -68,6 +68,10 @@ internal sealed class RegisterHistory
         }
     }
 
+    /// <summary>True when operation <paramref name="operation"/> is a completed read of value number <paramref name="state"/>.</summary>
+    public bool IsReadOf(int operation, int state) =>
+        _kinds[operation] == OperationKind.Read && _values[operation] == state;
+
     /// <summary>The value that number <paramref name="state"/> stands for (null = absent).</summary>
     public string? ValueOf(int state) => _valueNames[state];
 

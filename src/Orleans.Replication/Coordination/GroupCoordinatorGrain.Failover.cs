@@ -30,7 +30,9 @@ internal sealed partial class GroupCoordinatorGrain
             {
                 _route = rebuilt;
                 LogRouteRebuilt(Group, rebuilt.Epoch, rebuilt.PrimaryIndex, rebuilt.NodeCount);
-                return rebuilt;
+
+                // The primary was lost while no coordinator watched: elect now rather than hand out a dead end.
+                return rebuilt.HasPrimary ? rebuilt : await ElectAsync(rebuilt, rebuilt.Problem ?? "no primary", preferred: null);
             }
 
             var route = new GroupRoute(Group, Epoch: 1, PrimaryIndex: 0, nodeCount);

@@ -1,0 +1,27 @@
+namespace Orleans.Replication.Client.Checking;
+
+/// <summary>Remembering where a failing search got furthest, for the violation report.</summary>
+internal sealed partial class LinearizationSearch
+{
+    /// <summary>Records the dead end at <paramref name="returnEntry"/> if the order placed is the longest yet.</summary>
+    private void RememberIfDeepest(int returnEntry)
+    {
+        if (_deepest is not null && _depth <= _deepest.Order.Length)
+        {
+            return;
+        }
+
+        var pending = new List<int>();
+        for (var entry = _timeline.First; entry != returnEntry; entry = _timeline.Next(entry))
+        {
+            if (CallReturnTimeline.IsCall(entry))
+            {
+                pending.Add(CallReturnTimeline.OperationOf(entry));
+            }
+        }
+
+        var blocked = CallReturnTimeline.OperationOf(returnEntry);
+        pending.Remove(blocked);
+        _deepest = new SearchDeadEnd(_order[.._depth], _state, blocked, [.. pending]);
+    }
+}
