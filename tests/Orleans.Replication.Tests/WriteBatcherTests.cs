@@ -622,6 +622,8 @@ public sealed class WriteBatcherTests
 
         public Task<bool> HandOverAsync(int target, TimeSpan timeout) => throw new NotSupportedException();
 
+        public Task RelocateAsync(Orleans.Runtime.SiloAddress target) => throw new NotSupportedException();
+
         public Task<NodeStatus> GetStatusAsync() => throw new NotSupportedException();
 
         private static async Task<WriteReply> FirstAsync(Task<WriteReply[]> replies) => (await replies)[0];

@@ -51,6 +51,13 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     /// </summary>
     [Alias("HandOver")]
     Task<bool> HandOverAsync(int target, TimeSpan timeout);
+
+    /// <summary>
+    /// Moves this node (a replica) to silo <paramref name="target"/>, from the coordinator when two nodes of the group
+    /// share a silo while another silo hosts none. The node starts there empty and catches up from the primary.
+    /// </summary>
+    [Alias("Relocate")]
+    Task RelocateAsync(Orleans.Runtime.SiloAddress target);
 }
 
 /// <summary>The control plane of one group, keyed by the group name.</summary>

@@ -20,6 +20,10 @@ public enum NodeRole : byte
 /// <param name="Epoch">The group's epoch.</param>
 /// <param name="PrimaryIndex">Which node is primary in that epoch.</param>
 /// <param name="Bootstrap">True only when the group is created: an empty node then holds everything there is.</param>
+/// <param name="ExpectedIncarnation">
+/// When set, only that activation of the node may take the assignment: a promotion goes to the activation that
+/// voted, never to another activation of the same node (a duplicate, or one activated again empty meanwhile).
+/// </param>
 [GenerateSerializer, Immutable, Alias("orepl.NodeAssignment")]
 public sealed record NodeAssignment(
     [property: Id(0)] string Group,
@@ -27,7 +31,8 @@ public sealed record NodeAssignment(
     [property: Id(2)] int NodeCount,
     [property: Id(3)] long Epoch,
     [property: Id(4)] int PrimaryIndex,
-    [property: Id(5)] bool Bootstrap = false);
+    [property: Id(5)] bool Bootstrap = false,
+    [property: Id(6)] Guid ExpectedIncarnation = default);
 
 /// <summary>One node as it reports itself.</summary>
 [GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]

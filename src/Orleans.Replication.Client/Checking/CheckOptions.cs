@@ -8,7 +8,10 @@ namespace Orleans.Replication.Client.Checking;
 /// </remarks>
 public sealed record CheckOptions
 {
-    /// <summary>The options used when none are given: no limits.</summary>
+    /// <summary>The default of <see cref="MaxStates"/>: 2,000,000, a few hundred megabytes for keys of a few thousand operations.</summary>
+    public const long DefaultMaxStates = 2_000_000;
+
+    /// <summary>The options used when none are given: <see cref="DefaultMaxStates"/> and no time limit.</summary>
     public static CheckOptions Default { get; } = new();
 
     /// <summary>Wall-clock limit of the whole check, across all keys; null (the default) for none.</summary>
@@ -16,9 +19,10 @@ public sealed record CheckOptions
 
     /// <summary>
     /// Limit on the distinct search states (set of operations placed, register value) remembered for one key; bounds
-    /// memory as well as time. Null (the default) for none.
+    /// memory as well as time. Valid histories typically need about one state per operation; proving a violation can
+    /// take far more. Default <see cref="DefaultMaxStates"/>; null for none.
     /// </summary>
-    public long? MaxStates { get; init; }
+    public long? MaxStates { get; init; } = DefaultMaxStates;
 
     /// <summary>The clock of <see cref="MaxDuration"/>; the system clock when null.</summary>
     public TimeProvider? TimeProvider { get; init; }

@@ -13,12 +13,16 @@ namespace Orleans.Replication.Client.Checking;
 /// nothing and is dropped. A compare-and-set reported <see cref="OperationOutcome.Fail"/> is taken as having had no
 /// effect; the observation that the register differed from its expected value is not used.
 /// </para>
+/// <para>
+/// Each key is searched with the Wing &amp; Gong algorithm and Lowe's memoization (see
+/// <see cref="LinearizationSearch"/>), within the budget of <see cref="CheckOptions"/>; keys run one after another.
+/// </para>
 /// </remarks>
 public static class LinearizabilityChecker
 {
     /// <summary>Checks <paramref name="history"/>.</summary>
     /// <param name="history">The operations, of any keys and in any order.</param>
-    /// <param name="options">The search budget; unlimited when null.</param>
+    /// <param name="options">The search budget; <see cref="CheckOptions.Default"/> when null.</param>
     /// <returns>The combined verdict, with a result per key in ordinal order of key.</returns>
     /// <exception cref="ArgumentException">An operation is inconsistent, such as ok without a completion time.</exception>
     public static CheckResult Check(IEnumerable<HistoryOperation> history, CheckOptions? options = null)

@@ -3,6 +3,8 @@ namespace Orleans.Replication.Client.Checking;
 /// <summary>Remembering where a failing search got furthest, for the violation report.</summary>
 internal sealed partial class LinearizationSearch
 {
+    private SearchDeadEnd? _deepest;
+
     /// <summary>Records the dead end at <paramref name="returnEntry"/> if the order placed is the longest yet.</summary>
     private void RememberIfDeepest(int returnEntry)
     {
@@ -22,6 +24,18 @@ internal sealed partial class LinearizationSearch
 
         var blocked = CallReturnTimeline.OperationOf(returnEntry);
         pending.Remove(blocked);
-        _deepest = new SearchDeadEnd(_order[.._depth], _state, blocked, [.. pending]);
+        var stranded = new List<int>();
+        if (IsValueHeld(_state))
+        {
+            for (var operation = 0; operation < _history.Count; operation++)
+            {
+                if (!_placed.Contains(operation) && _history.ObservedValue(operation) == _state)
+                {
+                    stranded.Add(operation);
+                }
+            }
+        }
+
+        _deepest = new SearchDeadEnd(_order[.._depth], _state, blocked, [.. pending], [.. stranded]);
     }
 }

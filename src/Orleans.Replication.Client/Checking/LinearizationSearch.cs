@@ -2,24 +2,39 @@ namespace Orleans.Replication.Client.Checking;
 
 /// <summary>
 /// Decides whether one key's history is linearizable: the Wing &amp; Gong depth-first search with Lowe's memoization,
-/// as in Porcupine, plus forced placement of reads.
+/// as in Porcupine, with three register-specific reductions.
 /// </summary>
 /// <remarks>
 /// <para>
 /// The search walks the timeline from its earliest entry. At a call it tries to place that operation next in the
 /// order; it may, if the register allows it and the resulting (placed set, value) state is new. Placing lifts the
 /// operation out and restarts from the earliest entry. Reaching a return means that operation had to be placed before
-/// any later call, and no choice made so far allows it, so the search undoes its last placement and tries the next
+/// any later call, and no choice made so far allows it, so the search undoes its last choice and tries the next
 /// candidate after it. An operation can only be placed while its call precedes every remaining return, which is
 /// exactly the real-time order linearizability demands. The history is linearizable once every completed operation is
 /// placed; operations of unknown outcome never block, since their returns come last.
 /// </para>
 /// <para>
-/// Forced reads: a candidate read of the current value is placed at once, before any other choice, and is never a
-/// branch point. This is safe because if any valid order continues from here, moving that read to its front keeps it
-/// valid: the read changes nothing, and its call precedes every pending return, so no real-time constraint breaks.
-/// Hence when the state after a forced read fails, the state before it fails too. Without this, the search would try
-/// subsets of concurrent writes before each read, exponential in concurrency.
+/// Forced reads: a candidate read of the current value is placed at once and is never a branch point. If any valid
+/// order continues from here, moving that read to its front keeps it valid: the read changes nothing, and its call
+/// precedes every pending return. So when the state after a forced read fails, the state before it fails too.
+/// </para>
+/// <para>
+/// Blind writes: a write is blind once no unplaced operation needs its value (no read returns it, no compare-and-set
+/// expects it). Placed, it could only be followed by another write, so it changes nothing any later operation sees.
+/// A blind write (or compare-and-set) of unknown outcome is therefore never placed. A completed blind write is never
+/// chosen on its own: whenever a write is chosen, every blind write that is a candidate then is placed just before it
+/// as a companion, and a blind write whose return comes up is placed there, forced. Any valid order can be rearranged
+/// into that form by moving each blind write earlier, to just before a write at which it is a candidate. Without
+/// this, the search would try every subset of concurrent writes, exponential in concurrency.
+/// </para>
+/// <para>
+/// Stranded observers: the register does not leave a value while an unplaced read or completed compare-and-set still
+/// needs it and nothing unplaced can write it again (see <see cref="StrandsAnObserver"/>).
+/// </para>
+/// <para>
+/// Whether a write is blind, and whether a value is stranded, depend only on the placed set, so the memoization on
+/// (placed set, value) stays sound.
 /// </para>
 /// </remarks>
 internal sealed partial class LinearizationSearch
@@ -30,13 +45,8 @@ internal sealed partial class LinearizationSearch
     private readonly CallReturnTimeline _timeline;
     private readonly LinearizedSet _placed;
     private readonly SearchStateCache _cache = new();
-    private readonly int[] _order;
-    private readonly int[] _statesBefore;
-    private readonly bool[] _forced;
-    private int _depth;
     private int _state;
     private int _unplaced;
-    private SearchDeadEnd? _deepest;
 
     private LinearizationSearch(RegisterHistory history)
     {
@@ -45,14 +55,27 @@ internal sealed partial class LinearizationSearch
         _placed = new LinearizedSet(history.Count);
         _order = new int[history.Count];
         _statesBefore = new int[history.Count];
-        _forced = new bool[history.Count];
+        _frames = new Frame[history.Count];
+        _observersLeft = new int[history.ValueCount];
+        _needersLeft = new int[history.ValueCount];
+        _producersLeft = new int[history.ValueCount];
         _unplaced = history.IsDefinite.Count(definite => definite);
+        for (var operation = 0; operation < history.Count; operation++)
+        {
+            Count(operation, +1);
+        }
     }
 
     /// <summary>Checks the operations of key <paramref name="key"/> within <paramref name="budget"/>.</summary>
     public static KeyCheckResult Check(string key, IEnumerable<HistoryOperation> operations, SearchBudget budget)
     {
         var history = new RegisterHistory(operations);
+        if (history.FindUnwrittenObservation() is var unwritten and >= 0)
+        {
+            var report = ViolationReport.DescribeUnwritten(key, history, unwritten);
+            return new KeyCheckResult(key, CheckVerdict.NotLinearizable, history.Count, 0, report);
+        }
+
         var search = new LinearizationSearch(history);
         var verdict = search.Run(budget);
         var violation = verdict == CheckVerdict.NotLinearizable
@@ -68,53 +91,39 @@ internal sealed partial class LinearizationSearch
         long steps = 0;
         while (_unplaced > 0)
         {
-            if (++steps % ClockCheckInterval == 0 && budget.IsOverTime)
+            if ((steps++ % ClockCheckInterval == 0 && budget.IsOverTime) || _cache.Count > budget.MaxStates)
             {
                 return CheckVerdict.Unknown;
             }
 
-            if (_cache.Count > budget.MaxStates)
-            {
-                return CheckVerdict.Unknown;
-            }
-
+            var operation = CallReturnTimeline.OperationOf(entry);
+            bool placed;
             if (restarted && FindForcedRead() is var read and >= 0)
             {
-                if (TryPlace(read, _state, forced: true))
-                {
-                    entry = _timeline.First;
-                    continue;
-                }
-
-                // Placing the read was explored before and failed, so this state fails too.
-                restarted = false;
-                if (!TryBacktrack(out entry))
-                {
-                    return CheckVerdict.NotLinearizable;
-                }
-
-                continue;
+                placed = TryPlace(read, _state, Frame.Forced);
             }
-
-            restarted = false;
-            if (CallReturnTimeline.IsCall(entry))
+            else if (CallReturnTimeline.IsCall(entry))
             {
-                var operation = CallReturnTimeline.OperationOf(entry);
-                if (_history.TryStep(operation, _state, out var next) && TryPlace(operation, next, forced: false))
-                {
-                    entry = _timeline.First;
-                    restarted = true;
-                }
-                else
-                {
-                    entry = _timeline.Next(entry);
-                }
-
+                placed = !IsLeftForLater(operation) && TryChoose(operation);
+                restarted = placed;
+                entry = placed ? _timeline.First : _timeline.Next(entry);
                 continue;
             }
+            else
+            {
+                placed = IsBlind(operation) && TryPlaceUrgentBlindWrite(operation);
+                if (!placed)
+                {
+                    RememberIfDeepest(entry);
+                }
+            }
 
-            RememberIfDeepest(entry);
-            if (!TryBacktrack(out entry))
+            restarted = placed;
+            if (placed)
+            {
+                entry = _timeline.First;
+            }
+            else if (!TryBacktrack(out entry))
             {
                 return CheckVerdict.NotLinearizable;
             }
@@ -123,13 +132,24 @@ internal sealed partial class LinearizationSearch
         return CheckVerdict.Linearizable;
     }
 
+    /// <summary>True when <paramref name="operation"/> writes a value no unplaced operation needs.</summary>
+    private bool IsBlind(int operation) =>
+        _history.Produces(operation) && _needersLeft[_history.ValueNumber(operation)] == 0;
+
+    /// <summary>
+    /// True for a blind operation the scan does not choose: a completed blind write (placed as a companion or when its
+    /// return comes up) or a blind operation of unknown outcome (never placed).
+    /// </summary>
+    private bool IsLeftForLater(int operation) =>
+        IsBlind(operation) && (_history.IsWrite(operation) || !_history.IsDefinite[operation]);
+
     /// <summary>The first candidate read of the current value, or -1.</summary>
     private int FindForcedRead()
     {
         for (var entry = _timeline.First; CallReturnTimeline.IsCall(entry); entry = _timeline.Next(entry))
         {
             var operation = CallReturnTimeline.OperationOf(entry);
-            if (_history.IsReadOf(operation, _state))
+            if (!_history.Produces(operation) && _history.ValueNumber(operation) == _state)
             {
                 return operation;
             }
@@ -138,48 +158,51 @@ internal sealed partial class LinearizationSearch
         return -1;
     }
 
-    /// <summary>Places <paramref name="operation"/>, leaving value <paramref name="next"/>, unless that state was seen.</summary>
-    private bool TryPlace(int operation, int next, bool forced)
+    /// <summary>Places <paramref name="operation"/> as a free choice, with its blind companions if it is a write.</summary>
+    private bool TryChoose(int operation)
     {
-        _placed.Add(operation);
-        if (!_cache.TryAdd(_placed, next))
+        if (!_history.TryStep(operation, _state, out var next) || StrandsAnObserver(operation, next))
         {
-            _placed.Remove(operation);
             return false;
         }
 
-        _order[_depth] = operation;
-        _statesBefore[_depth] = _state;
-        _forced[_depth] = forced;
-        _depth++;
-        _state = next;
-        _unplaced -= _history.IsDefinite[operation] ? 1 : 0;
-        _timeline.Lift(operation);
-        return true;
-    }
-
-    /// <summary>
-    /// Undoes placements back to the last free choice, and returns where to look for the next candidate: just after
-    /// that choice. False when no choice is left: the history is not linearizable.
-    /// </summary>
-    private bool TryBacktrack(out int entry)
-    {
-        while (_depth > 0)
+        var depthBefore = _depth;
+        if (_history.IsWrite(operation))
         {
-            _depth--;
-            var undone = _order[_depth];
-            _state = _statesBefore[_depth];
-            _placed.Remove(undone);
-            _unplaced += _history.IsDefinite[undone] ? 1 : 0;
-            _timeline.Unlift(undone);
-            if (!_forced[_depth])
-            {
-                entry = _timeline.Next(2 * undone);
-                return true;
-            }
+            PlaceBlindCompanions();
         }
 
-        entry = _timeline.First;
+        if (TryPlace(operation, next, Frame.Choice))
+        {
+            return true;
+        }
+
+        while (_depth > depthBefore)
+        {
+            Undo();
+        }
+
         return false;
+    }
+
+    /// <summary>Places every completed blind write that is a candidate, widening the candidates as their returns leave.</summary>
+    private void PlaceBlindCompanions()
+    {
+        for (var entry = _timeline.First; CallReturnTimeline.IsCall(entry); entry = _timeline.Next(entry))
+        {
+            var operation = CallReturnTimeline.OperationOf(entry);
+            if (_history.IsWrite(operation) && _history.IsDefinite[operation] && IsBlind(operation))
+            {
+                Push(operation, _history.ValueNumber(operation), Frame.Companion);
+            }
+        }
+    }
+
+    /// <summary>Places the completed blind write whose return has come up, if that is a valid move.</summary>
+    /// <remarks>A blind compare-and-set is chosen like any operation, so it is not placed here.</remarks>
+    private bool TryPlaceUrgentBlindWrite(int operation)
+    {
+        var next = _history.ValueNumber(operation);
+        return _history.IsWrite(operation) && !StrandsAnObserver(operation, next) && TryPlace(operation, next, Frame.Forced);
     }
 }

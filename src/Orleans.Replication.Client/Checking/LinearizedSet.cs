@@ -44,6 +44,9 @@ internal sealed class LinearizedSet
         Hash ^= _memberHashes[operation];
     }
 
+    /// <summary>True when <paramref name="operation"/> is a member.</summary>
+    public bool Contains(int operation) => (_bits[operation >> 6] & (1UL << (operation & 63))) != 0;
+
     /// <summary>A copy of the bitset.</summary>
     public ulong[] Snapshot() => (ulong[])_bits.Clone();
 

@@ -19,6 +19,6 @@ internal sealed class SearchBudget
     /// <summary>The most distinct states one key's search may remember.</summary>
     public long MaxStates { get; }
 
-    /// <summary>True once the check has run longer than allowed.</summary>
-    public bool IsOverTime => _maxDuration is { } limit && _time.GetElapsedTime(_started) > limit;
+    /// <summary>True once the check has run as long as allowed.</summary>
+    public bool IsOverTime => _maxDuration is { } limit && _time.GetElapsedTime(_started) >= limit;
 }

@@ -5,4 +5,8 @@ namespace Orleans.Replication.Client.Checking;
 /// <param name="State">The register value (numbered) after that order.</param>
 /// <param name="Blocked">The completed operation that no extension of the order could place before its return.</param>
 /// <param name="Pending">The other operations that were invoked, and not placed, before that return: the candidates.</param>
-internal sealed record SearchDeadEnd(int[] Order, int State, int Blocked, int[] Pending);
+/// <param name="Stranded">
+/// Unplaced operations that still need the current value when nothing left can write it again, so the value could not
+/// change; empty when that is not why the search stopped.
+/// </param>
+internal sealed record SearchDeadEnd(int[] Order, int State, int Blocked, int[] Pending, int[] Stranded);

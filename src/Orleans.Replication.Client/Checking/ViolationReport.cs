@@ -11,49 +11,75 @@ internal static class ViolationReport
     public static Violation Describe(string key, RegisterHistory history, SearchDeadEnd deadEnd)
     {
         var operations = history.Operations;
-        var blocked = operations[deadEnd.Blocked];
+        var value = Quote(history.ValueOf(deadEnd.State));
         var text = new StringBuilder();
-        text.AppendLine($"Key \"{key}\" is not linearizable: no order of its {history.Count} operations respects real time and fits a register.");
+        text.Append($"Key \"{key}\" is not linearizable: no order of its {history.Count} operations respects real time and fits a register.");
 
         if (deadEnd.Order.Length == 0)
         {
-            text.AppendLine("No operation can even come first: the register starts absent.");
+            text.AppendLine().Append("No operation can even come first; the register starts absent.");
         }
         else
         {
-            text.AppendLine($"The longest valid order found places {deadEnd.Order.Length} of them, leaving the value {Quote(history.ValueOf(deadEnd.State))}:");
+            text.AppendLine().Append($"The longest valid order found places {deadEnd.Order.Length} of them, leaving the value {value}:");
             var shownFrom = Math.Max(0, deadEnd.Order.Length - MaxListed);
             if (shownFrom > 0)
             {
-                text.AppendLine($"  ... {shownFrom} earlier operations");
+                text.AppendLine().Append($"  ... {shownFrom} earlier operations");
             }
 
             for (var i = shownFrom; i < deadEnd.Order.Length; i++)
             {
-                text.AppendLine($"  {i + 1}. {operations[deadEnd.Order[i]]}");
+                text.AppendLine().Append($"  {i + 1}. {operations[deadEnd.Order[i]]}");
             }
         }
 
-        text.AppendLine($"No such order can place, before it completed, {blocked}");
-        text.Append(deadEnd.Pending.Length == 0
-            ? "and no other operation was pending then."
-            : "nor help it by first placing any of the operations pending then:");
-        foreach (var pending in deadEnd.Pending.Take(MaxListed))
+        text.AppendLine().Append($"No such order can next place, before it completed, {operations[deadEnd.Blocked]}");
+        if (deadEnd.Pending.Length == 0)
         {
-            text.AppendLine().Append($"  {operations[pending]}");
+            text.Append(", and no other operation was pending then.");
+        }
+        else
+        {
+            text.Append(", even after first placing some of the operations pending then:");
+            List(text, deadEnd.Pending, operations);
         }
 
-        if (deadEnd.Pending.Length > MaxListed)
+        if (deadEnd.Stranded.Length > 0)
         {
-            text.AppendLine().Append($"  ... and {deadEnd.Pending.Length - MaxListed} more");
+            text.AppendLine().Append($"The value cannot change from {value} there: these operations, still to come, need it, and nothing left can write it again:");
+            List(text, deadEnd.Stranded, operations);
         }
 
-        var involved = deadEnd.Pending.Take(MaxListed)
+        var involved = deadEnd.Stranded.Take(MaxListed)
+            .Concat(deadEnd.Pending.Take(MaxListed))
             .Concat(deadEnd.Order.TakeLast(MaxListed).Reverse())
             .Prepend(deadEnd.Blocked)
             .Select(i => operations[i])
             .ToList();
         return new Violation(key, text.ToString(), involved);
+    }
+
+    /// <summary>Describes operation <paramref name="observer"/>, which needs a value nothing writes in time.</summary>
+    public static Violation DescribeUnwritten(string key, RegisterHistory history, int observer)
+    {
+        var operation = history.Operations[observer];
+        var value = Quote(history.ObservedValue(observer) is var number and >= 0 ? history.ValueOf(number) : null);
+        var text = $"Key \"{key}\" is not linearizable: {operation} needs the value {value}, which no operation invoked before it completed writes.";
+        return new Violation(key, text, [operation]);
+    }
+
+    private static void List(StringBuilder text, int[] indexes, HistoryOperation[] operations)
+    {
+        foreach (var index in indexes.Take(MaxListed))
+        {
+            text.AppendLine().Append($"  {operations[index]}");
+        }
+
+        if (indexes.Length > MaxListed)
+        {
+            text.AppendLine().Append($"  ... and {indexes.Length - MaxListed} more");
+        }
     }
 
     private static string Quote(string? value) => value is null ? "(absent)" : $"\"{value}\"";

@@ -9,6 +9,13 @@ public sealed class ReplicationClientOptions
     /// <summary>Deadline of a read that sets none. Default 5 s.</summary>
     public TimeSpan DefaultReadTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long one attempt of an operation may wait for the node before the client refreshes its route and tries
+    /// again (with the same write id, so a write is still applied at most once). Bounds how long an operation
+    /// stays stuck on a primary that crashed. Default 1 s.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a replica may wait to catch up with a session before the read moves on to another node. Default 50 ms.</summary>
     public TimeSpan SessionCatchUpWait { get; set; } = TimeSpan.FromMilliseconds(50);
 
@@ -31,6 +38,7 @@ public sealed class ReplicationClientOptions
 
         Positive(DefaultWriteTimeout, nameof(DefaultWriteTimeout));
         Positive(DefaultReadTimeout, nameof(DefaultReadTimeout));
+        Positive(AttemptTimeout, nameof(AttemptTimeout));
         if (SessionCatchUpWait < TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(SessionCatchUpWait)} must not be negative; it is {SessionCatchUpWait}.", nameof(SessionCatchUpWait));

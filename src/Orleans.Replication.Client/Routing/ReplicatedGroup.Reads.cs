@@ -64,7 +64,8 @@ internal sealed partial class ReplicatedGroup
                     continue;
                 }
 
-                var reply = await Node(route.PrimaryIndex).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(remaining + CallGrace, _time, ct);
+                var wait = remaining <= _options.AttemptTimeout ? remaining + CallGrace : _options.AttemptTimeout;
+                var reply = await Node(route.PrimaryIndex).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(wait, _time, ct);
                 if (reply.Status == ReadStatus.Ok)
                 {
                     return reply;
@@ -75,6 +76,7 @@ internal sealed partial class ReplicatedGroup
             catch (Exception e) when (IsTransient(e))
             {
                 lastProblem = e.Message;
+                ReportTrouble(await GetRouteAsync(false, ct));
             }
         }
     }

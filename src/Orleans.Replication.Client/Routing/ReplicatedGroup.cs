@@ -33,7 +33,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             _nodes[i] = grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, i));
         }
 
-        _writes = new WriteBatcher(Node, time);
+        _writes = new WriteBatcher(Node, time) { AttemptTimeout = options.AttemptTimeout };
     }
 
     public string Name { get; }

@@ -14,6 +14,9 @@ namespace Orleans.Replication.Client;
 internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvider time)
 {
     private static readonly TimeSpan CallGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest wait for one call whose writes are due later than this: a call stuck on a crashed primary is given up and retried.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.MaxValue;
     private readonly Lock _lock = new();
     private readonly Queue<Queued> _queue = new();
     private int _inFlight;
@@ -109,12 +112,16 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
             wait = commands[i].Timeout > wait ? commands[i].Timeout : wait;
         }
 
+        // A write due within one attempt waits for the primary's own answer (it answers at the deadline with what it
+        // knows); a longer one is given up after an attempt and resent with the same id, which finds a new primary
+        // if the old one crashed, or rejoins the same wait if it is alive.
+        wait = wait <= AttemptTimeout ? wait + CallGrace : AttemptTimeout;
         try
         {
             var target = node(batch[0].NodeIndex);
             return commands.Length == 1
-                ? SendOneAsync(target, commands[0], wait + CallGrace)
-                : target.WriteBatchAsync(commands).WaitAsync(wait + CallGrace, time);
+                ? SendOneAsync(target, commands[0], wait)
+                : target.WriteBatchAsync(commands).WaitAsync(wait, time);
         }
         catch (Exception e)
         {

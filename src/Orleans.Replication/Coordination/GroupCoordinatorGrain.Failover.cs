@@ -152,10 +152,11 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         var next = new GroupRoute(Group, epoch, best.NodeIndex, n);
-        var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false);
-        if (promoted is not { Role: NodeRole.Primary })
+        var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false, best.Incarnation);
+        if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
         {
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted" };
+            // Never promote an activation that did not vote (a duplicate, or one activated again empty): that would lose data.
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (its voting activation did not answer)" };
             return _route;
         }
 
@@ -224,11 +225,11 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    private async Task<NodeStatus?> AssignAsync(GroupRoute route, int index, bool bootstrap, bool required)
+    private async Task<NodeStatus?> AssignAsync(GroupRoute route, int index, bool bootstrap, bool required, Guid incarnation = default)
     {
         try
         {
-            return await Node(index).AssignAsync(new NodeAssignment(Group, index, route.NodeCount, route.Epoch, route.PrimaryIndex, bootstrap))
+            return await Node(index).AssignAsync(new NodeAssignment(Group, index, route.NodeCount, route.Epoch, route.PrimaryIndex, bootstrap, incarnation))
                 .WaitAsync(_options.PrimaryCheckTimeout * 4, time);
         }
         catch (Exception e) when (!required && e is not OutOfMemoryException)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
+using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;
 
@@ -20,9 +21,11 @@ namespace Orleans.Replication.Coordination;
 internal sealed partial class GroupCoordinatorGrain(
     IOptions<ReplicationOptions> options,
     TimeProvider time,
+    ILocalSiloDetails silo,
     ILogger<GroupCoordinatorGrain> logger) : Grain, IGroupCoordinatorGrain
 {
     private static readonly TimeSpan RegistrationInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SpreadCheckInterval = TimeSpan.FromSeconds(2);
     private readonly ReplicationOptions _options = options.Value;
     private readonly SemaphoreSlim _change = new(1, 1);
     private GroupRoute? _route;
@@ -32,6 +35,7 @@ internal sealed partial class GroupCoordinatorGrain(
     private int _failovers;
     private long _lastRegisteredTicks;
     private long _lastElectionTicks;
+    private long _lastSpreadCheckTicks;
     private bool _checking;
 
     private string Group => this.GetPrimaryKeyString();
@@ -120,9 +124,17 @@ internal sealed partial class GroupCoordinatorGrain(
             if (trouble is null)
             {
                 _missedChecks = 0;
+                if (NowTicks - _lastSpreadCheckTicks > SpreadCheckInterval.Ticks)
+                {
+                    _lastSpreadCheckTicks = NowTicks;
+                    await SpreadNodesAsync(route);
+                    await MoveAwayFromPrimaryAsync();
+                }
+
                 return;
             }
 
+            LogCheckFailed(Group, route.PrimaryIndex, trouble, _missedChecks + 1);
             if (++_missedChecks >= _options.PrimaryCheckFailures || !trouble.StartsWith("did not answer", StringComparison.Ordinal))
             {
                 await FailoverAsync(route.Epoch, trouble, preferred: null);
@@ -131,6 +143,58 @@ internal sealed partial class GroupCoordinatorGrain(
         finally
         {
             _checking = false;
+        }
+    }
+
+    /// <summary>
+    /// Placement puts a group's nodes on distinct silos, but a node re-created after its silo died is placed among
+    /// the silos alive at that moment and may land beside another node of the group. When two nodes share a silo
+    /// while an active silo hosts none, one replica moves there (it starts empty and catches up), so that one silo's
+    /// loss never takes two nodes. One move per check, only while every node is caught up.
+    /// </summary>
+    private async Task SpreadNodesAsync(GroupRoute route)
+    {
+        var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
+        if (nodes.Any(n => !n.CaughtUp || n.Silo == "?"))
+        {
+            return;
+        }
+
+        var shared = nodes.GroupBy(n => n.Silo).FirstOrDefault(g => g.Count() > 1);
+        if (shared is null)
+        {
+            return;
+        }
+
+        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var free = hosts.Keys.Where(s => nodes.All(n => n.Silo != s.ToString())).OrderBy(s => s).FirstOrDefault();
+        var mover = shared.FirstOrDefault(n => n.NodeIndex != route.PrimaryIndex);
+        if (free is not null && mover is not null)
+        {
+            await Node(mover.NodeIndex).RelocateAsync(free).WaitAsync(_options.PrimaryCheckTimeout, time);
+        }
+    }
+
+    /// <summary>
+    /// A coordinator on the primary's silo dies with it and, activated again elsewhere, is unreachable until the
+    /// cluster has settled the dead silo's directory entries: the failover would wait for that. So the coordinator
+    /// moves to another silo when it finds itself beside the primary. It carries no state: it rebuilds from the nodes.
+    /// </summary>
+    private async Task MoveAwayFromPrimaryAsync()
+    {
+        var here = silo.SiloAddress;
+        if (_primarySilo != here.ToString())
+        {
+            return;
+        }
+
+        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var target = hosts.Keys.Where(s => !s.Equals(here)).OrderBy(s => s).FirstOrDefault();
+        if (target is not null)
+        {
+            LogMovingAway(Group, target.ToString());
+            RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, target);
+            this.MigrateOnIdle();
         }
     }
 
@@ -178,6 +242,12 @@ internal sealed partial class GroupCoordinatorGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group} created with {NodeCount} nodes; node 0 is primary of epoch 1.")]
     private partial void LogGroupCreated(string group, int nodeCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: the coordinator shares the primary's silo; it moves to {Silo}.")]
+    private partial void LogMovingAway(string group, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: check of primary {Primary} failed ({Trouble}), {Missed} in a row.")]
+    private partial void LogCheckFailed(string group, int primary, string trouble, int missed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: route rebuilt from the nodes: epoch {Epoch}, primary {Primary}, {NodeCount} nodes.")]
     private partial void LogRouteRebuilt(string group, long epoch, int primary, int nodeCount);

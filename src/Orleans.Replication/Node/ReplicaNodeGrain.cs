@@ -77,6 +77,12 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
 
         ReplicationLimits.ValidateNodeCount(assignment.NodeCount);
+        if (assignment.ExpectedIncarnation != Guid.Empty && assignment.ExpectedIncarnation != _incarnation)
+        {
+            LogWrongIncarnation(_group, _index, assignment.Epoch);
+            return Task.FromResult(BuildStatus());
+        }
+
         if (assignment.Bootstrap && assignment.Epoch >= _epoch && _log.LastIndex == 0)
         {
             _caughtUp = true;
@@ -98,6 +104,21 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     }
 
     public Task<NodeStatus> GetStatusAsync() => Task.FromResult(BuildStatus());
+
+    public Task RelocateAsync(SiloAddress target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (_role == NodeRole.Primary)
+        {
+            throw new InvalidOperationException($"Node {_group}/{_index} is the primary; switch over before moving it.");
+        }
+
+        // The node holds no state worth carrying: it starts empty on the target and catches up from the primary.
+        LogRelocating(_group, _index, target.ToString());
+        RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, target);
+        this.MigrateOnIdle();
+        return Task.CompletedTask;
+    }
 
     public Task<NodeStatus> BeginEpochAsync(long epoch)
     {
@@ -272,6 +293,12 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} follows node {Primary} in epoch {Epoch}.")]
     private partial void LogBecameReplica(string group, int index, int primary, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} moves to silo {Silo}, where no other node of its group lives.")]
+    private partial void LogRelocating(string group, int index, string silo);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} refuses an assignment for epoch {Epoch} meant for another activation of it.")]
+    private partial void LogWrongIncarnation(string group, int index, long epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} enters epoch {Epoch} with no primary yet (log ends at {LastIndex}).")]
     private partial void LogEpochBegun(string group, int index, long epoch, long lastIndex);

@@ -27,10 +27,12 @@ public sealed class RandomizedHistoryTests
         Assert.Single(result.Keys, k => !k.IsLinearizable);
     }
 
-    [Fact]
-    public void TwoThousandOperationsOnOneKeyWithConcurrencyTwenty_AreCheckedQuickly()
+    [Theory]
+    [InlineData(20)]
+    [InlineData(50)]
+    public void TwoThousandOperationsOnOneKey_AreCheckedQuickly(int concurrency)
     {
-        var history = RegisterSimulation.Generate(seed: 42, operations: 2000, concurrency: 20);
+        var history = RegisterSimulation.Generate(seed: 42, operations: 2000, concurrency);
 
         var clock = Stopwatch.StartNew();
         var result = LinearizabilityChecker.Check(history);
@@ -38,6 +40,22 @@ public sealed class RandomizedHistoryTests
 
         Assert.True(result.IsLinearizable, result.ToString());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}, {result.Keys[0].StatesExplored} states");
+    }
+
+    [Fact]
+    public void FortyOverlappingWrites_DoNotExplodeTheSearch()
+    {
+        // Every subset of the writes could come before the one read: 2^40 orders for a naive search.
+        var history = Enumerable.Range(0, 40).Select(i => Ops.Write(i, $"v{i}", 0, 100)).ToList();
+        history.Add(Ops.Read(40, "v17", 110, 120));
+        var valid = LinearizabilityChecker.Check(history);
+
+        history.Add(Ops.Read(40, "v3", 130, 140));
+        var invalid = LinearizabilityChecker.Check(history);
+
+        Assert.True(valid.IsLinearizable, valid.ToString());
+        Assert.Equal(CheckVerdict.NotLinearizable, invalid.Verdict);
+        Assert.True(invalid.Keys[0].StatesExplored < 10_000, $"{invalid.Keys[0].StatesExplored} states");
     }
 
     [Fact]

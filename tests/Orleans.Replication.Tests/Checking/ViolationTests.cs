@@ -8,13 +8,16 @@ public sealed class ViolationTests
     [Fact]
     public void StaleReadAfterACompletedWrite_IsAViolation()
     {
+        var overwrite = Write(1, "b", 20, 30);
         var staleRead = Read(2, "a", 40, 50);
 
-        var violation = AssertViolation("k", Write(0, "a", 0, 10), Write(1, "b", 20, 30), staleRead);
+        var violation = AssertViolation("k", Write(0, "a", 0, 10), overwrite, staleRead);
 
-        Assert.Equal(staleRead, violation.Operations[0]);
+        Assert.Equal(overwrite, violation.Operations[0]);
+        Assert.Contains(staleRead, violation.Operations);
+        Assert.Contains("place, before it completed, p1 write \"k\" := \"b\" @20..30 ok", violation.Explanation);
+        Assert.Contains("cannot change from \"a\"", violation.Explanation);
         Assert.Contains("p2 read \"k\" -> \"a\" @40..50 ok", violation.Explanation);
-        Assert.Contains("leaving the value \"b\"", violation.Explanation);
     }
 
     [Fact]
@@ -73,7 +76,8 @@ public sealed class ViolationTests
 
         var violation = AssertViolation("k", Write(0, "a", 0, 10), Write(1, "b", 20, 30), lateCas);
 
-        Assert.Equal(lateCas, violation.Operations[0]);
+        Assert.Contains(lateCas, violation.Operations);
+        Assert.Contains(lateCas.ToString(), violation.Explanation);
     }
 
     [Fact]
@@ -83,13 +87,41 @@ public sealed class ViolationTests
     }
 
     [Fact]
-    public void Explanation_ListsTheOperationsAroundTheBlockedOne()
+    public void Explanation_ListsEveryOperationInvolved()
     {
-        var concurrentWrite = Write(3, "c", 35, 60);
+        var violation = AssertViolation(
+            "k",
+            Write(0, "a", 0, 100),
+            Write(1, "b", 0, 100),
+            Read(2, "a", 10, 20),
+            Read(2, "b", 30, 40),
+            Read(3, "b", 10, 20),
+            Read(3, "a", 30, 40));
 
-        var violation = AssertViolation("k", Write(0, "a", 0, 10), Write(1, "b", 20, 30), concurrentWrite, Read(2, "a", 40, 50));
+        Assert.Contains("pending then:", violation.Explanation);
+        Assert.All(violation.Operations, o => Assert.Contains(o.ToString(), violation.Explanation));
+    }
 
-        Assert.Contains(concurrentWrite, violation.Operations);
-        Assert.Contains(concurrentWrite.ToString(), violation.Explanation);
+    [Fact]
+    public void Explanation_OfAHistoryThatCannotEvenStart_SaysSo()
+    {
+        // The read of "a" needs the write first, but the write would leave "absent" for good, which the later read needs.
+        var early = Read(0, "a", 0, 10);
+
+        var violation = AssertViolation("k", early, Write(1, "a", 5, 20), Read(2, null, 30, 40));
+
+        Assert.Contains("No operation can even come first", violation.Explanation);
+        Assert.Equal(early, violation.Operations[0]);
+    }
+
+    [Fact]
+    public void Explanation_OfAValueNobodyWroteInTime_NamesTheObserver()
+    {
+        var read = Read(1, "a", 0, 10);
+
+        var violation = AssertViolation("k", read, Write(0, "a", 20, 30));
+
+        Assert.Equal([read], violation.Operations);
+        Assert.Contains($"{read} needs the value \"a\", which no operation invoked before it completed writes", violation.Explanation);
     }
 }

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Replication.Client;
+
+namespace Orleans.Replication.ClusterTests.RealProcesses;
+
+/// <summary>Silo processes of the real host executable on loopback, that a test can kill -9, pause and resume.</summary>
+/// <remarks>
+/// Localhost clustering keeps the membership table in instance 0, so tests never kill instance 0 (they move a
+/// primary away from it first). Each process writes its output to a log file beside the test binaries.
+/// </remarks>
+internal sealed class SiloProcesses : IAsyncDisposable
+{
+    private const int SigKill = 9;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
+    private readonly Process?[] _processes;
+    private readonly int _siloBase;
+    private readonly int _gatewayBase;
+    private readonly string _logPrefix;
+    private IHost? _client;
+
+    private SiloProcesses(int count, int siloBase, int gatewayBase, string logPrefix)
+    {
+        _processes = new Process?[count];
+        _siloBase = siloBase;
+        _gatewayBase = gatewayBase;
+        _logPrefix = logPrefix;
+    }
+
+    public IReplicatedStore Store => _client!.Services.GetRequiredService<IReplicatedStore>();
+
+    public IGrainFactory Grains => _client!.Services.GetRequiredService<IGrainFactory>();
+
+    public int Count => _processes.Length;
+
+    public static async Task<SiloProcesses> StartAsync(int count, string name)
+    {
+        var siloBase = 40000 + Random.Shared.Next(0, 400) * 20;
+        var silos = new SiloProcesses(count, siloBase, siloBase + 5000, Path.Combine(AppContext.BaseDirectory, $"silo-{name}"));
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await silos.StartInstanceAsync(i);
+            }
+
+            await silos.ConnectAsync();
+            return silos;
+        }
+        catch
+        {
+            await silos.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts instance <paramref name="i"/> (again) and waits until its gateway accepts connections.</summary>
+    public async Task StartInstanceAsync(int i)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { SiloExecutable(), "--instance", i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--silo-base-port", _siloBase.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-base-port", _gatewayBase.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Orleans.Replication"] = "Information";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the silo process.");
+        var log = new StreamWriter($"{_logPrefix}-{i}.log", append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[i] = process;
+        await WaitForPortAsync(_gatewayBase + i, process, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>The instance whose silo has the address <paramref name="silo"/> (as node status reports it).</summary>
+    public int InstanceOf(string silo)
+    {
+        // "S127.0.0.1:PORT:GENERATION"
+        var parts = silo.TrimStart('S').Split(':');
+        return int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) - _siloBase;
+    }
+
+    public void Kill(int i)
+    {
+        var p = _processes[i]!;
+        _ = SendSignal(p.Id, SigKill);
+        p.WaitForExit(10_000);
+        _processes[i] = null;
+    }
+
+    public void Pause(int i) => SendSignal(_processes[i]!.Id, SigStop);
+
+    public void Resume(int i) => SendSignal(_processes[i]!.Id, SigCont);
+
+    public bool IsRunning(int i) => _processes[i] is { HasExited: false };
+
+    private async Task ConnectAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        var gateways = Enumerable.Range(0, Count).Select(i => new IPEndPoint(IPAddress.Loopback, _gatewayBase + i)).ToArray();
+        builder.UseOrleansClient(c => c.UseStaticClustering(gateways));
+        builder.Services.AddReplicatedStore();
+        _client = builder.Build();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _client.StartAsync(deadline.Token);
+    }
+
+    private static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The silo process exited with code {process.ExitCode} before listening on {port}.");
+            }
+
+            try
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"No silo listened on port {port} within {timeout}.");
+    }
+
+    private static string SiloExecutable()
+    {
+        // tests/Orleans.Replication.ClusterTests/bin/<Configuration>/net10.0/ → Silo/bin/<Configuration>/net10.0/
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orleans.Replication.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."),
+            "Silo", "bin", configuration, "net10.0", "Orleans.Replication.Silo.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("Build the Silo project first.", path);
+    }
+
+    /// <summary>Sends a signal with the system's kill command: -9 is a crash, -STOP a pause, -CONT the end of it.</summary>
+    private static int SendSignal(int pid, int signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run kill.");
+        kill.WaitForExit(5_000);
+        return kill.ExitCode == 0 ? 0 : throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _client.StopAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Leaving anyway.
+            }
+
+            _client.Dispose();
+        }
+
+        foreach (var p in _processes)
+        {
+            if (p is { HasExited: false })
+            {
+                try
+                {
+                    SendSignal(p.Id, SigCont);
+                }
+                catch (InvalidOperationException)
+                {
+                    // It may have just exited.
+                }
+
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(10_000);
+            }
+
+            p?.Dispose();
+        }
+    }
+}
