@@ -73,11 +73,21 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
+        var to = new Option<int?>("--to") { Description = "The node to promote (default: the most up-to-date replica)." };
+        var failover = new Command("failover", "Planned switchover: a replica catches up fully, then becomes primary.") { to };
+        failover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var route = await c.Store.Group(p.GetValue(group)!).SwitchoverAsync(p.GetValue(to), ct);
+            await output.WriteLineAsync(Invariant($"OK primary={route.PrimaryIndex} epoch={route.Epoch}"));
+            return ExitCodes.Ok;
+        }));
+
         var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
         root.Add(put);
         root.Add(get);
         root.Add(delete);
         root.Add(status);
+        root.Add(failover);
         root.Add(bench);
 
         var parse = root.Parse(args);
@@ -131,7 +141,7 @@ internal static class Cli
                 await err.WriteLineAsync("error: " + (isVerbose ? e.ToString() : e.Message));
                 return ExitCodes.Usage;
             }
-            catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException)
+            catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException or InvalidOperationException)
             {
                 await err.WriteLineAsync("error: " + (isVerbose ? e.ToString() : e.Message));
                 return ExitCodes.Failed;
@@ -191,7 +201,7 @@ internal static class Cli
     internal static string StatusTable(GroupStatus s)
     {
         var b = new StringBuilder();
-        b.AppendLine(Invariant($"group {s.Group}  epoch {s.Epoch}  primary node {s.PrimaryIndex}  nodes {s.NodeCount}"));
+        b.AppendLine(Invariant($"group {s.Group}  epoch {s.Epoch}  primary node {(s.PrimaryIndex >= 0 ? s.PrimaryIndex.ToString(CultureInfo.InvariantCulture) : "none: " + s.Problem)}  nodes {s.NodeCount}  failovers {s.Failovers}"));
         b.AppendLine(Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} {"lag",7} {"lag ms",8} {"healthy",-8}"));
         foreach (var n in s.Nodes)
         {

@@ -22,22 +22,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(3);
-#pragma warning disable ORLEANSEXP003 // Turning the experimental directory off, to test what production runs.
-        builder.Options.UseDistributedGrainDirectory = false;
-#pragma warning restore ORLEANSEXP003
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
+        var builder = IsolatedCluster.NewBuilder(3, o =>
         {
-            silo.AddReplication(o =>
-            {
-                o.MinRetainedLogEntries = 20;
-                o.MaxRetainedLogEntries = 400;
-                o.SnapshotChunkSize = 25;
-            });
-            silo.AddGrainExtension<INodeFaults, NodeFaults>();
+            o.MinRetainedLogEntries = 20;
+            o.MaxRetainedLogEntries = 400;
+            o.SnapshotChunkSize = 25;
         });
-        builder.ConfigureClient(client => client.Services.AddReplicatedStore());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

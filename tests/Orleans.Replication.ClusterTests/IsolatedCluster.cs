@@ -24,20 +24,26 @@ internal sealed class IsolatedCluster : IAsyncDisposable
 
     public static async Task<IsolatedCluster> StartAsync(short silos)
     {
+        var cluster = NewBuilder(silos, o => o.MinRetainedLogEntries = 20).Build();
+        await cluster.DeployAsync();
+        return new IsolatedCluster(cluster);
+    }
+
+    /// <summary>A cluster builder with the replicated store, the fault extension and a client, as every cluster test uses.</summary>
+    public static InProcessTestClusterBuilder NewBuilder(short silos, Action<Options.ReplicationOptions> configure)
+    {
         var builder = new InProcessTestClusterBuilder(silos);
-#pragma warning disable ORLEANSEXP003 // Turning the experimental directory off, to test what production runs.
+#pragma warning disable ORLEANSEXP003 // The in-process tests run the classic directory: promotions must be safe with it too.
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddReplication(o => o.MinRetainedLogEntries = 20);
+            silo.AddReplication(configure);
             silo.AddGrainExtension<INodeFaults, NodeFaults>();
         });
         builder.ConfigureClient(client => client.Services.AddReplicatedStore());
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return new IsolatedCluster(cluster);
+        return builder;
     }
 
     public IGroupCoordinatorGrain Coordinator(string group) => Grains.GetGrain<IGroupCoordinatorGrain>(group);

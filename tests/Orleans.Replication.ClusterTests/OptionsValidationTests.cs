@@ -10,13 +10,7 @@ public sealed class OptionsValidationTests
     [Fact]
     public async Task SiloWithInvalidOptionsRefusesToStartAndNamesTheOption()
     {
-        var builder = new InProcessTestClusterBuilder(1);
-#pragma warning disable ORLEANSEXP003 // Turning the experimental directory off, to test what production runs.
-        builder.Options.UseDistributedGrainDirectory = false;
-#pragma warning restore ORLEANSEXP003
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => silo.AddReplication(o => o.DefaultNodeCount = 9));
-        var cluster = builder.Build();
+        var cluster = IsolatedCluster.NewBuilder(1, o => o.DefaultNodeCount = 9).Build();
         try
         {
             var error = await Assert.ThrowsAnyAsync<Exception>(() => cluster.DeployAsync());

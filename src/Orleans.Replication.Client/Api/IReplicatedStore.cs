@@ -29,6 +29,9 @@ public interface IReplicatedGroup : IReplicatedOperations
     /// <summary>Epoch, primary, and each node's role, silo, indexes, lag and health.</summary>
     Task<GroupStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Planned switchover: node <paramref name="target"/> (or the most up-to-date replica) catches up fully, then leads a new epoch. No acknowledged write is lost; writes pause for that window.</summary>
+    Task<GroupRoute> SwitchoverAsync(int? target = null, CancellationToken cancellationToken = default);
+
     /// <summary>The cached route, refreshed from the coordinator when <paramref name="refresh"/> is set or none is cached.</summary>
     Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default);
 }

@@ -43,6 +43,18 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     public Task<GroupStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         _coordinator.GetStatusAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
 
+    public async Task<GroupRoute> SwitchoverAsync(int? target = null, CancellationToken cancellationToken = default)
+    {
+        if (target is < 0 or >= ReplicationLimits.MaxNodeCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(target), target, $"A node index is 0..{ReplicationLimits.MaxNodeCount - 1}.");
+        }
+
+        var route = await _coordinator.SwitchoverAsync(target).WaitAsync(TimeSpan.FromSeconds(15), _time, cancellationToken);
+        SetRoute(route);
+        return route;
+    }
+
     public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)
     {
         if (!refresh && Volatile.Read(ref _route) is { } cached)

@@ -130,15 +130,15 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         // (a) every acknowledged write is there at the end
         var strong = new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) };
-        var lost = new List<string>();
-        foreach (var (key, value) in workload.AckedUniqueWrites)
+        var lost = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(workload.AckedUniqueWrites, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (write, _) =>
         {
-            var read = await group.GetAsync(key, strong);
-            if (read.ValueAsString != value)
+            var read = await group.GetAsync(write.Key, strong);
+            if (read.ValueAsString != write.Value)
             {
-                lost.Add($"{key}={value} (read {read.ValueAsString ?? "absent"})");
+                lost.Add($"{write.Key}={write.Value} (read {read.ValueAsString ?? "absent"})");
             }
-        }
+        });
 
         Assert.True(lost.Count == 0, $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: {string.Join(", ", lost.Take(10))}");
 

@@ -109,7 +109,10 @@ internal sealed class SiloProcesses : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        var gateways = Enumerable.Range(0, Count).Select(i => new IPEndPoint(IPAddress.Loopback, _gatewayBase + i)).ToArray();
+        // Through instance 0's gateway only: it is never killed or paused. An Orleans client with a static gateway
+        // list keeps sending through a paused silo's gateway (its connections stay open), and it routes every call
+        // to one grain through the same gateway: a paused gateway would hang the calls to a healthy new primary.
+        var gateways = new[] { new IPEndPoint(IPAddress.Loopback, _gatewayBase) };
         builder.UseOrleansClient(c => c.UseStaticClustering(gateways));
         builder.Services.AddReplicatedStore();
         _client = builder.Build();
