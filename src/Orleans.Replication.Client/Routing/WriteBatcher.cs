@@ -13,7 +13,7 @@ namespace Orleans.Replication.Client;
 /// </remarks>
 internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvider time)
 {
-    private static readonly TimeSpan CallGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan CallGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest wait for one call whose writes are due later than this: a call stuck on a crashed primary is given up and retried.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.MaxValue;

@@ -52,42 +52,31 @@ internal sealed partial class GroupCoordinatorGrain
     }
 
     /// <summary>Asks the nodes what they know, when this coordinator was activated again; null when the group never existed.</summary>
+    /// <remarks>
+    /// A group is new only if every node that could belong to it answered, empty. Nodes 0 and 1 (on different silos)
+    /// are asked first; when both are empty the others are asked too, since both may have been activated again after
+    /// their silos died while another node still holds the data. Any node that does not answer makes the group's state
+    /// unknown: nothing is created (that could start a second history beside the real one) and the caller retries.
+    /// </remarks>
     private async Task<GroupRoute?> RebuildAsync()
     {
-        var seen = new List<NodeStatus>();
-        var nodeCount = ReplicationLimits.MaxNodeCount;
-        for (var i = 0; i < nodeCount; i++)
+        var answers = (await Task.WhenAll(Enumerable.Range(0, 2).Select(TryGetStatusAsync))).ToList();
+        var known = answers.FirstOrDefault(a => a is { Role: not NodeRole.Unassigned });
+        var nodeCount = known?.NodeCount ?? ReplicationLimits.MaxNodeCount;
+        if (nodeCount > 2)
         {
-            NodeStatus status;
-            try
-            {
-                status = await Node(i).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout, time);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                continue;
-            }
-
-            if (status.Role == NodeRole.Unassigned)
-            {
-                if (seen.Count == 0 && i == 0)
-                {
-                    // Node 0 knows nothing: the group is new, unless node 1 (another silo) remembers it.
-                    nodeCount = Math.Min(nodeCount, 2);
-                }
-
-                continue;
-            }
-
-            seen.Add(status);
-            nodeCount = status.NodeCount;
+            answers.AddRange(await Task.WhenAll(Enumerable.Range(2, nodeCount - 2).Select(TryGetStatusAsync)));
         }
 
+        var seen = answers.OfType<NodeStatus>().Where(a => a.Role != NodeRole.Unassigned || a.LastIndex > 0).ToList();
         if (seen.Count == 0)
         {
-            return null;
+            return answers.Any(a => a is null)
+                ? throw new NoPrimaryException(Group, $"Group '{Group}': some nodes do not answer, so whether the group exists is not known yet; retry.")
+                : null;
         }
 
+        nodeCount = seen.Max(s => s.NodeCount);
         var epoch = seen.Max(s => s.Epoch);
         var leader = seen.FirstOrDefault(s => s.Role == NodeRole.Primary && s.Epoch == epoch);
         var route = new GroupRoute(Group, epoch, leader?.NodeIndex ?? -1, nodeCount, leader is null ? "no node leads the newest epoch" : null);
@@ -97,6 +86,18 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         return route;
+    }
+
+    private async Task<NodeStatus?> TryGetStatusAsync(int index)
+    {
+        try
+        {
+            return await Node(index).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout, time);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Replaces the primary of <paramref name="suspectEpoch"/>, unless the route already moved on.</summary>

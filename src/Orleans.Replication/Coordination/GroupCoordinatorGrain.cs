@@ -221,8 +221,13 @@ internal sealed partial class GroupCoordinatorGrain(
             return "was activated again and lost its state";
         }
 
-        _primaryIncarnation = status.Incarnation;
-        _primarySilo = status.Silo;
+        if (ReferenceEquals(_route, route))
+        {
+            // Not if a failover replaced the route while this probe of the old primary was out.
+            _primaryIncarnation = status.Incarnation;
+            _primarySilo = status.Silo;
+        }
+
         return null;
     }
 

@@ -65,8 +65,22 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         (_group, _index) = GroupNames.ParseNodeKey(this.GetPrimaryKeyString());
         GroupNames.Validate(_group);
         _nodeCount = _options.DefaultNodeCount;
+
+        // An activation nobody assigns (a lookup of a node index the group does not have) goes away after a while.
+        this.RegisterGrainTimer(() =>
+        {
+            if (_role == NodeRole.Unassigned && _log.LastIndex == 0)
+            {
+                this.DeactivateOnIdle();
+            }
+
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(UnassignedLifetime, UnassignedLifetime) { Interleave = true });
         return Task.CompletedTask;
     }
+
+    /// <summary>How long an activation may stay unassigned and empty before it deactivates itself.</summary>
+    private static readonly TimeSpan UnassignedLifetime = TimeSpan.FromMinutes(1);
 
     public Task<NodeStatus> AssignAsync(NodeAssignment assignment)
     {
@@ -86,6 +100,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         if (assignment.Bootstrap && assignment.Epoch >= _epoch && _log.LastIndex == 0)
         {
             _caughtUp = true;
+            _lastContactTicks = NowTicks;
         }
 
         if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && (_role == NodeRole.Unassigned || _primaryIndex < 0)))

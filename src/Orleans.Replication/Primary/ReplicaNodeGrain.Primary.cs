@@ -140,8 +140,17 @@ internal sealed partial class ReplicaNodeGrain
             AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
         }
 
-        // The grain hands Orleans the pending write's own task: acknowledging it costs no turn of its own.
-        return _tracker.Track(index, command.Concern.RequiredReplicas(_nodeCount), NowTicks + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
+        // An entry of an earlier epoch is safe only once this epoch's first entry commits (Raft's rule): a retry
+        // that finds one waits for that, not merely for copies of it. The grain hands Orleans the pending write's
+        // own task: acknowledging it costs no turn of its own.
+        var mustHold = _log[index].Epoch == _epoch ? index : Math.Max(index, _epochStartIndex);
+        var required = command.Concern.RequiredReplicas(_nodeCount);
+        if (mustHold != index)
+        {
+            required = Math.Max(required, _tracker.MajorityReplicas);
+        }
+
+        return _tracker.Track(mustHold, required, NowTicks + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
     }
 
     public async Task<bool> HandOverAsync(int target, TimeSpan timeout)

@@ -14,6 +14,9 @@ internal sealed partial class ReplicaNodeGrain
 
     private IncomingSnapshot? _incoming;
 
+    /// <summary>The group's epoch as the coordinator reported it to this activation: no older leader is followed.</summary>
+    private long _epochFloor;
+
     /// <summary>Snapshots this activation installed.</summary>
     internal int SnapshotsInstalled { get; private set; }
 
@@ -26,9 +29,9 @@ internal sealed partial class ReplicaNodeGrain
         _primaryIndex = primaryIndex;
         _nodeCount = nodeCount;
 
-        // Only committed entries are known to match a new primary's log.
+        // Only committed entries are known to match a new primary's log. Contact time is not reset here: only a
+        // message from a leader makes a replica fresh.
         _verifiedIndex = _commitIndex;
-        _lastContactTicks = NowTicks;
         _incoming = null;
         if (changed && primaryIndex >= 0)
         {
@@ -44,7 +47,36 @@ internal sealed partial class ReplicaNodeGrain
             await gate.Task;
         }
 
+        if (!await KnowsEpochFloorAsync())
+        {
+            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+        }
+
         return Append(request);
+    }
+
+    /// <summary>
+    /// A node activated again empty knows no epoch, and would follow whoever calls first — a deposed primary
+    /// included, which could then count it toward a majority. So before following anyone it asks the coordinator
+    /// for the group's current epoch and refuses every leader below it.
+    /// </summary>
+    private async Task<bool> KnowsEpochFloorAsync()
+    {
+        if (_role != NodeRole.Unassigned || _epochFloor > 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            var route = await GrainFactory.GetGrain<IGroupCoordinatorGrain>(_group).GetRouteAsync().WaitAsync(_options.ReplicationCallTimeout, _time);
+            _epochFloor = Math.Max(_epochFloor, route.Epoch);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Replication calls that carried entries, received by this activation.</summary>
@@ -109,12 +141,22 @@ internal sealed partial class ReplicaNodeGrain
         return Answer(AppendStatus.Ok, _verifiedIndex);
     }
 
-    public Task<AppendResponse> InstallSnapshotAsync(SnapshotChunk chunk)
+    public async Task<AppendResponse> InstallSnapshotAsync(SnapshotChunk chunk)
     {
         ArgumentNullException.ThrowIfNull(chunk);
+        if (!await KnowsEpochFloorAsync())
+        {
+            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+        }
+
+        return InstallSnapshot(chunk);
+    }
+
+    private AppendResponse InstallSnapshot(SnapshotChunk chunk)
+    {
         if (!AcceptLeader(chunk.Epoch, chunk.LeaderIndex, _nodeCount))
         {
-            return Task.FromResult(Answer(AppendStatus.StaleEpoch, _verifiedIndex));
+            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
         }
 
         if (chunk.Sequence == 0)
@@ -124,21 +166,21 @@ internal sealed partial class ReplicaNodeGrain
         else if (_incoming is null || _incoming.Id != chunk.SnapshotId || _incoming.NextSequence != chunk.Sequence)
         {
             _incoming = null;
-            return Task.FromResult(Answer(AppendStatus.NeedSnapshot, _verifiedIndex));
+            return Answer(AppendStatus.NeedSnapshot, _verifiedIndex);
         }
 
         _incoming.Items.AddRange(chunk.Items);
         _incoming.NextSequence++;
         if (!chunk.IsLast)
         {
-            return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));
+            return Answer(AppendStatus.Ok, _verifiedIndex);
         }
 
         if (chunk.LastIncludedIndex <= _commitIndex)
         {
             // We already hold at least this much: keep our state, it is a superset.
             _incoming = null;
-            return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));
+            return Answer(AppendStatus.Ok, _verifiedIndex);
         }
 
         _state.Install(_incoming.Items, chunk.LastIncludedIndex);
@@ -151,13 +193,14 @@ internal sealed partial class ReplicaNodeGrain
         SnapshotsInstalled++;
         ReleaseAppliedWaiters();
         LogSnapshotInstalled(_group, _index, chunk.LastIncludedIndex, _state.Count);
-        return Task.FromResult(Answer(AppendStatus.Ok, _verifiedIndex));
+        return Answer(AppendStatus.Ok, _verifiedIndex);
     }
 
     /// <summary>Checks a message's epoch: older is refused; newer (or the first we hear of) makes this node follow its sender.</summary>
     private bool AcceptLeader(long epoch, int leaderIndex, int nodeCount)
     {
-        if (epoch < _epoch || (epoch == _epoch && _role == NodeRole.Primary))
+        // One leader per epoch: a second sender of the same epoch (two coordinators electing at once) is refused.
+        if (epoch < _epoch || epoch < _epochFloor || (epoch == _epoch && (_role == NodeRole.Primary || (_primaryIndex >= 0 && _primaryIndex != leaderIndex))))
         {
             return false;
         }
