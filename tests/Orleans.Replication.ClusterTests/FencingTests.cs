@@ -29,6 +29,26 @@ public sealed class FencingTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ReplicaRefusesASecondLeaderInTheSameEpoch()
+    {
+        const string name = "fence-one-leader";
+        var group = fixture.Store.Group(name);
+        var written = await group.PutAsync("k", "v");
+        var replica = fixture.Node(name, 1);
+        var before = await replica.GetStatusAsync();
+
+        // Node 2 claims the epoch node 0 leads (as two coordinators electing at once might make it): refused.
+        var rival = new AppendRequest(written.Epoch, LeaderIndex: 2, NodeCount: 3, PrevIndex: before.LastIndex, PrevEpoch: written.Epoch,
+            Entries: [new LogEntry(before.LastIndex + 1, written.Epoch, LogOperation.Put, "k", [9], Guid.NewGuid(), DateTime.UtcNow.Ticks)],
+            LeaderCommit: 0, LeaderLastIndex: before.LastIndex + 1, IsProbe: false);
+        var answer = await replica.AppendAsync(rival);
+
+        Assert.Equal(AppendStatus.StaleEpoch, answer.Status);
+        Assert.Equal(before.LastIndex, (await replica.GetStatusAsync()).LastIndex);
+        Assert.Equal("v", (await group.GetAsync("k")).ValueAsString);
+    }
+
+    [Fact]
     public async Task DeposedPrimaryNeverAcknowledgesAPendingWrite()
     {
         const string name = "fence-deposed";
