@@ -26,6 +26,11 @@ internal sealed partial class GroupCoordinatorGrain
 
             ReplicationLimits.ValidateNodeCount(nodeCount);
             var rebuilt = await RebuildAsync();
+            if (rebuilt is { Epoch: 0 })
+            {
+                return rebuilt;
+            }
+
             if (rebuilt is not null)
             {
                 _route = rebuilt;
@@ -71,8 +76,9 @@ internal sealed partial class GroupCoordinatorGrain
         var seen = answers.OfType<NodeStatus>().Where(a => a.Role != NodeRole.Unassigned || a.LastIndex > 0).ToList();
         if (seen.Count == 0)
         {
+            // Not remembered: the next call asks the nodes again. (No exception: it would have to cross the grain boundary.)
             return answers.Any(a => a is null)
-                ? throw new NoPrimaryException(Group, $"Group '{Group}': some nodes do not answer, so whether the group exists is not known yet; retry.")
+                ? new GroupRoute(Group, 0, -1, _options.DefaultNodeCount, "some nodes do not answer, so whether the group exists is not known yet; retry")
                 : null;
         }
 
@@ -168,6 +174,7 @@ internal sealed partial class GroupCoordinatorGrain
         return next;
     }
 
+    /// <remarks>Failures are reported with framework exception types, which cross the grain boundary as they are.</remarks>
     public async Task<GroupRoute> SwitchoverAsync(int? target)
     {
         var route = await GetRouteAsync();
@@ -182,7 +189,7 @@ internal sealed partial class GroupCoordinatorGrain
             route = _route!;
             if (!route.HasPrimary)
             {
-                throw new NoPrimaryException(Group, $"Group '{Group}' has no primary to hand over from: {route.Problem}");
+                throw new InvalidOperationException($"Group '{Group}' has no primary to hand over from: {route.Problem}");
             }
 
             if (target == route.PrimaryIndex)
@@ -193,13 +200,13 @@ internal sealed partial class GroupCoordinatorGrain
             var to = target ?? await MostCaughtUpReplicaAsync(route);
             if (!await Node(route.PrimaryIndex).HandOverAsync(to, TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(6), time))
             {
-                throw new ReplicationTimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; the primary keeps leading.");
+                throw new TimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; the primary keeps leading.");
             }
 
             var next = await ElectAsync(route, $"planned switchover to node {to}", preferred: to);
             return next.PrimaryIndex == to
                 ? next
-                : throw new ReplicationException($"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}.");
+                : throw new InvalidOperationException($"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}.");
         }
         finally
         {
@@ -211,7 +218,7 @@ internal sealed partial class GroupCoordinatorGrain
     {
         var statuses = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Where(i => i != route.PrimaryIndex).Select(i => GetNodeStatusAsync(route, i)));
         var best = statuses.Where(s => s.Role == NodeRole.Replica && s.CaughtUp).OrderByDescending(s => s.LastIndex).FirstOrDefault();
-        return best?.NodeIndex ?? throw new NoAvailableNodeException($"Group '{Group}' has no caught-up replica to hand over to.");
+        return best?.NodeIndex ?? throw new InvalidOperationException($"Group '{Group}' has no caught-up replica to hand over to.");
     }
 
     private async Task<NodeStatus?> BeginEpochAsync(int index, long epoch)
