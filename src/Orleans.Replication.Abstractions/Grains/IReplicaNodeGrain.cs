@@ -109,7 +109,7 @@ public interface IBaselineStoreGrain : IGrainWithStringKey
 {
     /// <summary>Stores a value and returns its version.</summary>
     [Alias("Put")]
-    Task<long> PutAsync(string key, byte[] value, CancellationToken cancellationToken = default);
+    Task<long> PutAsync(string key, byte[] value);
 
     /// <summary>Reads a value.</summary>
     [Alias("Get")]

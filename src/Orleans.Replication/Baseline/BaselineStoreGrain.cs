@@ -7,7 +7,7 @@ internal sealed class BaselineStoreGrain : Grain, IBaselineStoreGrain
     private readonly Dictionary<string, (byte[] Value, long Version)> _values = new(StringComparer.Ordinal);
     private long _version;
 
-    public Task<long> PutAsync(string key, byte[] value, CancellationToken cancellationToken = default)
+    public Task<long> PutAsync(string key, byte[] value)
     {
         ReplicationLimits.ValidateKey(key);
         ReplicationLimits.ValidateValue(value);
