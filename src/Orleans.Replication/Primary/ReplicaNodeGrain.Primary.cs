@@ -13,6 +13,10 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>A planned switchover is under way: writes are refused until this node is deposed.</summary>
     private bool _handingOver;
 
+    /// <summary>During a switchover: completed once <see cref="_handOverTarget"/> holds the whole log, or leadership ends.</summary>
+    private TaskCompletionSource? _handOverDone;
+    private int _handOverTarget;
+
     /// <summary>First index of this primary's epoch: strong reads wait until it is committed.</summary>
     private long _epochStartIndex;
 
@@ -60,6 +64,7 @@ internal sealed partial class ReplicaNodeGrain
         _heartbeat?.Dispose();
         _heartbeat = null;
         _handingOver = false;
+        _handOverDone?.TrySetResult();
         var epoch = newerEpoch ?? _epoch;
         _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         _tracker = null;
@@ -161,20 +166,33 @@ internal sealed partial class ReplicaNodeGrain
             return false;
         }
 
+        // Writes are refused from here on, so the log's end stays put while the target catches up to it.
         var epoch = _epoch;
         _handingOver = true;
-        var deadline = NowTicks + timeout.Ticks;
-        PumpAll();
-        while (_role == NodeRole.Primary && _epoch == epoch && NowTicks < deadline)
+        if (link.MatchIndex < _log.LastIndex)
         {
-            if (link.MatchIndex >= _log.LastIndex)
+            _handOverTarget = target;
+            _handOverDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            PumpAll();
+            try
             {
-                // Writes stay refused: the coordinator now deposes this primary and promotes the target.
-                LogHandedOver(_group, _index, target, _log.LastIndex);
-                return true;
+                await _handOverDone.Task.WaitAsync(timeout, _time);
             }
+            catch (TimeoutException)
+            {
+                // Judged below.
+            }
+            finally
+            {
+                _handOverDone = null;
+            }
+        }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(2), _time);
+        if (_role == NodeRole.Primary && _epoch == epoch && link.MatchIndex >= _log.LastIndex)
+        {
+            // Writes stay refused: the coordinator now deposes this primary and promotes the target.
+            LogHandedOver(_group, _index, target, _log.LastIndex);
+            return true;
         }
 
         if (_role == NodeRole.Primary && _epoch == epoch)
@@ -187,8 +205,9 @@ internal sealed partial class ReplicaNodeGrain
 
     private WriteReply TimedOut(PendingWrite pending)
     {
+        // pending.Index may be later than the write's own entry (an earlier epoch's entry waits for this epoch's first).
         var confirmed = _tracker?.CountHolding(pending.Index) ?? 0;
-        return new WriteReply(WriteStatus.Timeout, _epoch, pending.Index, 0, confirmed, pending.RequiredReplicas, _nodeCount - 1, _primaryIndex,
+        return new WriteReply(WriteStatus.Timeout, _epoch, pending.Acknowledged.Index, 0, confirmed, pending.RequiredReplicas, _nodeCount - 1, _primaryIndex,
             $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} required.");
     }
 
@@ -353,6 +372,11 @@ internal sealed partial class ReplicaNodeGrain
             case AppendStatus.Ok:
                 link.MatchIndex = Math.Max(link.MatchIndex, Math.Min(response.LastIndex, _log.LastIndex));
                 link.NextIndex = Math.Max(link.NextIndex, link.MatchIndex + 1);
+                if (_handOverDone is { } done && link.NodeIndex == _handOverTarget && link.MatchIndex >= _log.LastIndex)
+                {
+                    done.TrySetResult();
+                }
+
                 AdvanceCommit();
                 break;
             case AppendStatus.Mismatch when generation == link.Generation:

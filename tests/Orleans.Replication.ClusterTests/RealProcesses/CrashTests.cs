@@ -90,7 +90,6 @@ public sealed class CrashTests(ITestOutputHelper output)
             }
 
             output.WriteLine($"paused instance {instance} (node {oldPrimary}, epoch {epoch}); resumed after a failover");
-            await Task.Delay(1500); // let the old primary wake up, try, and step down
 
             // It rejoins as a replica of the new epoch (or, if its silo was declared dead meanwhile, its node is
             // re-created elsewhere and rejoins the same way).
