@@ -82,12 +82,31 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
+        var syncTimeout = new Option<double>("--sync-timeout") { Description = "Seconds the change may take (the new node's full sync), 1..600.", DefaultValueFactory = _ => 60 };
+        var addReplica = new Command("add-replica", "Add a replica: a new node syncs fully, then joins the group (N grows by one).") { syncTimeout };
+        addReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var route = await c.Store.Group(p.GetValue(group)!).AddReplicaAsync(SyncTimeout(p), ct);
+            await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
+            return ExitCodes.Ok;
+        }));
+
+        var removeReplica = new Command("remove-replica", "Remove a replica: the node with the highest index leaves the group (N shrinks by one).") { syncTimeout };
+        removeReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(SyncTimeout(p), ct);
+            await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
+            return ExitCodes.Ok;
+        }));
+
         var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
         root.Add(put);
         root.Add(get);
         root.Add(delete);
         root.Add(status);
         root.Add(failover);
+        root.Add(addReplica);
+        root.Add(removeReplica);
         root.Add(bench);
 
         var parse = root.Parse(args);
@@ -115,6 +134,14 @@ internal static class Cli
             Consistency = ReadConsistency.Parse(p.GetValue(consistency)!),
             Timeout = Timeout(p),
         };
+
+        TimeSpan SyncTimeout(ParseResult p)
+        {
+            var seconds = p.GetValue(syncTimeout);
+            return seconds is >= 1 and <= 600 && double.IsFinite(seconds)
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new ArgumentException($"--sync-timeout must be between 1 and 600 seconds; it is {seconds}.");
+        }
 
         TimeSpan Timeout(ParseResult p)
         {

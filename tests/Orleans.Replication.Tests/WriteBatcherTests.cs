@@ -618,7 +618,11 @@ public sealed class WriteBatcherTests
 
         public Task<NodeStatus> AssignAsync(NodeAssignment assignment) => throw new NotSupportedException();
 
-        public Task<NodeStatus> BeginEpochAsync(long epoch) => throw new NotSupportedException();
+        public Task<NodeStatus> BeginEpochAsync(long epoch, int nodeCount) => throw new NotSupportedException();
+
+        public Task<bool> AddLearnerAsync(int learner, long epoch) => throw new NotSupportedException();
+
+        public Task<NodeStatus> ResetAsync(long epoch) => throw new NotSupportedException();
 
         public Task<bool> HandOverAsync(int target, TimeSpan timeout) => throw new NotSupportedException();
 

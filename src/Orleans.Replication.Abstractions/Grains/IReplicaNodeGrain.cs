@@ -40,10 +40,27 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
 
     /// <summary>
     /// Moves the node to <paramref name="epoch"/> with no primary yet (from the coordinator, before a promotion):
-    /// from now on it refuses every message of an older epoch. Returns its status, with its last log entry.
+    /// from now on it refuses every message of an older epoch. <paramref name="nodeCount"/> is the group's size in
+    /// that epoch (it changes when replicas are added or removed). Returns its status, with its last log entry.
     /// </summary>
     [Alias("BeginEpoch")]
-    Task<NodeStatus> BeginEpochAsync(long epoch);
+    Task<NodeStatus> BeginEpochAsync(long epoch, int nodeCount);
+
+    /// <summary>
+    /// On the primary of <paramref name="epoch"/>: starts replicating to node <paramref name="learner"/> (the next
+    /// index of a growing group) without counting it toward any quorum, until a new epoch makes it a member.
+    /// False when this node does not lead that epoch.
+    /// </summary>
+    [Alias("AddLearner")]
+    Task<bool> AddLearnerAsync(int learner, long epoch);
+
+    /// <summary>
+    /// Takes the node out of its group: it forgets its log and data and holds no role, keeping only the newest epoch it
+    /// has seen, so that it follows no older leader. From the coordinator, for a node removed from the group or about
+    /// to join it afresh.
+    /// </summary>
+    [Alias("Reset")]
+    Task<NodeStatus> ResetAsync(long epoch);
 
     /// <summary>
     /// Planned switchover, on the primary: stops taking writes and waits until node <paramref name="target"/> holds
@@ -80,6 +97,21 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
     /// <summary>Planned switchover to node <paramref name="target"/> (or the most up-to-date replica): the target catches up fully, then leads a new epoch.</summary>
     [Alias("Switchover")]
     Task<GroupRoute> SwitchoverAsync(int? target);
+
+    /// <summary>
+    /// Adds a replica (node index N of a group of N): it is synced fully (snapshot, then the log) while counting toward
+    /// no quorum, then joins the group in a new epoch. Fails, changing nothing, when it does not catch up within
+    /// <paramref name="timeout"/> or the group is at its maximum size.
+    /// </summary>
+    [Alias("AddReplica")]
+    Task<GroupRoute> AddReplicaAsync(TimeSpan timeout);
+
+    /// <summary>
+    /// Removes a replica: the node with the highest index leaves the group in a new epoch (after a switchover when it
+    /// is the primary) and forgets its data. Fails when the group has a single node.
+    /// </summary>
+    [Alias("RemoveReplica")]
+    Task<GroupRoute> RemoveReplicaAsync(TimeSpan timeout);
 
     /// <summary>Told by a silo's membership watcher that <paramref name="silo"/> is dead: fails over at once if the primary lived there.</summary>
     [Alias("OnSiloDead")]

@@ -32,6 +32,22 @@ public interface IReplicatedGroup : IReplicatedOperations
     /// <summary>Planned switchover: node <paramref name="target"/> (or the most up-to-date replica) catches up fully, then leads a new epoch. No acknowledged write is lost; writes pause for that window.</summary>
     Task<GroupRoute> SwitchoverAsync(int? target = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Adds a replica: a new node is synced fully (snapshot, then the log) while counting toward no quorum, then joins
+    /// the group in a new epoch, raising N by one. Writes pause briefly at the change. Fails, changing nothing, if the
+    /// node does not catch up within <paramref name="timeout"/> (default 60 s) or the group has 7 nodes.
+    /// </summary>
+    Task<GroupRoute> AddReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Removes a replica, lowering N by one: the node with the highest index leaves in a new epoch (after a planned
+    /// switchover if it is the primary) and forgets its data. Fails when the group has a single node.
+    /// </summary>
+    Task<GroupRoute> RemoveReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or removes replicas, one at a time, until the group has <paramref name="nodeCount"/> nodes (1..7).</summary>
+    Task<GroupRoute> ResizeAsync(int nodeCount, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
+
     /// <summary>The cached route, refreshed from the coordinator when <paramref name="refresh"/> is set or none is cached.</summary>
     Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default);
 }

@@ -55,6 +55,44 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         return route;
     }
 
+    public async Task<GroupRoute> AddReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var t = ValidateChangeTimeout(timeout);
+        var route = await _coordinator.AddReplicaAsync(t).WaitAsync(t + TimeSpan.FromSeconds(10), _time, cancellationToken);
+        SetRoute(route);
+        return route;
+    }
+
+    public async Task<GroupRoute> RemoveReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var t = ValidateChangeTimeout(timeout);
+        var route = await _coordinator.RemoveReplicaAsync(t).WaitAsync(t + TimeSpan.FromSeconds(10), _time, cancellationToken);
+        SetRoute(route);
+        return route;
+    }
+
+    public async Task<GroupRoute> ResizeAsync(int nodeCount, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ReplicationLimits.ValidateNodeCount(nodeCount);
+        var route = await GetRouteAsync(refresh: true, cancellationToken);
+        while (route.NodeCount != nodeCount)
+        {
+            route = route.NodeCount < nodeCount
+                ? await AddReplicaAsync(timeout, cancellationToken)
+                : await RemoveReplicaAsync(timeout, cancellationToken);
+        }
+
+        return route;
+    }
+
+    private static TimeSpan ValidateChangeTimeout(TimeSpan? timeout)
+    {
+        var t = timeout ?? TimeSpan.FromSeconds(60);
+        return t > TimeSpan.Zero && t <= TimeSpan.FromMinutes(10)
+            ? t
+            : throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout of a change of the group must be positive and at most 10 minutes.");
+    }
+
     public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)
     {
         if (!refresh && Volatile.Read(ref _route) is { } cached)

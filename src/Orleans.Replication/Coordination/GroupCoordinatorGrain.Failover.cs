@@ -82,8 +82,9 @@ internal sealed partial class GroupCoordinatorGrain
                 : null;
         }
 
-        nodeCount = seen.Max(s => s.NodeCount);
+        // The size is that of the newest epoch: a node removed from the group may still report the older, larger one.
         var epoch = seen.Max(s => s.Epoch);
+        nodeCount = seen.Where(s => s.Epoch == epoch).Max(s => s.NodeCount);
         var leader = seen.FirstOrDefault(s => s.Role == NodeRole.Primary && s.Epoch == epoch);
         var route = new GroupRoute(Group, epoch, leader?.NodeIndex ?? -1, nodeCount, leader is null ? "no node leads the newest epoch" : null);
         if (leader is not null)
@@ -123,16 +124,26 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    private async Task<GroupRoute> ElectAsync(GroupRoute route, string reason, int? preferred)
+    /// <param name="route">The route being replaced.</param>
+    /// <param name="reason">Why, for the log.</param>
+    /// <param name="preferred">The node to promote if it holds as much of the log as the best voter.</param>
+    /// <param name="nodeCount">The group's size in the new epoch, when replicas are added or removed; by default unchanged.</param>
+    /// <remarks>
+    /// When the size changes, the new epoch needs a majority of caught-up voters in the old group and in the new one:
+    /// the old majority guarantees that every acknowledged write is on some voter (and so on the best one), the new
+    /// majority that the new group can commit. Only a node of the new group is promoted, and only if it holds as much
+    /// as the best voter; otherwise the group is elected again at its old size.
+    /// </remarks>
+    private async Task<GroupRoute> ElectAsync(GroupRoute route, string reason, int? preferred, int? nodeCount = null)
     {
         LogFailoverStarted(Group, route.Epoch, reason);
-        var n = route.NodeCount;
-        var majority = n / 2 + 1;
+        var oldCount = route.NodeCount;
+        var n = nodeCount ?? oldCount;
         var epoch = route.Epoch + 1;
         NodeStatus?[] answers = [];
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            answers = await Task.WhenAll(Enumerable.Range(0, n).Select(i => BeginEpochAsync(i, epoch)));
+            answers = await Task.WhenAll(Enumerable.Range(0, Math.Max(n, oldCount)).Select(i => BeginEpochAsync(i, epoch, n)));
             var highest = answers.Max(a => a?.Epoch ?? 0);
             if (highest <= epoch)
             {
@@ -143,21 +154,27 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         var voters = answers.OfType<NodeStatus>().Where(a => a.Epoch == epoch && a.CaughtUp).ToList();
-        if (voters.Count < majority)
+        var oldVoters = voters.Count(a => a.NodeIndex < oldCount);
+        var newVoters = voters.Count(a => a.NodeIndex < n);
+        if (oldVoters < oldCount / 2 + 1 || newVoters < n / 2 + 1)
         {
-            var problem = $"no majority: {voters.Count} of {n} nodes reachable and caught up, {majority} needed";
+            var problem = n == oldCount
+                ? $"no majority: {newVoters} of {n} nodes reachable and caught up, {n / 2 + 1} needed"
+                : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} and {newVoters} of the {n} reachable and caught up";
             LogNoPromotion(Group, epoch, problem);
             _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = problem };
             return _route;
         }
 
         var best = voters.OrderByDescending(a => a.LastEpoch).ThenByDescending(a => a.LastIndex).First();
-        if (preferred is { } p && voters.FirstOrDefault(a => a.NodeIndex == p) is { } wanted
-            && wanted.LastEpoch == best.LastEpoch && wanted.LastIndex == best.LastIndex)
+        var holders = voters.Where(a => a.NodeIndex < n && a.LastEpoch == best.LastEpoch && a.LastIndex == best.LastIndex).ToList();
+        if (holders.Count == 0)
         {
-            best = wanted;
+            // Only a node leaving the group holds the whole log: keep the old size, and so that node, for now.
+            return await ElectAsync(route with { Epoch = epoch }, $"no node of the {n}-node group holds the whole log", preferred);
         }
 
+        best = holders.FirstOrDefault(a => a.NodeIndex == preferred) ?? holders[0];
         var next = new GroupRoute(Group, epoch, best.NodeIndex, n);
         var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false, best.Incarnation);
         if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
@@ -221,11 +238,11 @@ internal sealed partial class GroupCoordinatorGrain
         return best?.NodeIndex ?? throw new InvalidOperationException($"Group '{Group}' has no caught-up replica to hand over to.");
     }
 
-    private async Task<NodeStatus?> BeginEpochAsync(int index, long epoch)
+    private async Task<NodeStatus?> BeginEpochAsync(int index, long epoch, int nodeCount)
     {
         try
         {
-            return await Node(index).BeginEpochAsync(epoch).WaitAsync(_options.PrimaryCheckTimeout, time);
+            return await Node(index).BeginEpochAsync(epoch, nodeCount).WaitAsync(_options.PrimaryCheckTimeout, time);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -135,14 +135,46 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         return Task.CompletedTask;
     }
 
-    public Task<NodeStatus> BeginEpochAsync(long epoch)
+    public Task<NodeStatus> BeginEpochAsync(long epoch, int nodeCount)
     {
+        ReplicationLimits.ValidateNodeCount(nodeCount);
         if (epoch > _epoch)
         {
             LogEpochBegun(_group, _index, epoch, _log.LastIndex);
-            BecomeReplica(epoch, -1, _nodeCount);
+            BecomeReplica(epoch, -1, nodeCount);
         }
 
+        return Task.FromResult(BuildStatus());
+    }
+
+    public Task<NodeStatus> ResetAsync(long epoch)
+    {
+        if (epoch < _epoch)
+        {
+            // An older coordinator's request: this node has moved on since.
+            return Task.FromResult(BuildStatus());
+        }
+
+        StopLeading(epoch);
+        foreach (var (_, done) in _appliedWaiters)
+        {
+            done.TrySetException(new InvalidOperationException($"Node {_group}/{_index} left its group."));
+        }
+
+        _appliedWaiters.Clear();
+        _role = NodeRole.Unassigned;
+        _epoch = epoch;
+        _epochFloor = Math.Max(_epochFloor, epoch);
+        _primaryIndex = -1;
+        _commitIndex = 0;
+        _verifiedIndex = 0;
+        _leaderLastIndex = 0;
+        _incoming = null;
+        _caughtUp = false;
+        _log.Reset(0, 0);
+        _state.Install([], 0);
+        _writeIds.Clear();
+        LogReset(_group, _index, epoch);
         return Task.FromResult(BuildStatus());
     }
 
@@ -213,7 +245,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         var target = _state.AppliedIndex - _options.MinRetainedLogEntries;
         if (_role == NodeRole.Primary)
         {
-            foreach (var link in _links)
+            foreach (var link in _links.Concat(_learners))
             {
                 target = Math.Min(target, link.SnapshotInProgress ? link.SnapshotIndex : link.MatchIndex);
             }
@@ -317,6 +349,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} enters epoch {Epoch} with no primary yet (log ends at {LastIndex}).")]
     private partial void LogEpochBegun(string group, int index, long epoch, long lastIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} left its group in epoch {Epoch} and forgot its data.")]
+    private partial void LogReset(string group, int index, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} cut {Count} entries of an older epoch from index {FromIndex}.")]
     private partial void LogTruncated(string group, int index, int count, long fromIndex);

@@ -7,6 +7,9 @@ namespace Orleans.Replication.Node;
 internal sealed partial class ReplicaNodeGrain
 {
     private ReplicaLink[] _links = [];
+
+    /// <summary>Nodes being synced to join a growing group: sent everything, counted toward nothing.</summary>
+    private ReplicaLink[] _learners = [];
     private CommitTracker? _tracker;
     private IGrainTimer? _heartbeat;
 
@@ -69,6 +72,7 @@ internal sealed partial class ReplicaNodeGrain
         _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         _tracker = null;
         _links = [];
+        _learners = [];
         FailLeadershipRounds();
     }
 
@@ -285,6 +289,38 @@ internal sealed partial class ReplicaNodeGrain
         {
             Pump(link);
         }
+
+        foreach (var link in _learners)
+        {
+            Pump(link);
+        }
+    }
+
+    public Task<bool> AddLearnerAsync(int learner, long epoch)
+    {
+        if (_role != NodeRole.Primary || epoch != _epoch)
+        {
+            return Task.FromResult(false);
+        }
+
+        if (learner < _nodeCount || learner >= ReplicationLimits.MaxNodeCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(learner), learner, $"A learner of a group of {_nodeCount} is node {_nodeCount}..{ReplicationLimits.MaxNodeCount - 1}.");
+        }
+
+        if (_learners.All(l => l.NodeIndex != learner))
+        {
+            var link = new ReplicaLink(learner, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, learner)))
+            {
+                NextIndex = _log.LastIndex + 1,
+                LastReplyTicks = NowTicks,
+            };
+            _learners = [.. _learners, link];
+            LogLearnerAdded(_group, _index, learner, _epoch);
+            Pump(link);
+        }
+
+        return Task.FromResult(true);
     }
 
     /// <summary>Sends what <paramref name="link"/>'s replica lacks, keeping up to MaxInFlightBatches calls in flight.</summary>
@@ -400,7 +436,7 @@ internal sealed partial class ReplicaNodeGrain
     {
         var now = NowTicks;
         _tracker?.ExpireOverdue(now, TimedOut);
-        foreach (var link in _links)
+        foreach (var link in _learners.Length == 0 ? _links : _links.Concat(_learners))
         {
             if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)
             {
@@ -444,6 +480,9 @@ internal sealed partial class ReplicaNodeGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} handed over: node {Target} holds the whole log ({LastIndex}).")]
     private partial void LogHandedOver(string group, int index, int target, long lastIndex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} syncs node {Learner} to join the group (epoch {Epoch}); it counts toward no quorum yet.")]
+    private partial void LogLearnerAdded(string group, int index, int learner, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} steps down: epoch {Epoch} was replaced by {NewerEpoch}.")]
     private partial void LogSteppedDown(string group, int index, long epoch, long newerEpoch);
