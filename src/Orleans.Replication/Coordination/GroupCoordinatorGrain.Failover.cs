@@ -99,7 +99,8 @@ internal sealed partial class GroupCoordinatorGrain
     {
         try
         {
-            return await Node(index).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout, time);
+            // Patient: this runs once per activation, and a node that does not answer leaves the group's state unknown.
+            return await Node(index).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout * 4, time);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -151,7 +151,7 @@ internal sealed partial class GroupCoordinatorGrain
             if (NowTicks + pause.Ticks > deadlineTicks)
             {
                 throw new TimeoutException(
-                    $"Node {learner} of group '{Group}' did not catch up in time (applied {status.AppliedIndex} of {target}); the group keeps {route.NodeCount} nodes.");
+                    $"Node {learner} of group '{Group}' did not catch up in time (applied {status.AppliedIndex} of {target}, log ends at {status.LastIndex}, {status.Role} of epoch {status.Epoch}{(status.Problem is null ? "" : ", " + status.Problem)}); the group keeps {route.NodeCount} nodes.");
             }
 
             await Task.Delay(pause, time);

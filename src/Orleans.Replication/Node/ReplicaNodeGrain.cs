@@ -14,7 +14,8 @@ namespace Orleans.Replication.Node;
 /// The grain is reentrant so that many writes can wait for replication at once, but every handler that
 /// changes the log or the state runs without an await in between, so each is atomic on the grain's single
 /// scheduler. The activation lives as long as its silo (<c>AlwaysActive</c>): its state is in memory, and a
-/// node activated again after its silo died starts empty, under a new <see cref="_incarnation"/>.
+/// node activated again after its silo died starts empty, under a new <see cref="_incarnation"/>. A node reset out
+/// of its group takes a new incarnation too: it holds nothing that any primary saw it confirm.
 /// </remarks>
 [Reentrant]
 [DistinctNodePlacement]
@@ -25,7 +26,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     private readonly TimeProvider _time;
     private readonly ILocalSiloDetails _silo;
     private readonly ILogger<ReplicaNodeGrain> _logger;
-    private readonly Guid _incarnation = Guid.NewGuid();
+    private Guid _incarnation = Guid.NewGuid();
     private readonly ReplicationLog _log = new();
     private readonly KeyValueState _state = new();
     private readonly WriteIdWindow _writeIds;
@@ -171,6 +172,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _leaderLastIndex = 0;
         _incoming = null;
         _caughtUp = false;
+        _incarnation = Guid.NewGuid();
+        _lastContactTicks = 0;
         _log.Reset(0, 0);
         _state.Install([], 0);
         _writeIds.Clear();
@@ -184,6 +187,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         string? problem = _role switch
         {
             NodeRole.Unassigned => "not assigned a role yet",
+            NodeRole.Replica when _lastContactTicks == 0 => "has not heard from a primary yet",
             NodeRole.Replica when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"{lagMs:0} ms behind the primary",
             NodeRole.Primary when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"no majority heard for {lagMs:0} ms",
             _ => null,
@@ -319,6 +323,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         {
             case NodeRole.Primary:
                 return (0, Math.Max(0, now - MajorityContactTicks() - grace) / (double)TimeSpan.TicksPerMillisecond);
+            case NodeRole.Replica when _lastContactTicks == 0:
+                return (Math.Max(0, _leaderLastIndex - _state.AppliedIndex), double.PositiveInfinity);
             case NodeRole.Replica:
                 var behind = Math.Max(0, _leaderLastIndex - _state.AppliedIndex);
                 var silence = Math.Max(0, now - _lastContactTicks - grace);
