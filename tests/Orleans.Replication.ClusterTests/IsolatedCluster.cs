@@ -41,6 +41,7 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         {
             silo.AddReplication(configure);
             silo.AddGrainExtension<INodeFaults, NodeFaults>();
+            silo.AddIncomingGrainCallFilter<Freezer>();
         });
         builder.ConfigureClient(client => client.Services.AddReplicatedStore());
         return builder;
