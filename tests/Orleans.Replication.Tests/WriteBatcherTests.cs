@@ -425,6 +425,43 @@ public sealed class WriteBatcherTests
         Assert.Equal(ReplyTo(next), await Within(nextReply));
     }
 
+    [Fact]
+    public async Task AbandoningCallsOut_FailsTheirWritesAsRetryableAndFreesTheSlotsForNewWrites()
+    {
+        var nodes = new FakeNodes();
+        var batcher = NewBatcher(nodes, maxInFlight: 1);
+        Assert.Equal(TimeSpan.Zero, batcher.StalledFor());
+        var stuck = batcher.SendAsync(0, Command("stuck"));
+        await WaitUntil(() => nodes.Calls.Count == 1, "the first call is out");
+
+        // A later write waits behind the only slot, which the stuck call holds.
+        var later = Command("later");
+        var laterReply = batcher.SendAsync(1, later);
+        await WaitUntil(() => batcher.StalledFor() > TimeSpan.FromMilliseconds(30), "the batcher sees the stall");
+        Assert.Single(nodes.Calls);
+
+        batcher.AbandonCallsOut();
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Within(stuck));
+        Assert.Contains("newer epoch", error.Message, StringComparison.Ordinal);
+        await WaitUntil(() => nodes.Calls.Count == 2, "the later write is sent once the slot is free");
+        Assert.Equal(1, nodes.Calls[1].NodeIndex);
+        nodes.Calls[1].Answer();
+        Assert.Equal(ReplyTo(later), await Within(laterReply));
+
+        // The stuck call's late answer changes nothing, and with no call out nothing is stalled.
+        nodes.Calls[0].Answer();
+        Assert.Equal(TimeSpan.Zero, batcher.StalledFor());
+    }
+
+    [Fact]
+    public void AbandoningWithNoCallOut_DoesNothing()
+    {
+        var batcher = NewBatcher(new FakeNodes());
+        batcher.AbandonCallsOut();
+        Assert.Equal(TimeSpan.Zero, batcher.StalledFor());
+    }
+
     private static WriteBatcher NewBatcher(FakeNodes nodes, int maxInFlight = 4, int maxBatch = 256) =>
         new(nodes.Node, TimeProvider.System) { MaxInFlight = maxInFlight, MaxBatch = maxBatch };
 

@@ -12,12 +12,21 @@ namespace Orleans.Replication.Client;
 internal sealed partial class ReplicatedGroup : IReplicatedGroup
 {
     private static readonly TimeSpan CallGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the group checks whether its writes are stuck.</summary>
+    private static readonly TimeSpan WatchdogInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Writes out this long with no answer at all make the client suspect the primary and look for a newer route.</summary>
+    private static readonly TimeSpan StallSuspicion = TimeSpan.FromMilliseconds(250);
     private readonly IGrainFactory _grains;
     private readonly ReplicationClientOptions _options;
     private readonly TimeProvider _time;
     private readonly IGroupCoordinatorGrain _coordinator;
     private readonly IReplicaNodeGrain[] _nodes = new IReplicaNodeGrain[ReplicationLimits.MaxNodeCount];
     private readonly WriteBatcher _writes;
+    private readonly ITimer _watchdog;
+    private int _checkingStall;
+    private long _reportedEpoch;
     private GroupRoute? _route;
     private int _readCursor;
 
@@ -34,6 +43,43 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
 
         _writes = new WriteBatcher(Node, time) { AttemptTimeout = options.AttemptTimeout };
+        _watchdog = time.CreateTimer(static state => ((ReplicatedGroup)state!).OnWatchdog(), this, WatchdogInterval, WatchdogInterval);
+    }
+
+    /// <summary>
+    /// While writes are stuck (a crashed or paused primary answers nothing), tells the coordinator once per epoch and
+    /// polls it for a newer route; a newer route makes the stuck calls give up at once and go to the new primary,
+    /// instead of each waiting for its attempt timeout.
+    /// </summary>
+    private void OnWatchdog()
+    {
+        if (_writes.StalledFor() < StallSuspicion || Interlocked.Exchange(ref _checkingStall, 1) == 1)
+        {
+            return;
+        }
+
+        _ = CheckStallAsync();
+
+        async Task CheckStallAsync()
+        {
+            try
+            {
+                if (Volatile.Read(ref _route) is { } route && route.Epoch != Interlocked.Exchange(ref _reportedEpoch, route.Epoch))
+                {
+                    ReportTrouble(route);
+                }
+
+                await GetRouteAsync(refresh: true);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // The next tick tries again.
+            }
+            finally
+            {
+                Volatile.Write(ref _checkingStall, 0);
+            }
+        }
     }
 
     public string Name { get; }
@@ -118,6 +164,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             }
         }
         while (Interlocked.CompareExchange(ref _route, route, current) != current);
+
+        if (current is not null && route.Epoch > current.Epoch)
+        {
+            _writes.AbandonCallsOut();
+        }
     }
 
     internal IReplicaNodeGrain Node(int index) => _nodes[index];

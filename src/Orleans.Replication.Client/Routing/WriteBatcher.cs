@@ -20,6 +20,40 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     private readonly Lock _lock = new();
     private readonly Queue<Queued> _queue = new();
     private int _inFlight;
+    private int _callsOut;
+    private long _lastProgressTicks;
+    private TaskCompletionSource _abandon = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long calls have been out with none of them answering; zero when no call is out.</summary>
+    public TimeSpan StalledFor()
+    {
+        lock (_lock)
+        {
+            return _callsOut == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, time.GetUtcNow().UtcTicks - _lastProgressTicks));
+        }
+    }
+
+    /// <summary>
+    /// Gives up every call now out: their writes fail with a <see cref="TimeoutException"/> and their callers resend
+    /// them, with the same ids, to the primary of the newer route. Called when the route moves to a newer epoch, so
+    /// that writes stuck on a crashed primary do not wait for their attempt timeout.
+    /// </summary>
+    public void AbandonCallsOut()
+    {
+        TaskCompletionSource abandon;
+        lock (_lock)
+        {
+            if (_callsOut == 0)
+            {
+                return;
+            }
+
+            abandon = _abandon;
+            _abandon = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        abandon.TrySetResult();
+    }
 
     /// <summary>Most writes in one call.</summary>
     public int MaxBatch { get; init; } = 256;
@@ -116,17 +150,57 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         // knows); a longer one is given up after an attempt and resent with the same id, which finds a new primary
         // if the old one crashed, or rejoins the same wait if it is alive.
         wait = wait <= AttemptTimeout ? wait + CallGrace : AttemptTimeout;
+        Task abandon;
+        lock (_lock)
+        {
+            if (_callsOut++ == 0)
+            {
+                _lastProgressTicks = time.GetUtcNow().UtcTicks;
+            }
+
+            abandon = _abandon.Task;
+        }
+
         try
         {
             var target = node(batch[0].NodeIndex);
-            return commands.Length == 1
+            var call = commands.Length == 1
                 ? SendOneAsync(target, commands[0], wait)
                 : target.WriteBatchAsync(commands).WaitAsync(wait, time);
+            return TrackAsync(call, abandon);
         }
         catch (Exception e)
         {
             // A call that throws before it returns a task fails its writes like any failed call.
+            CallEnded();
             return Task.FromException<WriteReply[]>(e);
+        }
+    }
+
+    private async Task<WriteReply[]> TrackAsync(Task<WriteReply[]> call, Task abandon)
+    {
+        try
+        {
+            if (!call.IsCompleted && await Task.WhenAny(call, abandon) != call)
+            {
+                _ = call.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                throw new TimeoutException("The group moved to a newer epoch while the call was out; the write is resent to the new primary.");
+            }
+
+            return await call;
+        }
+        finally
+        {
+            CallEnded();
+        }
+    }
+
+    private void CallEnded()
+    {
+        lock (_lock)
+        {
+            _callsOut--;
+            _lastProgressTicks = time.GetUtcNow().UtcTicks;
         }
     }
 

@@ -144,7 +144,9 @@ internal sealed partial class GroupCoordinatorGrain
         NodeStatus?[] answers = [];
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            answers = await Task.WhenAll(Enumerable.Range(0, Math.Max(n, oldCount)).Select(i => BeginEpochAsync(i, epoch, n)));
+            // A failover goes on once a majority has answered (a crashed node's call would only time out); a planned
+            // change waits for every node, since it needs a particular one.
+            answers = await BeginEpochOnAllAsync(Math.Max(n, oldCount), epoch, n, earlyMajority: preferred is null && n == oldCount ? n / 2 + 1 : 0);
             var highest = answers.Max(a => a?.Epoch ?? 0);
             if (highest <= epoch)
             {
@@ -185,10 +187,12 @@ internal sealed partial class GroupCoordinatorGrain
             return _route;
         }
 
-        await Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
+        // Clients may use the new primary from here on. The others are told in the background: a crashed one would
+        // hold the route back for its timeout, and each of them also learns from the new primary's first message.
         _failovers++;
         Remember(next, promoted);
         LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
+        _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
         return next;
     }
 
@@ -238,6 +242,44 @@ internal sealed partial class GroupCoordinatorGrain
         var best = statuses.Where(s => s.Role == NodeRole.Replica && s.CaughtUp).OrderByDescending(s => s.LastIndex).FirstOrDefault();
         return best?.NodeIndex ?? throw new InvalidOperationException($"Group '{Group}' has no caught-up replica to hand over to.");
     }
+
+    /// <summary>
+    /// Moves nodes 0..<paramref name="count"/>−1 to <paramref name="epoch"/>. With <paramref name="earlyMajority"/> above
+    /// zero, returns once that many caught-up nodes have entered the epoch and the others had a short grace to answer;
+    /// a missing answer is null. The best log among any majority holds every acknowledged write, so the nodes that
+    /// answer late cannot hold one that the chosen node lacks.
+    /// </summary>
+    private async Task<NodeStatus?[]> BeginEpochOnAllAsync(int count, long epoch, int nodeCount, int earlyMajority)
+    {
+        var calls = Enumerable.Range(0, count).Select(i => BeginEpochAsync(i, epoch, nodeCount)).ToArray();
+        if (earlyMajority <= 0)
+        {
+            return await Task.WhenAll(calls);
+        }
+
+        var all = Task.WhenAll(calls);
+        var pending = calls.ToList<Task<NodeStatus?>>();
+        var caughtUp = 0;
+        while (pending.Count > 0 && caughtUp < earlyMajority)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (done.Result is { CaughtUp: true } s && s.Epoch == epoch)
+            {
+                caughtUp++;
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            await Task.WhenAny(all, Task.Delay(ElectionGrace, time));
+        }
+
+        return calls.Select(c => c.IsCompletedSuccessfully ? c.Result : null).ToArray();
+    }
+
+    /// <summary>How long an election waits for the remaining nodes once a majority has answered.</summary>
+    private static readonly TimeSpan ElectionGrace = TimeSpan.FromMilliseconds(50);
 
     private async Task<NodeStatus?> BeginEpochAsync(int index, long epoch, int nodeCount)
     {
