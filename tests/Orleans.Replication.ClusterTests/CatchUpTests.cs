@@ -62,6 +62,42 @@ public sealed class CatchUpTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ANodeThatCaughtUpFromASnapshotStillAppliesARetriedWriteOnceAfterItIsPromoted()
+    {
+        const string name = "catchup-dedup";
+        var group = fixture.Store.Group(name);
+        var route = await group.GetRouteAsync(refresh: true);
+        var writeId = Guid.NewGuid();
+        var original = await fixture.Node(name, route.PrimaryIndex).WriteAsync(
+            new WriteCommand("once", LogOperation.Put, "first"u8.ToArray(), null, writeId, WriteConcern.Majority, TimeSpan.FromSeconds(10)));
+        Assert.Equal(WriteStatus.Ok, original.Status);
+
+        // Enough writes behind it that the log no longer holds its entry: only a snapshot can bring it to a new node.
+        for (var i = 0; i < 200; i++)
+        {
+            await group.PutAsync($"k{i}", $"v{i}");
+        }
+
+        var target = (route.PrimaryIndex + 1) % 3;
+        var replica = fixture.Node(name, target);
+        var emptied = (await replica.GetStatusAsync()).Incarnation;
+        await fixture.Cluster.DeactivateAsync(replica);
+        var last = (await group.PutAsync("last", "x")).Version;
+        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()) is { CaughtUp: true } s && s.Incarnation != emptied && s.AppliedIndex >= last,
+            TimeSpan.FromSeconds(20), async () => $"node {target}: {await replica.GetStatusAsync()}");
+        Assert.True(await fixture.Faults(name, target).GetSnapshotsInstalledAsync() >= 1, "the node did not catch up through a snapshot");
+
+        // The node that knows the write only from the snapshot leads; the retry of the write, under its id, is not applied again.
+        var led = await group.SwitchoverAsync(target);
+        Assert.Equal(target, led.PrimaryIndex);
+        var retry = await fixture.Node(name, target).WriteAsync(
+            new WriteCommand("once", LogOperation.Put, "retried"u8.ToArray(), null, writeId, WriteConcern.Majority, TimeSpan.FromSeconds(10)));
+        Assert.Equal(WriteStatus.Ok, retry.Status);
+        Assert.Equal(original.Index, retry.Index);
+        Assert.Equal("first", (await group.GetAsync("once", new ReadOptions { Consistency = ReadConsistency.Strong })).ValueAsString);
+    }
+
+    [Fact]
     public async Task ReplicaHeldBackCatchesUpFromTheLogAfterRelease()
     {
         const string name = "catchup-log";

@@ -136,4 +136,48 @@ public sealed class WriteIdWindowTests
         Assert.Equal(0, window.Count);
         Assert.False(window.TryGet(id, out _));
     }
+
+    [Fact]
+    public void Snapshot_CarriesTheIdsUpToAnIndexAndRestoreRemembersThem()
+    {
+        var primary = new WriteIdWindow(Retention, 100);
+        var early = Guid.NewGuid();
+        var covered = Guid.NewGuid();
+        var later = Guid.NewGuid();
+        primary.Add(early, 3, 10);
+        primary.Add(covered, 7, 20);
+        primary.Add(later, 12, 30);
+
+        var records = primary.Snapshot(upToIndex: 7);
+        Assert.Equal([new WriteIdRecord(early, 3, 10), new WriteIdRecord(covered, 7, 20)], records);
+
+        var replica = new WriteIdWindow(Retention, 100);
+        replica.Restore(records, nowTicks: 40);
+        Assert.True(replica.TryGet(covered, out var index));
+        Assert.Equal(7, index);
+        Assert.False(replica.TryGet(later, out _), "An id after the snapshot comes with its log entry, not the snapshot.");
+    }
+
+    [Fact]
+    public void Snapshot_LeavesOutIdsRecordedAgainAtALaterIndex()
+    {
+        var window = new WriteIdWindow(Retention, 100);
+        var id = Guid.NewGuid();
+        window.Add(id, 4, 0);
+        window.Add(id, 9, 1);
+
+        Assert.Empty(window.Snapshot(upToIndex: 5));
+        Assert.Equal([new WriteIdRecord(id, 9, 1)], window.Snapshot(upToIndex: 9));
+    }
+
+    [Fact]
+    public void Restore_KeepsTheLimits()
+    {
+        var replica = new WriteIdWindow(Retention, capacity: 2);
+        var ids = Enumerable.Range(1, 5).Select(i => new WriteIdRecord(Guid.NewGuid(), i, i)).ToArray();
+        replica.Restore(ids, nowTicks: 5);
+        Assert.Equal(2, replica.Count);
+        Assert.True(replica.TryGet(ids[4].WriteId, out _));
+        Assert.False(replica.TryGet(ids[0].WriteId, out _));
+    }
 }

@@ -68,6 +68,7 @@ public sealed record SnapshotItem(
 /// <param name="LastIncludedEpoch">The epoch of that entry.</param>
 /// <param name="Items">The keys in this chunk.</param>
 /// <param name="IsLast">True on the final chunk: the replica installs the snapshot.</param>
+/// <param name="WriteIds">Part of the ids of the writes the snapshot covers, so that a node that installed it still applies a retried write once.</param>
 [GenerateSerializer, Immutable, Alias("orepl.SnapshotChunk")]
 public sealed record SnapshotChunk(
     [property: Id(0)] long Epoch,
@@ -77,4 +78,12 @@ public sealed record SnapshotChunk(
     [property: Id(4)] long LastIncludedIndex,
     [property: Id(5)] long LastIncludedEpoch,
     [property: Id(6)] SnapshotItem[] Items,
-    [property: Id(7)] bool IsLast);
+    [property: Id(7)] bool IsLast,
+    [property: Id(8)] WriteIdRecord[] WriteIds);
+
+/// <summary>A write id a node remembers: the log index it was given, and when (UTC ticks on the node that took it).</summary>
+[GenerateSerializer, Immutable, Alias("orepl.WriteIdRecord")]
+public readonly record struct WriteIdRecord(
+    [property: Id(0)] Guid WriteId,
+    [property: Id(1)] long Index,
+    [property: Id(2)] long Ticks);

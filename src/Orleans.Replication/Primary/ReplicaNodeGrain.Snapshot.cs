@@ -15,9 +15,11 @@ internal sealed partial class ReplicaNodeGrain
         var snapshotIndex = _state.AppliedIndex;
         _log.TryGetEpoch(snapshotIndex, out var snapshotEpoch);
         var items = _state.Snapshot();
+        var writeIds = _writeIds.Snapshot(snapshotIndex);
         var id = Guid.NewGuid();
         var chunkSize = _options.SnapshotChunkSize;
-        var chunks = Math.Max(1, (items.Length + chunkSize - 1) / chunkSize);
+        var idChunkSize = chunkSize * WriteIdsPerKey;
+        var chunks = Math.Max(1, Math.Max((items.Length + chunkSize - 1) / chunkSize, (writeIds.Length + idChunkSize - 1) / idChunkSize));
 
         link.SnapshotInProgress = true;
         link.SnapshotIndex = snapshotIndex;
@@ -26,8 +28,9 @@ internal sealed partial class ReplicaNodeGrain
         {
             for (var c = 0; c < chunks; c++)
             {
-                var part = items.AsSpan(c * chunkSize, Math.Min(chunkSize, items.Length - c * chunkSize)).ToArray();
-                var chunk = new SnapshotChunk(epoch, _index, id, c, snapshotIndex, snapshotEpoch, part, c == chunks - 1);
+                var part = Slice(items, c, chunkSize);
+                var ids = Slice(writeIds, c, idChunkSize);
+                var chunk = new SnapshotChunk(epoch, _index, id, c, snapshotIndex, snapshotEpoch, part, c == chunks - 1, ids);
                 AppendResponse reply;
                 link.InFlight++;
                 try
@@ -75,6 +78,15 @@ internal sealed partial class ReplicaNodeGrain
 
         AdvanceCommit();
         Pump(link);
+    }
+
+    /// <summary>Write ids per key of <c>SnapshotChunkSize</c> in one chunk: an id is small, a value may not be.</summary>
+    private const int WriteIdsPerKey = 16;
+
+    private static T[] Slice<T>(T[] all, int chunk, int size)
+    {
+        var start = (long)chunk * size;
+        return start >= all.Length ? [] : all.AsSpan((int)start, (int)Math.Min(size, all.Length - start)).ToArray();
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,

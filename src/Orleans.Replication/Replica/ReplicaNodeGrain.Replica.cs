@@ -170,6 +170,7 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         _incoming.Items.AddRange(chunk.Items);
+        _incoming.WriteIds.AddRange(chunk.WriteIds ?? []);
         _incoming.NextSequence++;
         if (!chunk.IsLast)
         {
@@ -186,6 +187,7 @@ internal sealed partial class ReplicaNodeGrain
         _state.Install(_incoming.Items, chunk.LastIncludedIndex);
         _log.Reset(chunk.LastIncludedIndex, chunk.LastIncludedEpoch);
         _writeIds.Clear();
+        _writeIds.Restore(_incoming.WriteIds, NowTicks);
         _commitIndex = chunk.LastIncludedIndex;
         _verifiedIndex = chunk.LastIncludedIndex;
         _incoming = null;
@@ -225,6 +227,8 @@ internal sealed partial class ReplicaNodeGrain
         public int NextSequence { get; set; }
 
         public List<SnapshotItem> Items { get; } = [];
+
+        public List<WriteIdRecord> WriteIds { get; } = [];
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,

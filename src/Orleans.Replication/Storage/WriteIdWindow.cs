@@ -44,6 +44,36 @@ internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
         }
     }
 
+    /// <summary>The ids given an index up to <paramref name="upToIndex"/>, oldest first, for a snapshot that covers those entries.</summary>
+    public WriteIdRecord[] Snapshot(long upToIndex)
+    {
+        var records = new List<WriteIdRecord>(Math.Min(_indexes.Count, 1024));
+        foreach (var (id, index, ticks) in _order)
+        {
+            if (index <= upToIndex && _indexes.TryGetValue(id, out var r) && r.Index == index && r.Ticks == ticks)
+            {
+                records.Add(new WriteIdRecord(id, index, ticks));
+            }
+        }
+
+        return [.. records];
+    }
+
+    /// <summary>Remembers ids taken from a snapshot, in their order, as if this node had appended their entries.</summary>
+    public void Restore(IEnumerable<WriteIdRecord> records, long nowTicks)
+    {
+        foreach (var r in records)
+        {
+            if (r.WriteId != Guid.Empty)
+            {
+                _indexes[r.WriteId] = (r.Index, r.Ticks);
+                _order.Enqueue((r.WriteId, r.Index, r.Ticks));
+            }
+        }
+
+        Expire(nowTicks);
+    }
+
     public void Clear()
     {
         _indexes.Clear();
