@@ -34,10 +34,10 @@ internal sealed class SiloSettings
     public string? Redis { get; set; }
 
     /// <summary>The cluster's id: silos and clients of one cluster share it.</summary>
-    public string ClusterId { get; set; } = "replication";
+    public string ClusterId { get; set; } = "dev";
 
     /// <summary>The service's id: stays the same across deployments of the cluster.</summary>
-    public string ServiceId { get; set; } = "replication";
+    public string ServiceId { get; set; } = "dev";
 
     /// <summary>The address other silos and clients reach this silo at; default: loopback on localhost clustering, the host's address otherwise.</summary>
     public string? AdvertisedIP { get; set; }
