@@ -56,6 +56,13 @@ internal static class SiloHost
         builder.UseOrleans(silo =>
         {
             ConfigureClustering(silo, settings);
+
+            // Orleans binds ClusterOptions from configuration after this callback; the settings must win.
+            silo.Services.PostConfigure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
             silo.AddReplication();
             if (settings.DashboardPort is not null)
             {
@@ -100,11 +107,6 @@ internal static class SiloHost
 
         var redis = ConfigurationOptions.Parse(settings.Redis!);
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = settings.ClusterId;
-            o.ServiceId = settings.ServiceId;
-        });
         if (settings.AdvertisedIP is { } ip)
         {
             silo.ConfigureEndpoints(IPAddress.Parse(ip), settings.EffectiveSiloPort, settings.EffectiveGatewayPort, listenOnAnyHostAddress: true);

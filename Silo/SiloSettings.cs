@@ -34,10 +34,10 @@ internal sealed class SiloSettings
     public string? Redis { get; set; }
 
     /// <summary>The cluster's id: silos and clients of one cluster share it.</summary>
-    public string ClusterId { get; set; } = "dev";
+    public string ClusterId { get; set; } = "default";
 
     /// <summary>The service's id: stays the same across deployments of the cluster.</summary>
-    public string ServiceId { get; set; } = "dev";
+    public string ServiceId { get; set; } = "default";
 
     /// <summary>The address other silos and clients reach this silo at; default: loopback on localhost clustering, the host's address otherwise.</summary>
     public string? AdvertisedIP { get; set; }
