@@ -67,7 +67,7 @@ using (host)
     host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orleans.Replication.Silo").LogInformation(
         "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster {ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
         settings.IsRedis ? "redis " + settings.Redis : "localhost", settings.EffectiveSiloPort, settings.EffectiveGatewayPort, settings.ClusterId, settings.ServiceId,
-        settings.PrometheusPort is { } p ? $"prometheus :{p}/metrics" : settings.Otlp is { } o ? "otlp " + o : "off",
+        string.Join(" and ", new[] { settings.PrometheusPort is { } p ? $"prometheus :{p}/metrics" : null, settings.Otlp is { } o ? "otlp " + o : null }.OfType<string>().DefaultIfEmpty("off")),
         settings.DashboardPort is { } d ? $":{d}/dashboard" : "off");
 
     // SIGTERM or Ctrl-C stops the host gracefully: the groups led from here are handed over first.
