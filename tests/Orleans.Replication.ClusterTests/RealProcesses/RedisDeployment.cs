@@ -82,6 +82,10 @@ internal sealed class RedisDeployment : IAsyncDisposable
     public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, params string[] args) =>
         RunAsync(timeout, [Executable("Silo", "Orleans.Replication.Silo.dll"), .. args]);
 
+    /// <summary>Runs the silo executable to its end with extra environment variables.</summary>
+    public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync(timeout, [Executable("Silo", "Orleans.Replication.Silo.dll"), .. args], environment);
+
     public string TempFile(string name) => Path.Combine(_dir, name);
 
     public string Logs() => string.Join("\n", Directory.GetFiles(_dir, "*.log").Select(f => $"--- {Path.GetFileName(f)}\n{Tail(f)}"));
@@ -153,12 +157,17 @@ internal sealed class RedisDeployment : IAsyncDisposable
         return process;
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(TimeSpan timeout, string[] args)
+    private static async Task<(int Code, string Output, string Error)> RunAsync(TimeSpan timeout, string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");

@@ -107,6 +107,20 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
         Assert.Contains(named, error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ORLEANS_REPLICATION_Replication__DefaultNodeCount", "0", "Replication:DefaultNodeCount")]
+    [InlineData("Replication__MaxBatchEntries", "0", "Replication:MaxBatchEntries")]
+    [InlineData("ORLEANS_REPLICATION_Silo__Clustering", "consul", "Silo:Clustering")]
+    [InlineData("ORLEANS_REPLICATION_Silo__Typo", "1", "Typo")]
+    public async Task ABadSettingInTheEnvironmentIsRefusedTheSameWay(string variable, string value, string named)
+    {
+        var (code, _, error) = await RedisDeployment.RunSiloAsync(TimeSpan.FromSeconds(30), new Dictionary<string, string> { [variable] = value });
+
+        Assert.True(code == 2, $"exit code {code}; stderr: {error}");
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(named, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnUnreachableRedisServerStopsTheSiloWithOneLineAndExitCode1()
     {
