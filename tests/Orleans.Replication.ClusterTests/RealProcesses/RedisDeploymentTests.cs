@@ -58,6 +58,10 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
             Assert.Single(nodes, n => n.GetProperty("role").GetString() == "primary");
             Assert.Equal(json.GetProperty("primary").GetInt32(), nodes.Single(n => n.GetProperty("role").GetString() == "primary").GetProperty("id").GetInt32());
 
+            var watched = await deployment.CliAsync(CliTimeout, "watch", "--count", "2", "--interval", "0.2");
+            Assert.True(watched.Code == 0, $"watch: {watched.Code} {watched.Error}");
+            Assert.Equal(2, watched.Output.Split('\n').Count(l => l.StartsWith("group default  epoch ", StringComparison.Ordinal)));
+
             var history = deployment.TempFile("history.jsonl");
             var bench = await deployment.CliAsync(TimeSpan.FromSeconds(45), "--group", "bench", "bench", "--duration", "2", "--warmup", "0",
                 "--clients", "4", "--keys", "4", "--write-ratio", "0.5", "--json", "--history", history);
