@@ -26,6 +26,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+
+        // Ctrl-C belongs to the command (it ends watch and bench cleanly), not to this host: the default console
+        // lifetime would swallow it and stop the Orleans client under a command that goes on running.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         if (verbose)
         {
             builder.Logging.AddConsole();
@@ -86,5 +90,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
         }
 
         _host.Dispose();
+    }
+
+    /// <summary>A host lifetime that leaves process signals to the command line.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

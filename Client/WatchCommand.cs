@@ -41,6 +41,15 @@ internal static class WatchCommand
     {
         // Redraw in place on a terminal; append refreshes one after another when the output is a file or a pipe.
         var redraw = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true; // Ctrl-C ends the watch, not the process: the connection still closes cleanly
+            stop.Cancel();
+        }
+
+        Console.CancelKeyPress += OnCancel;
+        ct = stop.Token;
         try
         {
             for (var i = 0; count is null || i < count; i++)
@@ -68,6 +77,10 @@ internal static class WatchCommand
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Ctrl-C: a normal end of watching.
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
         }
 
         return ExitCodes.Ok;
