@@ -57,7 +57,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
     public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)
     {
-        if (!refresh && Volatile.Read(ref _route) is { } cached)
+        // A route without a primary is not served from the cache: it says "ask again" (no primary yet, or the group's
+        // state unknown while nodes do not answer), and a long-lived client must not keep failing on it.
+        if (!refresh && Volatile.Read(ref _route) is { HasPrimary: true } cached)
         {
             return cached;
         }

@@ -21,7 +21,9 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     {
         await using var silos = await SiloProcesses.StartAsync(3, Name);
         var group = silos.Store.Group(Name);
-        await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(30) });
+        // On a loaded machine the group's first creation can be refused as "not known yet; retry": retry it, with a deadline.
+        await Eventually.HoldsAsync(async () => (await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) })).Version > 0,
+            TimeSpan.FromSeconds(60), () => Task.FromResult("the group was not created"));
         await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.Healthy && n.CaughtUp),
             TimeSpan.FromSeconds(30), async () => Describe(await group.GetStatusAsync()));
 
