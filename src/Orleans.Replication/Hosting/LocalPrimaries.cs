@@ -8,7 +8,7 @@ namespace Orleans.Replication.Hosting;
 /// It is advisory: a node that leads no more removes itself when it becomes a replica, and whoever acts on an entry
 /// (<see cref="ShutdownHandover"/>) asks the group's coordinator before doing anything.
 /// </remarks>
-public sealed class LocalPrimaries
+internal sealed class LocalPrimaries
 {
     private readonly ConcurrentDictionary<string, int> _primaries = new(StringComparer.Ordinal);
 
