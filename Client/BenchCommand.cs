@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Orleans.Replication.Client;
 using Orleans.Replication.Client.Bench;
+using Orleans.Replication.Client.Checking;
 
 namespace Orleans.Replication.Cli;
 
@@ -25,9 +26,13 @@ internal static class BenchCommand
         var writeRatio = new Option<double>("--write-ratio") { Description = "Fraction of writes, 0..1.", DefaultValueFactory = _ => 1.0 };
         var raw = new Option<bool>("--raw") { Description = "Also run the same workload against a plain, non-replicated grain and compare." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
+        var history = new Option<string?>("--history")
+        {
+            Description = "Record every replicated operation in FILE as a JSON line {\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (writes carry unique values, on keys new to the run), for the check verb.",
+        };
         var command = new Command("bench", "Load generator: throughput and latency percentiles of replicated writes and reads.")
         {
-            clients, duration, warmup, ops, keys, valueSize, writeRatio, raw, json,
+            clients, duration, warmup, ops, keys, valueSize, writeRatio, raw, json, history,
         };
         command.SetAction((p, ct) => run(p, ct, async connection =>
         {
@@ -55,7 +60,10 @@ internal static class BenchCommand
                 }
             }
 
-            var reports = new List<BenchReport> { await runner.RunAsync(options, Progress, ct) };
+            var historyPath = p.GetValue(history);
+            using var recorder = historyPath is null ? null : OpenHistory(historyPath);
+            var reports = new List<BenchReport> { await runner.RunAsync(options, Progress, recorder, ct) };
+            recorder?.Flush();
             if (p.GetValue(raw))
             {
                 reports.Add(await runner.RunAsync(options with { Raw = true }, Progress, ct));
@@ -70,6 +78,18 @@ internal static class BenchCommand
             return reports.Any(r => r.Errors > 0 || r.Unknown > 0) ? ExitCodes.Failed : ExitCodes.Ok;
         }));
         return command;
+    }
+
+    private static HistoryWriter OpenHistory(string path)
+    {
+        try
+        {
+            return HistoryWriter.CreateFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ArgumentException($"--history '{path}' cannot be written: {e.Message}", e);
+        }
     }
 
     private static string Text(IReadOnlyList<BenchReport> reports)

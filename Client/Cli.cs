@@ -29,11 +29,13 @@ internal static class Cli
         var key = new Argument<string>("key") { Description = "The key." };
         var value = new Argument<string>("value") { Description = "The value (UTF-8 text)." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var cluster = new ClusterTarget.Options();
 
         var root = new RootCommand("Orleans.Replication command-line client: put, get, delete, status and bench against a running cluster.")
         {
             group, gateways, timeout, verbose, concern, consistency,
         };
+        cluster.AddTo(root);
 
         var put = new Command("put", "Set KEY to VALUE.") { key, value };
         put.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
@@ -108,6 +110,9 @@ internal static class Cli
         root.Add(addReplica);
         root.Add(removeReplica);
         root.Add(bench);
+        root.Add(CasCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, group));
+        root.Add(WatchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), group));
+        root.Add(CheckCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -159,8 +164,8 @@ internal static class Cli
                 GroupNames.Validate(p.GetValue(group), "--group");
                 _ = WriteOpts(p);
                 _ = ReadOpts(p);
-                var endpoints = ParseGateways(p.GetValue(gateways));
-                await using var connection = await ClusterConnection.ConnectAsync(endpoints, Timeout(p), isVerbose, ct);
+                var target = cluster.Resolve(p, p.GetValue(gateways));
+                await using var connection = await ClusterConnection.ConnectAsync(target, Timeout(p), isVerbose, ct);
                 return await body(connection);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)

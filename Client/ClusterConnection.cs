@@ -18,16 +18,43 @@ internal sealed class ClusterConnection : IAsyncDisposable
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Connects to the gateways, failing after <paramref name="timeout"/>.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan timeout, bool verbose, CancellationToken cancellationToken)
+    public static Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan timeout, bool verbose, CancellationToken cancellationToken) =>
+        ConnectAsync(new ClusterTarget(gateways, null, "default", "default"), timeout, verbose, cancellationToken);
+
+    /// <summary>Connects to the cluster <paramref name="target"/> names, failing after <paramref name="timeout"/>.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, TimeSpan timeout, bool verbose, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+
+        // Ctrl-C belongs to the command (it ends watch and bench cleanly), not to this host: the default console
+        // lifetime would swallow it and stop the Orleans client under a command that goes on running.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         if (verbose)
         {
             builder.Logging.AddConsole();
         }
 
-        builder.UseOrleansClient(client => client.UseStaticClustering(gateways.ToArray()));
+        builder.UseOrleansClient(client =>
+        {
+            if (target.Redis is { } redis)
+            {
+                var configuration = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                configuration.ConnectTimeout = (int)Math.Clamp(timeout.TotalMilliseconds, 100, int.MaxValue);
+                client.UseRedisClustering(o => o.ConfigurationOptions = configuration);
+            }
+            else
+            {
+                client.UseStaticClustering(target.Gateways.ToArray());
+            }
+
+            // Orleans binds ClusterOptions from configuration after this callback; the command line must win.
+            client.Services.PostConfigure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = target.ClusterId;
+                o.ServiceId = target.ServiceId;
+            });
+        });
         builder.Services.AddReplicatedStore(o =>
         {
             o.DefaultReadTimeout = timeout;
@@ -40,11 +67,11 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             await host.StartAsync(connectDeadline.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or OrleansException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is OperationCanceledException or OrleansException or System.Net.Sockets.SocketException or StackExchange.Redis.RedisException)
         {
             host.Dispose();
             throw new ReplicationException(
-                $"Could not connect to the cluster at {string.Join(", ", gateways)} within {timeout.TotalSeconds:0.#} s: is a silo running? ({e.Message})", e);
+                $"Could not connect to {target} within {timeout.TotalSeconds:0.#} s: is a silo running? ({e.Message})", e);
         }
 
         return new ClusterConnection(host);
@@ -63,5 +90,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
         }
 
         _host.Dispose();
+    }
+
+    /// <summary>A host lifetime that leaves process signals to the command line.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,73 +1,76 @@
-using System.CommandLine;
-using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Orleans.Configuration;
-using Orleans.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Replication.Options;
 using Orleans.Replication.Silo;
 
-var instance = new Option<int>("--instance")
+// Exit codes: 0 stopped normally, 1 failed to start or crashed, 2 invalid command line or configuration.
+var (values, errors, parse) = SiloCommandLine.Parse(args);
+if (parse.Action is not null && errors.Count == 0)
 {
-    Description = "Instance number on this machine (0..99): silo port BASE+I, gateway port GATEWAY-BASE+I. Instance 0 holds the development membership table.",
-    DefaultValueFactory = _ => 0,
-};
-var siloBase = new Option<int>("--silo-base-port") { Description = "Silo-to-silo port of instance 0.", DefaultValueFactory = _ => SiloPorts.SiloBase };
-var gatewayBase = new Option<int>("--gateway-base-port") { Description = "Client gateway port of instance 0.", DefaultValueFactory = _ => SiloPorts.GatewayBase };
+    return await parse.InvokeAsync(); // --help, --version
+}
 
-var root = new RootCommand("Orleans.Replication silo: hosts replicated key-value groups on localhost clustering (development: instance 0 holds the membership table).")
+if (errors.Count > 0)
 {
-    instance, siloBase, gatewayBase,
-};
-root.SetAction(async (parse, cancellationToken) =>
+    await Console.Error.WriteLineAsync("error: " + string.Join(" ", errors) + " Run with --help for usage.");
+    return 2;
+}
+
+IHost host;
+SiloSettings settings;
+try
 {
-    var i = parse.GetValue(instance);
-    var silo0 = parse.GetValue(siloBase);
-    var gateway0 = parse.GetValue(gatewayBase);
-    if (i is < 0 or > 99 || silo0 is < 1024 or > 65000 || gateway0 is < 1024 or > 65000 || Math.Abs(silo0 - gateway0) < 100)
+    var configuration = SiloHost.LoadConfiguration(values);
+    settings = configuration.GetSection(SiloSettings.Section).Get<SiloSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new SiloSettings();
+    if (settings.Validate() is { Count: > 0 } invalid)
     {
-        await Console.Error.WriteLineAsync("error: --instance must be 0..99, the base ports 1024..65000 and at least 100 apart.");
+        await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", invalid));
         return 2;
     }
 
-    var builder = Host.CreateApplicationBuilder();
-    builder.UseOrleans(silo =>
-    {
-        silo.UseLocalhostClustering(
-            siloPort: silo0 + i,
-            gatewayPort: gateway0 + i,
-            primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, silo0));
-        silo.AddReplication();
+    host = SiloHost.Build(settings, configuration);
 
-        // The classic grain directory loses the entries a crashed silo held; a call then activates a second copy
-        // of a live node, empty, beside the one that holds the data (seen in the crash test). The distributed
-        // directory keeps one activation per node, at the price of being marked experimental in Orleans 10.4.2.
-        // ORLEANS_REPLICATION_CLASSIC_DIRECTORY=1 turns it off; promotions are bound to the voting activation either way.
-        if (Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_CLASSIC_DIRECTORY") != "1")
-        {
-#pragma warning disable ORLEANSEXP003
-            silo.AddDistributedGrainDirectory();
-#pragma warning restore ORLEANSEXP003
-        }
+    // Validate the replication options now, before anything starts or logs: a bad value is one line and exit code 2.
+    _ = host.Services.GetRequiredService<IOptions<ReplicationOptions>>().Value;
+}
+catch (OptionsValidationException e)
+{
+    await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", e.Failures));
+    return 2;
+}
+catch (InvalidOperationException e)
+{
+    // The configuration binder: a value of the wrong type, or an unknown setting in the Silo section.
+    await Console.Error.WriteLineAsync("error: invalid configuration: " + e.Message);
+    return 2;
+}
 
-        // Fast failure detection: a crashed silo is declared dead in about 1–2 s instead of 10–15 s. The cost is
-        // that a silo stalled for over ~2 s (a long GC pause, an overloaded machine) may be declared dead too;
-        // fencing makes that safe, and it only costs a needless failover.
-        silo.Configure<ClusterMembershipOptions>(o =>
-        {
-            o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            o.NumMissedProbesLimit = 2;
-            o.NumVotesForDeathDeclaration = 1;
-        });
-    });
+using (host)
+{
     try
     {
-        await builder.Build().RunAsync(cancellationToken);
-        return 0;
+        using (var startDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(settings.StartTimeoutSeconds)))
+        {
+            await host.StartAsync(startDeadline.Token);
+        }
     }
-    catch (Microsoft.Extensions.Options.OptionsValidationException e)
+    catch (Exception e) when (e is not OutOfMemoryException)
     {
-        await Console.Error.WriteLineAsync("Invalid configuration: " + string.Join(" ", e.Failures));
-        return 2;
+        var reason = e is OperationCanceledException ? $"it did not join the cluster within {settings.StartTimeoutSeconds} s" : e.GetBaseException().Message;
+        await Console.Error.WriteLineAsync($"error: the silo did not start: {reason}");
+        return 1;
     }
-});
 
-return await root.Parse(args).InvokeAsync();
+    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orleans.Replication.Silo").LogInformation(
+        "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster {ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
+        settings.IsRedis ? "redis " + settings.Redis : "localhost", settings.EffectiveSiloPort, settings.EffectiveGatewayPort, settings.ClusterId, settings.ServiceId,
+        string.Join(" and ", new[] { settings.PrometheusPort is { } p ? $"prometheus :{p}/metrics" : null, settings.Otlp is { } o ? "otlp " + o : null }.OfType<string>().DefaultIfEmpty("off")),
+        settings.DashboardPort is { } d ? $":{d}/dashboard" : "off");
+
+    // SIGTERM or Ctrl-C stops the host gracefully: the groups led from here are handed over first.
+    await host.WaitForShutdownAsync();
+    return 0;
+}

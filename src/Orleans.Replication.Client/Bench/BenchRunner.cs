@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HdrHistogram;
+using Orleans.Replication.Client.Checking;
 
 namespace Orleans.Replication.Client.Bench;
 
@@ -7,27 +8,45 @@ namespace Orleans.Replication.Client.Bench;
 public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
 {
     /// <summary>Runs <paramref name="options"/>; <paramref name="progress"/> gets (completed operations, elapsed) about once a second.</summary>
-    public async Task<BenchReport> RunAsync(BenchOptions options, Action<long, TimeSpan>? progress = null, CancellationToken cancellationToken = default)
+    public Task<BenchReport> RunAsync(BenchOptions options, Action<long, TimeSpan>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(options, progress, null, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="options"/>, recording every replicated operation, warm-up included, in <paramref name="history"/>
+    /// when it is given (not with <see cref="BenchOptions.Raw"/>).
+    /// </summary>
+    /// <remarks>
+    /// With a history every write carries a value unique to it, and the keys are new to this run, so that the history
+    /// holds every operation on them: the linearizability checker then starts from absent registers.
+    /// </remarks>
+    public async Task<BenchReport> RunAsync(BenchOptions options, Action<long, TimeSpan>? progress, HistoryWriter? history, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        var recorder = history is null || options.Raw ? null : new BenchHistory(history, options);
+        var keys = recorder?.Keys ?? Enumerable.Range(0, options.Keys).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return await RunAsync(options, keys, recorder, progress, cancellationToken);
+    }
+
+    private async Task<BenchReport> RunAsync(BenchOptions options, string[] keys, BenchHistory? recorder, Action<long, TimeSpan>? progress, CancellationToken cancellationToken)
+    {
         var group = options.Raw ? null : store.Group(options.Group);
         var baseline = grains.GetGrain<IBaselineStoreGrain>(options.Group);
         var value = new byte[options.ValueSize];
         new Random(options.Seed).NextBytes(value);
-        var keys = Enumerable.Range(0, options.Keys).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
         // Warm up outside the measurement: create the group, activate the grains, let the JIT settle.
         if (options.Warmup > TimeSpan.Zero)
         {
-            await RunAsync(options with { Warmup = TimeSpan.Zero, Duration = options.Warmup, Operations = null }, null, cancellationToken);
+            await RunAsync(options with { Warmup = TimeSpan.Zero, Duration = options.Warmup, Operations = null }, keys, recorder, null, cancellationToken);
         }
 
-        if (group is not null)
+        // With a history, every operation on the run's keys is recorded; the warm-up (or the first operation) creates the group.
+        if (recorder is null && group is not null)
         {
             await group.PutAsync(keys[0], value, new WriteOptions { Concern = options.Concern }, cancellationToken);
         }
-        else
+        else if (recorder is null)
         {
             await baseline.PutAsync(keys[0], value);
         }
@@ -40,6 +59,7 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         async Task CallerAsync(int caller)
         {
             var histogram = histograms[caller] = new LongHistogram(TimeStamp.Minutes(1), 3);
+            var process = recorder?.NewProcess() ?? 0;
             var random = new Random(options.Seed + caller + 1);
             var writeOptions = new WriteOptions { Concern = options.Concern };
             var readOptions = new ReadOptions { Consistency = options.Consistency };
@@ -53,6 +73,22 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
                 var key = keys[random.Next(keys.Length)];
                 var write = options.WriteRatio >= 1 || random.NextDouble() < options.WriteRatio;
                 var t0 = Stopwatch.GetTimestamp();
+                if (recorder is not null)
+                {
+                    (process, var result) = await recorder.RunAsync(group!, process, key, write, writeOptions, readOptions, cancellationToken);
+                    if (result == BenchHistory.Result.Ok)
+                    {
+                        histogram.RecordValue(Stopwatch.GetTimestamp() - t0);
+                        Interlocked.Increment(ref completed);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref result == BenchHistory.Result.Unknown ? ref unknown : ref errors);
+                    }
+
+                    continue;
+                }
+
                 try
                 {
                     if (group is null && write)

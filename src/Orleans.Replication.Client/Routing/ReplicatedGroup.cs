@@ -141,7 +141,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
     public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)
     {
-        if (!refresh && Volatile.Read(ref _route) is { } cached)
+        // A route without a primary is not served from the cache: it says "ask again" (no primary yet, or the group's
+        // state unknown while nodes do not answer), and a long-lived client must not keep failing on it.
+        if (!refresh && Volatile.Read(ref _route) is { HasPrimary: true } cached)
         {
             return cached;
         }
@@ -266,11 +268,14 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             options.Concern.Validate(route.NodeCount);
             if (!route.HasPrimary)
             {
-                if (maybeSent)
+                if (maybeSent || route.Epoch == 0)
                 {
+                    // An earlier attempt may have landed: keep trying until the deadline, then report it unknown. Epoch 0:
+                    // the coordinator cannot tell yet whether the group exists (a node of a just-formed cluster did not
+                    // answer in time); nothing was written, and asking again soon usually settles it.
                     lastProblem = route.Problem;
                     refresh = true;
-                    continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                    continue;
                 }
 
                 throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");

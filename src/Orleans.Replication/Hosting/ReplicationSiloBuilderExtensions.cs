@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Replication.Coordination;
+using Orleans.Replication.Hosting;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 
@@ -26,6 +27,12 @@ public static class ReplicationSiloBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, MembershipWatcher>());
+
+        // A graceful stop (SIGTERM) hands over the groups led from this silo before its grains are deactivated.
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<LocalPrimaries>();
+        builder.Services.TryAddSingleton<ReplicationMetrics>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, ShutdownHandover>());
         if (!builder.Services.Any(d => d.ServiceType == typeof(DistinctNodePlacementDirector)))
         {
             builder.Services.AddSingleton<DistinctNodePlacementDirector>();

@@ -30,6 +30,7 @@ internal sealed partial class ReplicaNodeGrain
         _handingOver = false;
         _epoch = epoch;
         _role = NodeRole.Primary;
+        (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(_group, _index, leading: true);
         _primaryIndex = _index;
         _nodeCount = nodeCount;
         _tracker = new CommitTracker(nodeCount);

@@ -16,6 +16,7 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 internal sealed class SiloProcesses : IAsyncDisposable
 {
     private const int SigKill = 9;
+    private const int SigTerm = 15;
     private const int SigCont = 18;
     private const int SigStop = 19;
     private readonly Process?[] _processes;
@@ -74,7 +75,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Replication"] = "Information";
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the silo process.");
-        var log = new StreamWriter($"{_logPrefix}-{i}.log", append: true) { AutoFlush = true };
+        var log = new StreamWriter(LogPath(i), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
@@ -98,6 +99,20 @@ internal sealed class SiloProcesses : IAsyncDisposable
         p.WaitForExit(10_000);
         _processes[i] = null;
     }
+
+    /// <summary>Stops instance <paramref name="i"/> gracefully (SIGTERM) and returns its exit code, waiting up to <paramref name="timeout"/>.</summary>
+    public async Task<int> TerminateAsync(int i, TimeSpan timeout)
+    {
+        var p = _processes[i]!;
+        _ = SendSignal(p.Id, SigTerm);
+        using var deadline = new CancellationTokenSource(timeout);
+        await p.WaitForExitAsync(deadline.Token);
+        _processes[i] = null;
+        return p.ExitCode;
+    }
+
+    /// <summary>The file that holds instance <paramref name="i"/>'s output.</summary>
+    public string LogPath(int i) => $"{_logPrefix}-{i}.log";
 
     public void Pause(int i) => SendSignal(_processes[i]!.Id, SigStop);
 

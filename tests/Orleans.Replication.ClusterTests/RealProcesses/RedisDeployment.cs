@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests.RealProcesses;
+
+/// <summary>A test-owned deployment on Redis clustering: a redis-server on a free loopback port, in a temporary directory, and silo processes.</summary>
+/// <remarks>Everything it starts it kills on dispose; the temporary directory goes too. Every wait has a deadline.</remarks>
+internal sealed class RedisDeployment : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly Dictionary<Process, TaskCompletionSource> _started = [];
+    private readonly string _dir = Directory.CreateTempSubdirectory("orleans-replication-redis-").FullName;
+
+    private RedisDeployment(int redisPort) => RedisPort = redisPort;
+
+    /// <summary>The redis-server executable on the PATH, or null when it is not installed.</summary>
+    public static string? RedisServer { get; } = FindOnPath("redis-server");
+
+    public int RedisPort { get; }
+
+    public string Redis => $"127.0.0.1:{RedisPort}";
+
+    /// <summary>A cluster id of this deployment only, so that runs never see each other's silos.</summary>
+    public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+
+    public static async Task<RedisDeployment> StartAsync()
+    {
+        var port = FreePort();
+        var deployment = new RedisDeployment(port);
+        try
+        {
+            deployment.Start(RedisServer!, "redis", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", deployment._dir);
+            await WaitForPortAsync(port, deployment._processes[^1], TimeSpan.FromSeconds(20));
+            return deployment;
+        }
+        catch
+        {
+            await deployment.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts silo <paramref name="i"/> on free ports with Redis clustering; returns its gateway port once it listens.</summary>
+    public async Task<int> StartSiloAsync(int i)
+    {
+        var siloPort = FreePort();
+        var gatewayPort = FreePort();
+        while (gatewayPort == siloPort)
+        {
+            gatewayPort = FreePort();
+        }
+
+        var process = Start("dotnet", $"silo-{i}", Executable("Silo", "Orleans.Replication.Silo.dll"),
+            "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
+            "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture));
+        await WaitForPortAsync(gatewayPort, process, TimeSpan.FromSeconds(45));
+
+        // The gateway listens before the silo is active in the membership table, and clients only use active gateways.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        try
+        {
+            await _started[process].Task.WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"Silo {i} did not report that it started within 45 s.");
+        }
+
+        return gatewayPort;
+    }
+
+    /// <summary>Runs the command-line client against this deployment; its exit code and output, within <paramref name="timeout"/>.</summary>
+    public Task<(int Code, string Output, string Error)> CliAsync(TimeSpan timeout, params string[] args) =>
+        RunAsync(timeout, [Executable("Client", "Orleans.Replication.Cli.dll"), "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--timeout", "20", .. args]);
+
+    /// <summary>Runs the silo executable to its end (for configurations it must refuse); its exit code and output.</summary>
+    public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, params string[] args) =>
+        RunAsync(timeout, [Executable("Silo", "Orleans.Replication.Silo.dll"), .. args]);
+
+    /// <summary>Runs the silo executable to its end with extra environment variables.</summary>
+    public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync(timeout, [Executable("Silo", "Orleans.Replication.Silo.dll"), .. args], environment);
+
+    public string TempFile(string name) => Path.Combine(_dir, name);
+
+    public string Logs() => string.Join("\n", Directory.GetFiles(_dir, "*.log").Select(f => $"--- {Path.GetFileName(f)}\n{Tail(f)}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await p.WaitForExitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Gone as far as we can tell; the directory is removed anyway.
+                }
+            }
+
+            p.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A log still held open by a dying process: left to the system's temporary-file cleanup.
+        }
+    }
+
+    private Process Start(string file, string name, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Orleans.Replication"] = "Information";
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        _processes.Add(process);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _started[process] = started;
+        var log = new StreamWriter(Path.Combine(_dir, name + ".log"), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (log)
+                {
+                    log.WriteLine(e.Data);
+                }
+
+                if (e.Data.Contains("Silo started:", StringComparison.Ordinal))
+                {
+                    started.TrySetResult();
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(TimeSpan timeout, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"'{string.Join(' ', args.Skip(1))}' did not finish within {timeout}.");
+        }
+
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static string Executable(string project, string dll)
+    {
+        // tests/Orleans.Replication.ClusterTests/bin/<Configuration>/net10.0/ → <project>/bin/<Configuration>/net10.0/
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent!.Name;
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orleans.Replication.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."), project, "bin", configuration, "net10.0", dll);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the {project} project first.", path);
+    }
+
+    private static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The process exited with code {process.ExitCode} before listening on {port}.");
+            }
+
+            try
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"Nothing listened on port {port} within {timeout}.");
+    }
+
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, name))
+            .FirstOrDefault(File.Exists);
+
+    private static string Tail(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var lines = reader.ReadToEnd().Split('\n');
+        return string.Join("\n", lines.TakeLast(15));
+    }
+}
+
+/// <summary>A fact that needs redis-server; skipped, with the reason, only when it is not installed.</summary>
+internal sealed class RedisFactAttribute : FactAttribute
+{
+    public RedisFactAttribute()
+    {
+        if (RedisDeployment.RedisServer is null)
+        {
+            Skip = "redis-server is not installed (.ci/run installs it with apt-get install -y redis-server).";
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Orleans.Replication.Cli;
+using CommandLine = Orleans.Replication.Cli.Cli;
+
+namespace Orleans.Replication.Tests;
+
+/// <summary>The command line without a cluster: parsing, exit codes, one-line errors, JSON shapes, and the check verb.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cli-tests-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("put", "only-a-key")]
+    [InlineData("cas", "k", "not-a-number", "v")]
+    [InlineData("cas", "k", "-1", "v")]
+    [InlineData("--write-concern", "lots", "put", "k", "v")]
+    [InlineData("--consistency", "psychic", "get", "k")]
+    [InlineData("--timeout", "0", "get", "k")]
+    [InlineData("--gateway", "nohostport", "get", "k")]
+    [InlineData("--clustering", "zookeeper", "get", "k")]
+    [InlineData("--clustering", "redis", "get", "k")]
+    [InlineData("--redis", "localhost:6379", "get", "k")]
+    [InlineData("--clustering", "redis", "--redis", "localhost:6379", "--gateway", "localhost:30000", "get", "k")]
+    [InlineData("--group", "bad/name", "status")]
+    [InlineData("watch", "--interval", "0")]
+    [InlineData("watch", "--count", "0")]
+    [InlineData("check")]
+    public async Task BadUsageExitsWithCode2AndOneErrorLineBeforeConnecting(params string[] args)
+    {
+        var watch = Stopwatch.StartNew();
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.True(code == ExitCodes.Usage, $"exit code {code} for '{string.Join(' ', args)}'; stderr: {error}");
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
+        Assert.Equal("", output);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}: it must not wait for a cluster");
+    }
+
+    [Fact]
+    public async Task NoSiloListeningFailsWithCode1WithinTheTimeout()
+    {
+        var port = FreePort();
+        var watch = Stopwatch.StartNew();
+        var (code, _, error) = await RunAsync(["--gateway", $"127.0.0.1:{port}", "--timeout", "1", "put", "k", "v"]);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("Could not connect", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task CheckOfALinearizableHistoryExitsWith0()
+    {
+        var file = Write("ok.jsonl",
+            """{"process":0,"type":"invoke","f":"write","key":"k","value":"a","time":0}""",
+            """{"process":0,"type":"ok","f":"write","key":"k","value":"a","time":10}""",
+            """{"process":1,"type":"invoke","f":"read","key":"k","value":null,"time":20}""",
+            """{"process":1,"type":"ok","f":"read","key":"k","value":"a","time":30}""");
+
+        var (code, output, error) = await RunAsync(["check", file]);
+
+        Assert.True(code == ExitCodes.Ok, error + output);
+        Assert.Contains("verdict: linearizable", output, StringComparison.Ordinal);
+        Assert.Contains("lost acknowledged writes: 0", output, StringComparison.Ordinal);
+        Assert.Contains("first violation: none", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CheckReportsALostAcknowledgedWriteAndTheFirstViolationAndExitsWith1()
+    {
+        var file = Write("lost.jsonl",
+            """{"process":0,"type":"invoke","f":"write","key":"k","value":"a","time":0}""",
+            """{"process":0,"type":"ok","f":"write","key":"k","value":"a","time":10}""",
+            """{"process":0,"type":"invoke","f":"write","key":"k","value":"b","time":20}""",
+            """{"process":0,"type":"ok","f":"write","key":"k","value":"b","time":30}""",
+            """{"process":1,"type":"invoke","f":"read","key":"k","value":null,"time":40}""",
+            """{"process":1,"type":"ok","f":"read","key":"k","value":"a","time":50}""");
+
+        var (code, output, _) = await RunAsync(["check", file]);
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("verdict: not linearizable", output, StringComparison.Ordinal);
+        Assert.Contains("lost acknowledged writes: 1", output, StringComparison.Ordinal);
+        Assert.Contains("first violation (key \"k\")", output, StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync(["check", file, "--json"]);
+        Assert.Equal(ExitCodes.Failed, code);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.False(json.GetProperty("valid").GetBoolean());
+        Assert.Equal("not linearizable", json.GetProperty("verdict").GetString());
+        Assert.Equal(3, json.GetProperty("operations").GetInt32());
+        Assert.Equal(1, json.GetProperty("keys").GetInt32());
+        var lost = Assert.Single(json.GetProperty("lostWrites").EnumerateArray().ToList());
+        Assert.Equal("b", lost.GetProperty("value").GetString());
+        Assert.Equal("a", lost.GetProperty("read").GetString());
+        Assert.Equal("k", json.GetProperty("firstViolation").GetProperty("key").GetString());
+    }
+
+    [Fact]
+    public async Task CheckOfAMissingOrMalformedFileExitsWith2()
+    {
+        var (code, _, error) = await RunAsync(["check", Path.Combine(_dir, "absent.jsonl")]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.StartsWith("error: cannot read history", error, StringComparison.Ordinal);
+
+        (code, _, error) = await RunAsync(["check", Write("bad.jsonl", "{\"process\":0,\"type\":\"invoke\"")]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("line 1", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void StatusJsonHasTheDocumentedShape()
+    {
+        var status = new GroupStatus("g", 4, 1, 2,
+        [
+            new NodeStatus(0, NodeRole.Replica, "S127.0.0.1:11111:1", 4, 10, 9, 9, 1, 12.34, true, Guid.NewGuid(), 5, null),
+            new NodeStatus(1, NodeRole.Primary, "S127.0.0.1:11112:1", 4, 10, 10, 9, 0, double.PositiveInfinity, false, Guid.NewGuid(), 5, "slow"),
+        ]);
+
+        var json = JsonDocument.Parse(CommandLine.StatusJson(status)).RootElement;
+        Assert.Equal(["group", "epoch", "primary", "nodes"], json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("g", json.GetProperty("group").GetString());
+        Assert.Equal(4, json.GetProperty("epoch").GetInt64());
+        Assert.Equal(1, json.GetProperty("primary").GetInt32());
+        var nodes = json.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(2, nodes.Count);
+        Assert.Equal(["id", "role", "silo", "appliedIndex", "commitIndex", "lagEntries", "lagMs", "healthy"], nodes[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal("replica", nodes[0].GetProperty("role").GetString());
+        Assert.Equal(12.3, nodes[0].GetProperty("lagMs").GetDouble());
+        Assert.Equal("primary", nodes[1].GetProperty("role").GetString());
+        Assert.Equal(-1, nodes[1].GetProperty("lagMs").GetDouble()); // infinite lag is written as -1
+        Assert.False(nodes[1].GetProperty("healthy").GetBoolean());
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var code = await CommandLine.RunAsync(args, output, error, deadline.Token);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string Write(string name, params string[] lines)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
