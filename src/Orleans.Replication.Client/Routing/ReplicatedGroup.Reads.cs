@@ -160,7 +160,8 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        return replies.MaxBy(r => r.Version)!;
+        // Nodes answer from committed state only, and committed states are prefixes of one log: the furthest one is the newest.
+        return replies.MaxBy(r => r.AppliedIndex)!;
     }
 
     /// <summary>All nodes, starting at a rotating position, with the primary moved to the end.</summary>

@@ -169,6 +169,7 @@ internal sealed partial class GroupCoordinatorGrain
 
         await Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
         _failovers++;
+        Diagnostics.ReplicationMetrics.FailoverDone(Group);
         Remember(next, promoted);
         LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
         return next;

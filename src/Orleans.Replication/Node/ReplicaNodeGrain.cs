@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Primary;
@@ -76,6 +77,32 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
             return Task.CompletedTask;
         }, new GrainTimerCreationOptions(UnassignedLifetime, UnassignedLifetime) { Interleave = true });
+        this.RegisterGrainTimer(PublishLag, new GrainTimerCreationOptions(LagPublishInterval, LagPublishInterval) { Interleave = true });
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        ReplicationMetrics.WithdrawLag(_group, _index);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>How often a replica publishes its lag to the metrics.</summary>
+    private static readonly TimeSpan LagPublishInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Publishes this replica's lag for the <c>replication.lag.*</c> gauges; a node that is not a replica withdraws its figures.</summary>
+    private Task PublishLag()
+    {
+        if (_role == NodeRole.Replica)
+        {
+            var (entries, ms) = ComputeLag();
+            ReplicationMetrics.PublishLag(_group, _index, entries, ms);
+        }
+        else
+        {
+            ReplicationMetrics.WithdrawLag(_group, _index);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -169,7 +196,21 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             return;
         }
 
+        var previous = _commitIndex;
         _commitIndex = commitIndex;
+        if (_role == NodeRole.Primary)
+        {
+            // Commit latency: from the primary appending an entry to a majority holding it.
+            var now = NowTicks;
+            for (var i = Math.Max(previous + 1, _log.BaseIndex + 1); i <= commitIndex; i++)
+            {
+                if (_log[i] is { Operation: not LogOperation.Noop } e && e.Epoch == _epoch)
+                {
+                    ReplicationMetrics.Committed(_group, TimeSpan.FromTicks(Math.Max(0, now - e.CreatedTicks)));
+                }
+            }
+        }
+
         while (_state.AppliedIndex < _commitIndex)
         {
             _state.Apply(_log[_state.AppliedIndex + 1]);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Primary;
 
 namespace Orleans.Replication.Node;
@@ -143,6 +144,7 @@ internal sealed partial class ReplicaNodeGrain
 
             index = _log.LastIndex + 1;
             AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
+            ReplicationMetrics.WriteAppended(_group);
         }
 
         // An entry of an earlier epoch is safe only once this epoch's first entry commits (Raft's rule): a retry

@@ -1,0 +1,128 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Replication.Options;
+using Orleans.Runtime;
+
+namespace Orleans.Replication.LoadBalancing;
+
+/// <summary>The load-balancer state of one group: checks its nodes periodically and merges what clients report.</summary>
+/// <remarks>
+/// Reentrant so that exchanges are never stuck behind a round of checks of a node that does not answer; the state
+/// (<see cref="GroupLoad"/>) is changed only between awaits, on the grain's scheduler. Checks run only while clients
+/// ask for snapshots: the grain deactivates when idle and starts from a fresh round of checks when activated again.
+/// </remarks>
+[Reentrant]
+internal sealed partial class LoadBalancerGrain(
+    IOptions<ReplicationOptions> options,
+    TimeProvider time,
+    IClusterMembershipService membership,
+    ILogger<LoadBalancerGrain> logger) : Grain, ILoadBalancerGrain
+{
+    /// <summary>How often the nodes are checked.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(250);
+
+    private GroupLoad _load = null!;
+    private Task? _check;
+    private string? _lastOutSummary;
+
+    private string Group => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        GroupNames.Validate(Group);
+        _load = new GroupLoad(Group, time);
+        this.RegisterGrainTimer(() => CheckOnceAsync(), new GrainTimerCreationOptions(CheckInterval, CheckInterval) { Interleave = true, KeepAlive = false });
+        return Task.CompletedTask;
+    }
+
+    public async Task<RoutingSnapshot> ExchangeAsync(LoadReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        _load.ObserveReport(report);
+        await FirstCheckAsync();
+        return _load.Snapshot(report.ClientId);
+    }
+
+    public async Task<RoutingSnapshot> GetSnapshotAsync()
+    {
+        await FirstCheckAsync();
+        return _load.Snapshot(null);
+    }
+
+    public async Task<RoutingSnapshot> SetPolicyAsync(ReadRoutingPolicy policy)
+    {
+        _load.SetPolicy(policy);
+        LogPolicy(Group, policy.Strategy, policy.MaxReadLag.TotalMilliseconds, policy.MaxInFlightPerNode);
+        await FirstCheckAsync();
+        return _load.Snapshot(null);
+    }
+
+    private async Task FirstCheckAsync()
+    {
+        if (_load.Snapshot(null).TakenTicks == 0)
+        {
+            await CheckOnceAsync();
+        }
+    }
+
+    /// <summary>One round of checks at a time; callers that come meanwhile wait for the round under way.</summary>
+    private Task CheckOnceAsync()
+    {
+        if (_check is { IsCompleted: false } running)
+        {
+            return running;
+        }
+
+        _check = CheckAsync();
+        return _check;
+    }
+
+    private async Task CheckAsync()
+    {
+        var timeout = options.Value.PrimaryCheckTimeout;
+        GroupRoute route;
+        try
+        {
+            route = await GrainFactory.GetGrain<IGroupCoordinatorGrain>(Group).GetRouteAsync().WaitAsync(timeout, time);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogCheckFailed(Group, "the coordinator", e.Message);
+            return;
+        }
+
+        var members = membership.CurrentSnapshot.Members;
+        var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(async i =>
+        {
+            try
+            {
+                var status = await GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(Group, i)).GetStatusAsync().WaitAsync(timeout, time);
+                var active = members.Values.Any(m => m.Status == SiloStatus.Active && m.SiloAddress.ToString() == status.Silo);
+                return ((NodeStatus?)status, active, (string?)null);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return (null, false, e.GetType().Name + ": " + e.Message);
+            }
+        }));
+        _load.ObserveCheck(route, nodes);
+
+        var snapshot = _load.Snapshot(null);
+        var summary = string.Join("; ", snapshot.Nodes.Where(n => !n.InRotation).Select(n => $"node {n.NodeIndex}: {n.OutReason}"));
+        if (summary != _lastOutSummary)
+        {
+            _lastOutSummary = summary;
+            LogRotationChanged(Group, summary.Length == 0 ? "every node in rotation" : summary);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: read policy set to {Strategy}, lag bound {MaxLagMs} ms, {MaxInFlight} reads in flight per node.")]
+    private partial void LogPolicy(string group, LoadBalancingStrategy strategy, double maxLagMs, int maxInFlight);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Group {Group}: load balancer could not check {What}: {Reason}.")]
+    private partial void LogCheckFailed(string group, string what, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: read rotation changed: {Summary}.")]
+    private partial void LogRotationChanged(string group, string summary);
+}
