@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
 
@@ -7,7 +8,9 @@ namespace Orleans.Replication.Client;
 /// The route (epoch, primary, size) is cached and replaced when a node says it is not the primary or when a
 /// call to the primary fails. A write is retried with the same write id until its deadline, which the primary
 /// deduplicates; once a write may have reached a primary, running out of time is reported as an unknown
-/// outcome, never as a failure.
+/// outcome, never as a failure. While the group has no primary (a failover under way), writes wait in a bounded
+/// queue (<see cref="ReplicationClientOptions.MaxQueuedWrites"/>) up to their deadline and go out in the order they
+/// came once a primary appears; a group that has lost its majority fails writes at once instead.
 /// </remarks>
 internal sealed partial class ReplicatedGroup : IReplicatedGroup
 {
@@ -18,8 +21,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private readonly IGroupCoordinatorGrain _coordinator;
     private readonly IReplicaNodeGrain[] _nodes = new IReplicaNodeGrain[ReplicationLimits.MaxNodeCount];
     private readonly WriteBatcher _writes;
+    private readonly ReadRouter _router;
+    private readonly PrimaryWaitQueue _held;
+    private readonly ILoadBalancerGrain _loadBalancer;
     private GroupRoute? _route;
-    private int _readCursor;
+    private int _pumping;
 
     public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time)
     {
@@ -34,11 +40,31 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
 
         _writes = new WriteBatcher(Node, time) { AttemptTimeout = options.AttemptTimeout };
+        _loadBalancer = grains.GetGrain<ILoadBalancerGrain>(name);
+        _router = new ReadRouter(r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time), time, options.RoutingRefreshInterval);
+        _held = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
     }
+
+    /// <summary>Picks read nodes; internal for tests.</summary>
+    internal ReadRouter Router => _router;
 
     public string Name { get; }
 
     public IReplicatedSession OpenSession(SessionToken? token = null) => new ReplicatedSession(this, token ?? SessionToken.None);
+
+    public IReplicatedSession ResumeSession(string token) => OpenSession(SessionToken.Parse(token));
+
+    public Task<RoutingSnapshot> GetRoutingAsync(CancellationToken cancellationToken = default) =>
+        _loadBalancer.GetSnapshotAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+
+    public async Task<RoutingSnapshot> SetReadPolicyAsync(ReadRoutingPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        var snapshot = await _loadBalancer.SetPolicyAsync(policy).WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+        await _router.RefreshAsync();
+        return snapshot;
+    }
 
     public Task<GroupStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         _coordinator.GetStatusAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
@@ -147,10 +173,17 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         var started = Stopwatch.GetTimestamp();
         var maybeSent = false;
         var refresh = false;
+        var released = false;
         string? lastProblem = null;
         for (var attempt = 0; ; attempt++)
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (attempt == 0 && _held.Count > 0)
+            {
+                // Writes already wait for a primary: this one goes behind them, so that they leave in order.
+                released = await WaitForPrimaryAsync(writeId, timeout, remaining, ct);
+            }
+
             if (remaining <= TimeSpan.Zero)
             {
                 throw maybeSent
@@ -158,11 +191,12 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                     : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
             }
 
-            if (attempt > 0)
+            if (attempt > 0 && !released)
             {
                 await Task.Delay(Backoff(attempt, remaining), _time, ct);
             }
 
+            released = false;
             GroupRoute route;
             try
             {
@@ -184,7 +218,16 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                     continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
                 }
 
-                throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+                if (route.Problem?.StartsWith(NoMajorityProblem, StringComparison.Ordinal) == true)
+                {
+                    // Without a reachable majority no primary can be promoted: fail fast rather than wait.
+                    throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+                }
+
+                lastProblem = route.Problem;
+                released = await WaitForPrimaryAsync(writeId, timeout, remaining, ct);
+                refresh = false;
+                continue;
             }
 
             var command = new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, remaining);
@@ -219,6 +262,64 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
             lastProblem = $"{reply.Status}: {reply.Message}";
             refresh = true;
+        }
+    }
+
+    /// <summary>How the coordinator's route begins its problem when no majority of the group is reachable.</summary>
+    private const string NoMajorityProblem = "no majority";
+
+    /// <summary>Waits in the queue for a primary; true once one is known, else throws: queue full, or the deadline passed with the write never sent.</summary>
+    private async Task<bool> WaitForPrimaryAsync(Guid writeId, TimeSpan timeout, TimeSpan remaining, CancellationToken ct)
+    {
+        var wait = _held.WaitAsync(remaining, ct);
+        StartPump();
+        if (await wait)
+        {
+            return true;
+        }
+
+        throw new ReplicationTimeoutException(
+            $"Group '{Name}' had no primary within the write's {timeout.TotalMilliseconds:0} ms; the write (id {writeId}) waited for one and was never sent. Nothing was written.");
+    }
+
+    /// <summary>While writes wait, asks the coordinator for the route every <see cref="PumpInterval"/> and lets them go once it names a primary.</summary>
+    private void StartPump()
+    {
+        if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
+        {
+            _ = PumpAsync();
+        }
+    }
+
+    private static readonly TimeSpan PumpInterval = TimeSpan.FromMilliseconds(50);
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            while (_held.Count > 0)
+            {
+                await Task.Delay(PumpInterval, _time);
+                try
+                {
+                    if ((await GetRouteAsync(refresh: true)).HasPrimary)
+                    {
+                        _held.Release();
+                    }
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    // The coordinator is unreachable for now; ask again at the next turn.
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _pumping, 0);
+            if (_held.Count > 0)
+            {
+                StartPump();
+            }
         }
     }
 
