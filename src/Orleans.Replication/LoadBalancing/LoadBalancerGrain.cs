@@ -22,6 +22,7 @@ internal sealed partial class LoadBalancerGrain(
     /// <summary>How often the nodes are checked.</summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(250);
 
+    private static readonly NodeStatus Unanswered = new(-1, NodeRole.Unassigned, "?", 0, 0, 0, 0, 0, 0, false, Guid.Empty, 0, null);
     private GroupLoad _load = null!;
     private Task? _check;
     private string? _lastOutSummary;
@@ -106,7 +107,8 @@ internal sealed partial class LoadBalancerGrain(
                 return (null, false, e.GetType().Name + ": " + e.Message);
             }
         }));
-        _load.ObserveCheck(route, nodes);
+        var merged = Diagnostics.ReplicationMonitor.WithPrimaryView(nodes.Select(n => n.Item1 ?? Unanswered).ToArray(), route.PrimaryIndex);
+        _load.ObserveCheck(route, [.. nodes.Select((n, i) => (n.Item1 is null ? null : merged[i], n.active, n.Item3))]);
 
         var snapshot = _load.Snapshot(null);
         var summary = string.Join("; ", snapshot.Nodes.Where(n => !n.InRotation).Select(n => $"node {n.NodeIndex}: {n.OutReason}"));

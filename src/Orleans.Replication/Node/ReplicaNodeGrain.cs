@@ -83,27 +83,50 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        ReplicationMetrics.WithdrawLag(_group, _index);
+        if (_publishedLag)
+        {
+            WithdrawLag();
+        }
+
         return Task.CompletedTask;
     }
 
-    /// <summary>How often a replica publishes its lag to the metrics.</summary>
+    /// <summary>How often a primary publishes its replicas' lag to the metrics.</summary>
     private static readonly TimeSpan LagPublishInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Publishes this replica's lag for the <c>replication.lag.*</c> gauges; a node that is not a replica withdraws its figures.</summary>
+    /// <summary>Whether this node published replicas' lag: only then does it withdraw them.</summary>
+    private bool _publishedLag;
+
+    /// <summary>A primary publishes each replica's lag (as it sees it) for the <c>replication.lag.*</c> gauges; a deposed one withdraws its figures.</summary>
     private Task PublishLag()
     {
-        if (_role == NodeRole.Replica)
+        if (_role == NodeRole.Primary)
         {
-            var (entries, ms) = ComputeLag();
-            ReplicationMetrics.PublishLag(_group, _index, entries, ms);
+            foreach (var lag in ReplicaLags())
+            {
+                ReplicationMetrics.PublishLag(_group, lag.NodeIndex, lag.LagEntries, lag.LagMs);
+            }
+
+            _publishedLag = true;
         }
-        else
+        else if (_publishedLag)
         {
-            ReplicationMetrics.WithdrawLag(_group, _index);
+            WithdrawLag();
         }
 
         return Task.CompletedTask;
+    }
+
+    private void WithdrawLag()
+    {
+        _publishedLag = false;
+        for (var i = 0; i < _nodeCount; i++)
+        {
+            if (i != _index)
+            {
+                ReplicationMetrics.WithdrawLag(_group, i);
+            }
+        }
     }
 
     /// <summary>How long an activation may stay unassigned and empty before it deactivates itself.</summary>
@@ -184,7 +207,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             _ => null,
         };
         return new NodeStatus(_index, _role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
-            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount);
+            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount,
+            _role == NodeRole.Primary ? ReplicaLags() : null);
     }
 
     /// <summary>Moves the commit index forward and applies what it covers, in order.</summary>
