@@ -22,7 +22,7 @@ internal sealed class ReadRouter
     private readonly Guid _clientId = Guid.NewGuid();
     private readonly Lock _lock = new();
     private Fetched? _current;
-    private long _lastAttemptTicks = long.MinValue;
+    private long _lastAttemptTicks;
     private Task? _refresh;
     private int _cursor;
 
@@ -64,15 +64,31 @@ internal sealed class ReadRouter
             return Task.CompletedTask;
         }
 
-        Task refresh;
+        Task? refresh;
         lock (_lock)
         {
-            if (now - _lastAttemptTicks < RefreshInterval.Ticks && _refresh is null)
+            if (_refresh is { IsCompleted: false } running)
             {
-                return Task.CompletedTask; // the load balancer failed lately: do not ask again on every read
+                refresh = running;
             }
+            else if (now - _lastAttemptTicks < RefreshInterval.Ticks)
+            {
+                return Task.CompletedTask; // asked lately and failed: do not ask again on every read
+            }
+            else
+            {
+                _lastAttemptTicks = now;
+                refresh = null;
+            }
+        }
 
-            refresh = _refresh ??= ExchangeAsync();
+        if (refresh is null)
+        {
+            refresh = ExchangeAsync();
+            lock (_lock)
+            {
+                _refresh = refresh;
+            }
         }
 
         return Snapshot is null ? refresh.WaitAsync(ct) : Task.CompletedTask;
@@ -86,24 +102,11 @@ internal sealed class ReadRouter
         var report = new LoadReport(_clientId, TakeObservations());
         try
         {
-            lock (_lock)
-            {
-                _lastAttemptTicks = _time.GetUtcNow().UtcTicks;
-            }
-
-            var snapshot = await _exchange(report);
-            Apply(snapshot);
+            Apply(await _exchange(report));
         }
-        catch (Exception e) when (ReplicatedGroup.IsTransient(e))
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The load balancer is unreachable: keep the old snapshot until it is too stale to use.
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _refresh = null;
-            }
+            // The load balancer is unreachable (or refused): reads never fail for it; keep the old snapshot until it is too stale to use.
         }
     }
 
