@@ -15,8 +15,8 @@ public sealed class PrimaryWaitQueueTests
         var sent = new List<int>();
         async Task WriteAsync(int n)
         {
-            Assert.True(await queue.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None));
-            sent.Add(n); // what a write does right after its release: hand itself to the sender
+            // The release action hands the write to the sender; the caller's continuation may run anywhere, later.
+            Assert.True(await queue.WaitAsync(TimeSpan.FromSeconds(5), () => sent.Add(n), CancellationToken.None));
         }
 
         var writes = Enumerable.Range(0, 8).Select(WriteAsync).ToArray();
@@ -34,10 +34,10 @@ public sealed class PrimaryWaitQueueTests
     public async Task AWriteBeyondTheLimitIsRefusedAtOnceAndTheOthersStay()
     {
         var queue = new PrimaryWaitQueue("orders", 2, _time);
-        var a = queue.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
-        var b = queue.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        var a = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
+        var b = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
 
-        var e = Assert.Throws<QueueFullException>(() => { _ = queue.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None); });
+        var e = Assert.Throws<QueueFullException>(() => { _ = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None); });
 
         Assert.Equal("orders", e.Group);
         Assert.Equal(2, e.Capacity);
@@ -49,19 +49,32 @@ public sealed class PrimaryWaitQueueTests
     }
 
     [Fact]
+    public async Task AFailingReleaseActionFailsOnlyItsOwnWrite()
+    {
+        var queue = new PrimaryWaitQueue("g", 10, _time);
+        var bad = queue.WaitAsync(TimeSpan.FromSeconds(5), () => throw new ArgumentException("bad concern"), CancellationToken.None);
+        var good = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
+
+        queue.Release();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => bad);
+        Assert.True(await good);
+    }
+
+    [Fact]
     public void AZeroLimitQueuesNothing()
     {
         var queue = new PrimaryWaitQueue("g", 0, _time);
 
-        Assert.Throws<QueueFullException>(() => { _ = queue.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None); });
+        Assert.Throws<QueueFullException>(() => { _ = queue.WaitAsync(TimeSpan.FromSeconds(1), null, CancellationToken.None); });
     }
 
     [Fact]
     public async Task AWriteWhoseDeadlinePassesLeavesTheQueueUnreleased()
     {
         var queue = new PrimaryWaitQueue("g", 10, _time);
-        var early = queue.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
-        var late = queue.WaitAsync(TimeSpan.FromSeconds(3), CancellationToken.None);
+        var early = queue.WaitAsync(TimeSpan.FromSeconds(1), null, CancellationToken.None);
+        var late = queue.WaitAsync(TimeSpan.FromSeconds(3), null, CancellationToken.None);
 
         _time.Advance(TimeSpan.FromMilliseconds(999));
         Assert.False(early.IsCompleted);
@@ -79,7 +92,7 @@ public sealed class PrimaryWaitQueueTests
     {
         var queue = new PrimaryWaitQueue("g", 10, _time);
         using var cts = new CancellationTokenSource();
-        var wait = queue.WaitAsync(TimeSpan.FromSeconds(5), cts.Token);
+        var wait = queue.WaitAsync(TimeSpan.FromSeconds(5), null, cts.Token);
 
         await cts.CancelAsync();
 

@@ -3,10 +3,10 @@ namespace Orleans.Replication.Client;
 /// <summary>Writes waiting for a group to have a primary again: bounded, first in first out, each with its deadline.</summary>
 /// <remarks>
 /// <see cref="WaitAsync"/> refuses at once with <see cref="QueueFullException"/> when <see cref="Capacity"/> writes
-/// already wait. <see cref="Release"/> lets every waiting write go, in the order they came: each waiter's continuation
-/// runs on the releasing thread, one after the other, so that each hands its write to the sender before the next
-/// one does. A waiter whose deadline passes or whose caller cancels leaves the queue and is told so; it was never
-/// sent from here. Thread-safe.
+/// already wait. <see cref="Release"/> lets every waiting write go, in the order they came: it runs each waiter's
+/// release action (which hands the write to the sender) one after the other on its own thread, so the order does
+/// not depend on how the callers' continuations are scheduled. A waiter whose deadline passes or whose caller
+/// cancels leaves the queue and is told so; it was never sent from here. Thread-safe.
 /// </remarks>
 internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider time)
 {
@@ -29,9 +29,12 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
     }
 
     /// <summary>Waits until <see cref="Release"/> (true) or until <paramref name="timeout"/> passes (false).</summary>
+    /// <param name="timeout">How long the write may wait.</param>
+    /// <param name="onRelease">Run by <see cref="Release"/>, in queue order, before the wait ends; must not block.</param>
+    /// <param name="ct">Cancels the wait.</param>
     /// <exception cref="QueueFullException">The queue is full; the write was not queued.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the write left the queue.</exception>
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
+    public Task<bool> WaitAsync(TimeSpan timeout, Action? onRelease, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (timeout <= TimeSpan.Zero)
@@ -39,8 +42,7 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
             return Task.FromResult(false);
         }
 
-        // Continuations run synchronously on purpose: the releaser runs each waiter's next step in order.
-        var waiter = new Waiter(new TaskCompletionSource<bool>());
+        var waiter = new Waiter(new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), onRelease);
         lock (_lock)
         {
             if (_waiters.Count >= Capacity)
@@ -90,6 +92,16 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
         foreach (var w in released)
         {
             w.Dispose();
+            try
+            {
+                w.OnRelease?.Invoke();
+            }
+            catch (Exception e)
+            {
+                w.Done.TrySetException(e);
+                continue;
+            }
+
             w.Done.TrySetResult(true);
         }
     }
@@ -119,9 +131,11 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
         return true;
     }
 
-    private sealed class Waiter(TaskCompletionSource<bool> done)
+    private sealed class Waiter(TaskCompletionSource<bool> done, Action? onRelease)
     {
         public TaskCompletionSource<bool> Done { get; } = done;
+
+        public Action? OnRelease { get; } = onRelease;
 
         public LinkedListNode<Waiter>? Node { get; set; }
 

@@ -48,6 +48,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     /// <summary>Picks read nodes; internal for tests.</summary>
     internal ReadRouter Router => _router;
 
+    /// <summary>Writes waiting for a primary now; internal for tests.</summary>
+    internal int QueuedWrites => _held.Count;
+
     public string Name { get; }
 
     public IReplicatedSession OpenSession(SessionToken? token = null) => new ReplicatedSession(this, token ?? SessionToken.None);
@@ -175,70 +178,95 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         var refresh = false;
         var released = false;
         string? lastProblem = null;
+        Task<WriteReply>? handedOver = null;
+        GroupRoute? handedRoute = null;
+
+        Task<WriteReply> Send(GroupRoute route) =>
+            _writes.SendAsync(route.PrimaryIndex, new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, timeout - Stopwatch.GetElapsedTime(started)));
+
+        // Run by the queue when a primary appears, in queue order: the write is handed to the sender before the next
+        // queued one is, whatever thread the caller's continuation runs on later.
+        void OnRelease()
+        {
+            if (Volatile.Read(ref _route) is { HasPrimary: true } route && timeout > Stopwatch.GetElapsedTime(started))
+            {
+                options.Concern.Validate(route.NodeCount);
+                handedRoute = route;
+                handedOver = Send(route);
+            }
+        }
+
         for (var attempt = 0; ; attempt++)
         {
-            var remaining = timeout - Stopwatch.GetElapsedTime(started);
             if (attempt == 0 && _held.Count > 0)
             {
                 // Writes already wait for a primary: this one goes behind them, so that they leave in order.
-                released = await WaitForPrimaryAsync(writeId, timeout, remaining, ct);
+                released = await WaitForPrimaryAsync(writeId, timeout, timeout - Stopwatch.GetElapsedTime(started), OnRelease, ct);
             }
 
-            if (remaining <= TimeSpan.Zero)
+            var route = handedRoute;
+            var call = handedOver;
+            handedOver = null;
+            handedRoute = null;
+            if (call is null)
             {
-                throw maybeSent
-                    ? new WriteOutcomeUnknownException($"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.", writeId)
-                    : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
-            }
-
-            if (attempt > 0 && !released)
-            {
-                await Task.Delay(Backoff(attempt, remaining), _time, ct);
-            }
-
-            released = false;
-            GroupRoute route;
-            try
-            {
-                route = await GetRouteAsync(refresh, ct);
-            }
-            catch (Exception e) when (IsTransient(e))
-            {
-                lastProblem = "coordinator unreachable: " + e.Message;
-                continue;
-            }
-
-            options.Concern.Validate(route.NodeCount);
-            if (!route.HasPrimary)
-            {
-                if (maybeSent)
+                var remaining = timeout - Stopwatch.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
                 {
+                    throw maybeSent
+                        ? new WriteOutcomeUnknownException($"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.", writeId)
+                        : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
+                }
+
+                if (attempt > 0 && !released)
+                {
+                    await Task.Delay(Backoff(attempt, remaining), _time, ct);
+                }
+
+                released = false;
+                try
+                {
+                    route = await GetRouteAsync(refresh, ct);
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    lastProblem = "coordinator unreachable: " + e.Message;
+                    continue;
+                }
+
+                options.Concern.Validate(route.NodeCount);
+                if (!route.HasPrimary)
+                {
+                    if (maybeSent)
+                    {
+                        lastProblem = route.Problem;
+                        refresh = true;
+                        continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                    }
+
+                    if (route.Problem?.StartsWith(NoMajorityProblem, StringComparison.Ordinal) == true)
+                    {
+                        // Without a reachable majority no primary can be promoted: fail fast rather than wait.
+                        throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+                    }
+
                     lastProblem = route.Problem;
-                    refresh = true;
-                    continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                    released = await WaitForPrimaryAsync(writeId, timeout, remaining, OnRelease, ct);
+                    refresh = false;
+                    continue;
                 }
 
-                if (route.Problem?.StartsWith(NoMajorityProblem, StringComparison.Ordinal) == true)
-                {
-                    // Without a reachable majority no primary can be promoted: fail fast rather than wait.
-                    throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
-                }
-
-                lastProblem = route.Problem;
-                released = await WaitForPrimaryAsync(writeId, timeout, remaining, ct);
-                refresh = false;
-                continue;
+                call = Send(route);
             }
 
-            var command = new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, remaining);
             WriteReply reply;
             try
             {
-                reply = await _writes.SendAsync(route.PrimaryIndex, command).WaitAsync(ct);
+                reply = await call.WaitAsync(ct);
             }
             catch (Exception e) when (IsTransient(e))
             {
-                lastProblem = $"primary {route.PrimaryIndex} unreachable: {e.Message}";
+                lastProblem = $"primary {route!.PrimaryIndex} unreachable: {e.Message}";
                 maybeSent = true;
                 refresh = true;
                 ReportTrouble(route);
@@ -269,9 +297,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private const string NoMajorityProblem = "no majority";
 
     /// <summary>Waits in the queue for a primary; true once one is known, else throws: queue full, or the deadline passed with the write never sent.</summary>
-    private async Task<bool> WaitForPrimaryAsync(Guid writeId, TimeSpan timeout, TimeSpan remaining, CancellationToken ct)
+    private async Task<bool> WaitForPrimaryAsync(Guid writeId, TimeSpan timeout, TimeSpan remaining, Action onRelease, CancellationToken ct)
     {
-        var wait = _held.WaitAsync(remaining, ct);
+        var wait = _held.WaitAsync(remaining, onRelease, ct);
         StartPump();
         if (await wait)
         {
