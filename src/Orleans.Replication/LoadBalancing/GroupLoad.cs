@@ -28,6 +28,12 @@ internal sealed class GroupLoad(string group, TimeProvider time)
 
     public ReadRoutingPolicy Policy { get; private set; } = ReadRoutingPolicy.Default;
 
+    /// <summary>Whether no check has been recorded since creation or <see cref="MarkStale"/>.</summary>
+    public bool IsStale { get; private set; } = true;
+
+    /// <summary>Checks paused: the next snapshot must follow a fresh check.</summary>
+    public void MarkStale() => IsStale = true;
+
     /// <summary>Replaces the policy after validating it; an invalid one throws and changes nothing.</summary>
     public void SetPolicy(ReadRoutingPolicy policy)
     {
@@ -46,6 +52,7 @@ internal sealed class GroupLoad(string group, TimeProvider time)
         _primaryIndex = route.PrimaryIndex;
         _nodeCount = route.NodeCount;
         _checkedTicks = now;
+        IsStale = false;
         for (var i = 0; i < nodes.Count; i++)
         {
             var entry = Entry(i);

@@ -10,9 +10,13 @@ namespace Orleans.Replication.LoadBalancing;
 /// <remarks>
 /// Reentrant so that exchanges are never stuck behind a round of checks of a node that does not answer; the state
 /// (<see cref="GroupLoad"/>) is changed only between awaits, on the grain's scheduler. Checks run only while clients
-/// ask for snapshots: the grain deactivates when idle and starts from a fresh round of checks when activated again.
+/// ask for snapshots: after <see cref="IdleAfter"/> without one they pause, and the next request checks first. The
+/// grain stays active, as the coordinator does, because the read policy lives in its memory: when its silo is
+/// lost it starts again from the silo's default policy (<see cref="ReplicationOptions.ReadStrategy"/> and the
+/// options beside it), so set durable choices there and per-group changes with <c>SetPolicyAsync</c>.
 /// </remarks>
 [Reentrant]
+[CollectionAgeLimit(AlwaysActive = true)]
 internal sealed partial class LoadBalancerGrain(
     IOptions<ReplicationOptions> options,
     TimeProvider time,
@@ -21,6 +25,11 @@ internal sealed partial class LoadBalancerGrain(
 {
     /// <summary>How often the nodes are checked.</summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>With no client asking for this long, checks pause until one asks again.</summary>
+    public static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(10);
+
+    private long _lastAskedTicks;
 
     private static readonly NodeStatus Unanswered = new(-1, NodeRole.Unassigned, "?", 0, 0, 0, 0, 0, 0, false, Guid.Empty, 0, null);
     private GroupLoad _load = null!;
@@ -33,20 +42,36 @@ internal sealed partial class LoadBalancerGrain(
     {
         GroupNames.Validate(Group);
         _load = new GroupLoad(Group, time);
-        this.RegisterGrainTimer(() => CheckOnceAsync(), new GrainTimerCreationOptions(CheckInterval, CheckInterval) { Interleave = true, KeepAlive = false });
+        _load.SetPolicy(new ReadRoutingPolicy(options.Value.ReadStrategy, options.Value.MaxReadLag, long.MaxValue, options.Value.MaxReadsInFlightPerNode));
+        _lastAskedTicks = time.GetUtcNow().UtcTicks;
+        this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(CheckInterval, CheckInterval) { Interleave = true, KeepAlive = false });
         return Task.CompletedTask;
+    }
+
+    private Task OnTimerAsync()
+    {
+        if (time.GetUtcNow().UtcTicks - _lastAskedTicks > IdleAfter.Ticks)
+        {
+            // Nobody reads from the group: do not keep checking its nodes. The first exchange checks again at once.
+            _load.MarkStale();
+            return Task.CompletedTask;
+        }
+
+        return CheckOnceAsync();
     }
 
     public async Task<RoutingSnapshot> ExchangeAsync(LoadReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         _load.ObserveReport(report);
+        _lastAskedTicks = time.GetUtcNow().UtcTicks;
         await FirstCheckAsync();
         return _load.Snapshot(report.ClientId);
     }
 
     public async Task<RoutingSnapshot> GetSnapshotAsync()
     {
+        _lastAskedTicks = time.GetUtcNow().UtcTicks;
         await FirstCheckAsync();
         return _load.Snapshot(null);
     }
@@ -54,6 +79,7 @@ internal sealed partial class LoadBalancerGrain(
     public async Task<RoutingSnapshot> SetPolicyAsync(ReadRoutingPolicy policy)
     {
         _load.SetPolicy(policy);
+        _lastAskedTicks = time.GetUtcNow().UtcTicks;
         LogPolicy(Group, policy.Strategy, policy.MaxReadLag.TotalMilliseconds, policy.MaxInFlightPerNode);
         await FirstCheckAsync();
         return _load.Snapshot(null);
@@ -61,7 +87,7 @@ internal sealed partial class LoadBalancerGrain(
 
     private async Task FirstCheckAsync()
     {
-        if (_load.Snapshot(null).TakenTicks == 0)
+        if (_load.IsStale)
         {
             await CheckOnceAsync();
         }
