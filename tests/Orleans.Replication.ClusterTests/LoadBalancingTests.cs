@@ -37,6 +37,7 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
             async () => "reads were not spread over the three nodes: " + await DescribeAsync(group));
 
         var lagEntries = new ConcurrentDictionary<string, long>();
+        var counted = new ConcurrentDictionary<string, double>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -47,9 +48,25 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            if (instrument.Name == "replication.lag.entries" && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            if (!tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            {
+                return;
+            }
+
+            if (instrument.Name == "replication.lag.entries")
             {
                 lagEntries[tags.ToArray().Single(t => t.Key == "node").Value!.ToString()!] = value;
+            }
+            else
+            {
+                counted.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "replication.commit.duration" && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            {
+                counted.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1);
             }
         });
         listener.Start();
@@ -82,10 +99,14 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
                 listener.RecordObservableInstruments();
                 return Task.FromResult(lagEntries.TryGetValue(held.ToString(), out var v) && v >= 5);
             }, Deadline, () => Task.FromResult("lag gauge: " + string.Join(", ", lagEntries.Select(p => $"{p.Key}={p.Value}"))));
+            Assert.True(counted.GetValueOrDefault("replication.writes") >= 5, "writes counted: " + counted.GetValueOrDefault("replication.writes"));
+            Assert.True(counted.GetValueOrDefault("replication.commit.duration") >= 5, "commit latencies recorded: " + counted.GetValueOrDefault("replication.commit.duration"));
 
             // Once the client's snapshot has it out, no read goes there, however many.
             await Eventually.HoldsAsync(async () => !(await ServersAsync(group, 12)).Contains(held), Deadline, "reads still reached the held replica");
+            var readsBefore = counted.GetValueOrDefault("replication.reads");
             Assert.DoesNotContain(held, await ServersAsync(group, 30));
+            Assert.True(counted.GetValueOrDefault("replication.reads") - readsBefore >= 30, "reads counted: " + (counted.GetValueOrDefault("replication.reads") - readsBefore));
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Orleans.Replication.Client;
 using Xunit;
 
@@ -34,6 +35,23 @@ public sealed class ReadsAcrossFailoverTests
         await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes is var n && n.All(x => x.CaughtUp) && n.Select(x => x.Silo).Distinct().Count() == 3,
             TimeSpan.FromSeconds(20), "the nodes never stood on three distinct silos");
         var before = await group.GetStatusAsync();
+        var failovers = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument is { Name: "replication.failovers", Meter.Name: "Orleans.Replication" })
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            if (tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            {
+                Interlocked.Add(ref failovers, value);
+            }
+        });
+        listener.Start();
         await cluster.Cluster.KillSiloAsync(await cluster.SiloOfNodeAsync(name, before.PrimaryIndex));
 
         var resumed = group.ResumeSession(token);
@@ -49,6 +67,7 @@ public sealed class ReadsAcrossFailoverTests
 
         var after = await resumed.PutAsync("after", "failover", Patient);
         Assert.True(after.Epoch > before.Epoch, $"write acknowledged in epoch {after.Epoch}, the lost primary's was {before.Epoch}");
+        Assert.True(Interlocked.Read(ref failovers) >= 1, "the failover was not counted in replication.failovers");
         for (var i = 0; i < 6; i++)
         {
             var mine = await resumed.GetAsync("after", new ReadOptions { Timeout = ReadDeadline });
