@@ -18,7 +18,7 @@ internal sealed class ReadRouter
     private readonly Func<LoadReport, Task<RoutingSnapshot>> _exchange;
     private readonly TimeProvider _time;
     private readonly LoadBalancer _balancer;
-    private readonly NodeStats[] _stats = new NodeStats[ReplicationLimits.MaxNodeCount];
+    private readonly NodeReadStats[] _stats = new NodeReadStats[ReplicationLimits.MaxNodeCount];
     private readonly Guid _clientId = Guid.NewGuid();
     private readonly Lock _lock = new();
     private Fetched? _current;
@@ -34,7 +34,7 @@ internal sealed class ReadRouter
         _balancer = new LoadBalancer(ReadRoutingPolicy.Default.Strategy, random);
         for (var i = 0; i < _stats.Length; i++)
         {
-            _stats[i] = new NodeStats();
+            _stats[i] = new NodeReadStats();
         }
     }
 
@@ -235,77 +235,4 @@ internal sealed class ReadRouter
     }
 
     private sealed record Fetched(RoutingSnapshot Snapshot, long FetchedTicks);
-
-    /// <summary>One node as this client sees it.</summary>
-    private sealed class NodeStats
-    {
-        private readonly Lock _lock = new();
-        private readonly MovingAverage _average = new();
-        private readonly List<double> _samples = [];
-        private int _inFlight;
-        private int _failures;
-        private bool _suspect;
-        private bool _used;
-
-        public int InFlight => Volatile.Read(ref _inFlight);
-
-        public bool Suspect => Volatile.Read(ref _suspect);
-
-        public double AverageResponseMs
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _average.Value;
-                }
-            }
-        }
-
-        public void Begin() => Interlocked.Increment(ref _inFlight);
-
-        public void End(bool answered, double ms)
-        {
-            Interlocked.Decrement(ref _inFlight);
-            lock (_lock)
-            {
-                _used = true;
-                if (answered)
-                {
-                    _average.Add(ms);
-                    if (_samples.Count == 100)
-                    {
-                        _samples.RemoveAt(0);
-                    }
-
-                    _samples.Add(ms);
-                    _suspect = false;
-                }
-                else
-                {
-                    _failures++;
-                    _suspect = true;
-                }
-            }
-        }
-
-        public void ClearSuspicion() => Volatile.Write(ref _suspect, false);
-
-        public NodeObservation? Take()
-        {
-            lock (_lock)
-            {
-                if (!_used && _inFlight == 0)
-                {
-                    return null;
-                }
-
-                var o = new NodeObservation(0, Math.Max(0, _inFlight), _failures, [.. _samples]);
-                _samples.Clear();
-                _failures = 0;
-                _used = false;
-                return o;
-            }
-        }
-    }
 }
