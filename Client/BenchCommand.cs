@@ -96,6 +96,11 @@ internal static class BenchCommand
     {
         var lines = reports.Select(r => Cli.Invariant(
             $"{r.Label}: {r.Operations} ops in {r.Elapsed.TotalSeconds:0.0} s = {r.Throughput:0} ops/s  p50 {r.P50Ms:0.00} ms  p99 {r.P99Ms:0.00} ms  p99.9 {r.P999Ms:0.00} ms  max {r.MaxMs:0.0} ms  errors {r.Errors}  unknown {r.Unknown}")).ToList();
+        if (reports[0].ReadsPerNode is { Count: > 0 } perNode)
+        {
+            lines.Add("reads per node: " + string.Join(", ", perNode.OrderBy(p => p.Key).Select(p => Cli.Invariant($"{p.Key}: {p.Value}"))));
+        }
+
         if (reports.Count == 2 && reports[1].Throughput > 0)
         {
             lines.Add(Cli.Invariant($"replicated / raw throughput: {reports[0].Throughput / reports[1].Throughput:P0}"));

@@ -56,4 +56,14 @@ public sealed class ReplicationClientOptionsTests
 
         Assert.Contains(nameof(ReplicationClientOptions.MaxKeyBytes), e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ANegativeQueueLimitOrNonPositiveRoutingRefresh_IsRefusedByName()
+    {
+        Assert.Equal(nameof(ReplicationClientOptions.MaxQueuedWrites),
+            Assert.Throws<ArgumentException>(new ReplicationClientOptions { MaxQueuedWrites = -1 }.Validate).ParamName);
+        Assert.Equal(nameof(ReplicationClientOptions.RoutingRefreshInterval),
+            Assert.Throws<ArgumentException>(new ReplicationClientOptions { RoutingRefreshInterval = TimeSpan.Zero }.Validate).ParamName);
+        new ReplicationClientOptions { MaxQueuedWrites = 0 }.Validate();
+    }
 }

@@ -31,6 +31,9 @@ public sealed class ReplicationOptionsValidatorTests
         ["DeduplicationWindow=-1s"] = o => o.DeduplicationWindow = TimeSpan.FromSeconds(-1),
         ["MaxDeduplicationEntries=0"] = o => o.MaxDeduplicationEntries = 0,
         ["MaxHealthyLag=0"] = o => o.MaxHealthyLag = TimeSpan.Zero,
+        ["ReadStrategy=9"] = o => o.ReadStrategy = (Orleans.Replication.LoadBalancing.LoadBalancingStrategy)9,
+        ["MaxReadLag=0"] = o => o.MaxReadLag = TimeSpan.Zero,
+        ["MaxReadsInFlightPerNode=0"] = o => o.MaxReadsInFlightPerNode = 0,
     };
 
     public static TheoryData<string> BadSettingNames => [.. BadSettings.Keys];

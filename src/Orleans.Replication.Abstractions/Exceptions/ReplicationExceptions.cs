@@ -71,3 +71,16 @@ public sealed class NoAvailableNodeException(string message) : ReplicationExcept
     /// <inheritdoc/>
     public override bool IsRetryable => true;
 }
+
+/// <summary>The group has no primary and its client already holds as many writes waiting for one as it may; this write was not queued, nothing was written.</summary>
+public sealed class QueueFullException(string group, int capacity, string message) : ReplicationException(message)
+{
+    /// <summary>The group.</summary>
+    public string Group { get; } = group;
+
+    /// <summary>Most writes that may wait for a primary at once (<c>ReplicationClientOptions.MaxQueuedWrites</c>).</summary>
+    public int Capacity { get; } = capacity;
+
+    /// <inheritdoc/>
+    public override bool IsRetryable => true;
+}

@@ -34,7 +34,24 @@ public sealed record NodeAssignment(
     [property: Id(5)] bool Bootstrap = false,
     [property: Id(6)] Guid ExpectedIncarnation = default);
 
+/// <summary>One replica's lag as its primary sees it.</summary>
+/// <param name="NodeIndex">The replica.</param>
+/// <param name="AppliedIndex">Its applied index as of its last reply.</param>
+/// <param name="LagEntries">Entries in the primary's log after that index.</param>
+/// <param name="LagMs">Age of the oldest of those entries (when the primary appended it), in milliseconds; 0 when none.</param>
+[GenerateSerializer, Immutable, Alias("orepl.ReplicaLag")]
+public sealed record ReplicaLag(
+    [property: Id(0)] int NodeIndex,
+    [property: Id(1)] long AppliedIndex,
+    [property: Id(2)] long LagEntries,
+    [property: Id(3)] double LagMs);
+
 /// <summary>One node as it reports itself.</summary>
+/// <remarks>
+/// <see cref="LagEntries"/> and <see cref="LagMs"/>: for a replica, entries it has not applied and the age of the
+/// oldest of them (silence from the primary counted); in a <see cref="GroupStatus"/> the larger of that and what the
+/// primary sees (<see cref="Replicas"/>). For a primary, 0 entries and how long it has not heard from a majority.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]
 public sealed record NodeStatus(
     [property: Id(0)] int NodeIndex,
@@ -52,7 +69,8 @@ public sealed record NodeStatus(
     [property: Id(12)] string? Problem,
     [property: Id(13)] long LastEpoch = 0,
     [property: Id(14)] bool CaughtUp = false,
-    [property: Id(15)] int NodeCount = 0);
+    [property: Id(15)] int NodeCount = 0,
+    [property: Id(16)] IReadOnlyList<ReplicaLag>? Replicas = null);
 
 /// <summary>Where a group's writes go: its epoch, primary and size.</summary>
 /// <param name="Group">The group.</param>
@@ -90,4 +108,13 @@ public sealed record GroupStatus(
     [property: Id(3)] int NodeCount,
     [property: Id(4)] IReadOnlyList<NodeStatus> Nodes,
     [property: Id(5)] string? Problem = null,
-    [property: Id(6)] int Failovers = 0);
+    [property: Id(6)] int Failovers = 0)
+{
+    /// <summary>
+    /// The replicas fit to serve reads under a lag bound (the seed's healthy replicas): caught up in their current
+    /// activation, reporting no problem, and at most <paramref name="maxLag"/> and <paramref name="maxLagEntries"/> behind.
+    /// </summary>
+    public IReadOnlyList<NodeStatus> HealthyReplicas(TimeSpan maxLag, long maxLagEntries = long.MaxValue) =>
+        [.. Nodes.Where(n => n.Role == NodeRole.Replica && n.NodeIndex != PrimaryIndex && n.Healthy && n.CaughtUp
+                             && n.LagMs >= 0 && n.LagMs <= maxLag.TotalMilliseconds && n.LagEntries <= maxLagEntries)];
+}

@@ -1,3 +1,5 @@
+using Orleans.Replication.LoadBalancing;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>The entry point of the client library: one per cluster client, thread-safe.</summary>
@@ -25,6 +27,17 @@ public interface IReplicatedGroup : IReplicatedOperations
 
     /// <summary>A session with read-your-writes and monotonic reads, optionally resumed from a token.</summary>
     IReplicatedSession OpenSession(SessionToken? token = null);
+
+    /// <summary>Resumes a session from the text form of its token (<see cref="SessionToken.ToString"/>, <c>"epoch:index"</c>), as a web application carries it between requests.</summary>
+    /// <exception cref="FormatException">The text is not a session token.</exception>
+    IReplicatedSession ResumeSession(string token);
+
+    /// <summary>The group's routing snapshot from its load balancer: nodes in rotation (or why not), load, lag and the read policy.</summary>
+    Task<RoutingSnapshot> GetRoutingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the group's read policy: the strategy that spreads reads, the lag above which a replica leaves the rotation, the maximum load per node.</summary>
+    /// <exception cref="ArgumentException">The policy is invalid; nothing changed.</exception>
+    Task<RoutingSnapshot> SetReadPolicyAsync(ReadRoutingPolicy policy, CancellationToken cancellationToken = default);
 
     /// <summary>Epoch, primary, and each node's role, silo, indexes, lag and health.</summary>
     Task<GroupStatus> GetStatusAsync(CancellationToken cancellationToken = default);
@@ -66,7 +79,9 @@ public interface IReplicatedOperations
     /// <exception cref="ArgumentException">Bad key, value or options; nothing was written.</exception>
     /// <exception cref="WriteConcernTimeoutException">The concern did not hold in time; the outcome is unknown.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The primary could not be heard in time after the write was sent.</exception>
-    /// <exception cref="NoPrimaryException">No primary accepted the write before the deadline; nothing was written.</exception>
+    /// <exception cref="NoPrimaryException">No primary accepted the write before the deadline, or the group has no reachable majority; nothing was written.</exception>
+    /// <exception cref="QueueFullException">The group has no primary and too many writes already wait for one; nothing was written.</exception>
+    /// <exception cref="ReplicationTimeoutException">The write waited for a primary until its deadline and was never sent; nothing was written.</exception>
     Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Removes <paramref name="key"/> (a no-op write when absent).</summary>

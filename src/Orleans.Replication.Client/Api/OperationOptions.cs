@@ -1,3 +1,5 @@
+using Orleans.Replication.LoadBalancing;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>Per-write settings.</summary>
@@ -21,4 +23,10 @@ public sealed record ReadOptions
 
     /// <summary>The read's deadline; null takes the client's default (5 s).</summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>
+    /// The strategy that picks the node among those in rotation, for this read only; null takes the group's
+    /// (<see cref="IReplicatedGroup.SetReadPolicyAsync"/>). Strong reads always go to the primary and ignore it.
+    /// </summary>
+    public LoadBalancingStrategy? Strategy { get; init; }
 }

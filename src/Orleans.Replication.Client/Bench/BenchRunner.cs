@@ -54,6 +54,7 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         long completed = 0, errors = 0, unknown = 0, issued = 0;
         var stopAt = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         var histograms = new LongHistogram[options.Clients];
+        var readsPerNode = new long[ReplicationLimits.MaxNodeCount];
         var started = Stopwatch.GetTimestamp();
 
         async Task CallerAsync(int caller)
@@ -63,6 +64,9 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
             var random = new Random(options.Seed + caller + 1);
             var writeOptions = new WriteOptions { Concern = options.Concern };
             var readOptions = new ReadOptions { Consistency = options.Consistency };
+
+            // Session reads need a session: each caller is one, as each user of a web application would be.
+            IReplicatedOperations? reader = options.Consistency.Kind == ReadConsistencyKind.Session ? group?.OpenSession() : group;
             while (!cancellationToken.IsCancellationRequested)
             {
                 if (options.Operations is { } total ? Interlocked.Increment(ref issued) > total : Stopwatch.GetTimestamp() >= stopAt)
@@ -105,7 +109,8 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
                     }
                     else
                     {
-                        await group.GetAsync(key, readOptions, cancellationToken);
+                        var read = await reader!.GetAsync(key, readOptions, cancellationToken);
+                        Interlocked.Increment(ref readsPerNode[read.NodeIndex]);
                     }
 
                     histogram.RecordValue(Stopwatch.GetTimestamp() - t0);
@@ -142,6 +147,7 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         var label = options.Raw ? "raw (plain grain, no replication)" : $"group '{options.Group}', concern {options.Concern}";
         return new BenchReport(label, completed, errors, unknown, elapsed,
-            Ms(merged.GetValueAtPercentile(50)), Ms(merged.GetValueAtPercentile(99)), Ms(merged.GetValueAtPercentile(99.9)), Ms(merged.GetMaxValue()));
+            Ms(merged.GetValueAtPercentile(50)), Ms(merged.GetValueAtPercentile(99)), Ms(merged.GetValueAtPercentile(99.9)), Ms(merged.GetMaxValue()),
+            Enumerable.Range(0, readsPerNode.Length).Where(i => readsPerNode[i] > 0).ToDictionary(i => i, i => readsPerNode[i]));
     }
 }

@@ -19,6 +19,23 @@ public sealed class ReplicationClientOptions
     /// <summary>How long a replica may wait to catch up with a session before the read moves on to another node. Default 50 ms.</summary>
     public TimeSpan SessionCatchUpWait { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// How old a group's routing snapshot (nodes in rotation, their load and lag, the read strategy) may grow before
+    /// the client asks the group's load balancer for a new one, sending what it observed meanwhile. Reads never wait
+    /// for that exchange, except a group's first. Default 1 s.
+    /// </summary>
+    public TimeSpan RoutingRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Most writes of one group that may wait in the client for a primary while the group has none (during a
+    /// failover). A write beyond that fails at once with <see cref="QueueFullException"/>; 0 turns waiting off.
+    /// Default 1000.
+    /// </summary>
+    public int MaxQueuedWrites { get; set; } = DefaultMaxQueuedWrites;
+
+    /// <summary>Default of <see cref="MaxQueuedWrites"/>.</summary>
+    public const int DefaultMaxQueuedWrites = 1000;
+
     /// <summary>Longest key, in UTF-8 bytes, checked before anything is sent (the silo checks again). Default 1 KiB.</summary>
     public int MaxKeyBytes { get; set; } = ReplicationLimits.DefaultMaxKeyBytes;
 
@@ -39,6 +56,12 @@ public sealed class ReplicationClientOptions
         Positive(DefaultWriteTimeout, nameof(DefaultWriteTimeout));
         Positive(DefaultReadTimeout, nameof(DefaultReadTimeout));
         Positive(AttemptTimeout, nameof(AttemptTimeout));
+        Positive(RoutingRefreshInterval, nameof(RoutingRefreshInterval));
+        if (MaxQueuedWrites < 0)
+        {
+            throw new ArgumentException($"{nameof(MaxQueuedWrites)} must not be negative; it is {MaxQueuedWrites}.", nameof(MaxQueuedWrites));
+        }
+
         if (SessionCatchUpWait < TimeSpan.Zero)
         {
             throw new ArgumentException($"{nameof(SessionCatchUpWait)} must not be negative; it is {SessionCatchUpWait}.", nameof(SessionCatchUpWait));

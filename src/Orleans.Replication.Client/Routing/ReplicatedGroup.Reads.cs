@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
 
 /// <summary>Choosing the node that serves a read.</summary>
 /// <remarks>
-/// Reads never pass through the coordinator. Strong reads go to the primary, which confirms its leadership
-/// with a majority first. Other reads rotate over the nodes; a node that cannot serve the consistency asked
-/// for (too stale, not caught up with the session) says so and the next one is tried, the primary last.
+/// Reads pass through neither the coordinator nor the load balancer. Strong reads go to the primary, which confirms
+/// its leadership with a majority first. Other reads go to the node the <see cref="ReadRouter"/> picks among those in
+/// rotation with the group's strategy (or the read's); a node that cannot serve the consistency asked for (too
+/// stale, not caught up with the session) says so and the next pick is tried, the primary last.
 /// </remarks>
 internal sealed partial class ReplicatedGroup
 {
@@ -25,14 +27,20 @@ internal sealed partial class ReplicatedGroup
             throw new ArgumentException("Session reads need a session: call OpenSession() and read through it.", nameof(options));
         }
 
+        if (options?.Strategy is { } strategy && !Enum.IsDefined(strategy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), strategy, "Unknown load-balancing strategy.");
+        }
+
         var started = Stopwatch.GetTimestamp();
+        await _router.RefreshIfDueAsync(ct);
         var route = await GetRouteAsync(false, ct);
         consistency.Validate(route.NodeCount);
         var reply = consistency.Kind switch
         {
             ReadConsistencyKind.Strong => await ReadPrimaryAsync(key, consistency, timeout, started, ct),
-            ReadConsistencyKind.Quorum => await ReadQuorumAsync(key, consistency, route, timeout, started, ct),
-            _ => await ReadAnyAsync(key, consistency, session?.Token.Index ?? 0, route, timeout, started, ct),
+            ReadConsistencyKind.Quorum => await ReadQuorumAsync(key, consistency, route, options?.Strategy, timeout, started, ct),
+            _ => await ReadAnyAsync(key, consistency, session?.Token.Index ?? 0, route, options?.Strategy, timeout, started, ct),
         };
         var result = new ReadResult(reply.Found, reply.Value, reply.Version, reply.NodeIndex, reply.Epoch, reply.AppliedIndex, reply.LagEntries, reply.LagMs);
         session?.Observe(new SessionToken(reply.Epoch, reply.AppliedIndex));
@@ -65,7 +73,7 @@ internal sealed partial class ReplicatedGroup
                 }
 
                 var wait = remaining <= _options.AttemptTimeout ? remaining + CallGrace : _options.AttemptTimeout;
-                var reply = await Node(route.PrimaryIndex).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(wait, _time, ct);
+                var reply = await ReadNodeAsync(route.PrimaryIndex, new ReadRequest(key, consistency, 0, remaining), wait, ct);
                 if (reply.Status == ReadStatus.Ok)
                 {
                     return reply;
@@ -81,11 +89,29 @@ internal sealed partial class ReplicatedGroup
         }
     }
 
-    /// <summary>Tries the nodes in rotation (the primary last) until one can serve the read.</summary>
-    private async Task<ReadReply> ReadAnyAsync(string key, ReadConsistency consistency, long minIndex, GroupRoute route, TimeSpan timeout, long started, CancellationToken ct)
+    /// <summary>One read call to one node, counted in the router's in-flight figures and response times.</summary>
+    private async Task<ReadReply> ReadNodeAsync(int index, ReadRequest request, TimeSpan wait, CancellationToken ct)
+    {
+        var begun = _router.Begin(index);
+        var answered = false;
+        try
+        {
+            var reply = await Node(index).ReadAsync(request).WaitAsync(wait, _time, ct);
+            answered = true;
+            return reply;
+        }
+        finally
+        {
+            _router.End(index, begun, answered);
+        }
+    }
+
+    /// <summary>Tries the nodes the router picks (the primary last when it is out of rotation) until one can serve the read.</summary>
+    private async Task<ReadReply> ReadAnyAsync(string key, ReadConsistency consistency, long minIndex, GroupRoute route, LoadBalancingStrategy? strategy,
+        TimeSpan timeout, long started, CancellationToken ct)
     {
         var problems = new List<string>();
-        foreach (var index in ReadOrder(route))
+        foreach (var index in _router.Order(route, strategy))
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
@@ -99,7 +125,7 @@ internal sealed partial class ReplicatedGroup
                 : TimeSpan.FromTicks(Math.Min(remaining.Ticks, _options.SessionCatchUpWait.Ticks));
             try
             {
-                var reply = await Node(index).ReadAsync(new ReadRequest(key, consistency, minIndex, wait)).WaitAsync(wait + CallGrace, _time, ct);
+                var reply = await ReadNodeAsync(index, new ReadRequest(key, consistency, minIndex, wait), wait + CallGrace, ct);
                 if (reply.Status == ReadStatus.Ok)
                 {
                     return reply;
@@ -113,13 +139,16 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        throw new NoAvailableNodeException($"No node of group '{Name}' could serve a {consistency} read within {timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}.");
+        throw new NoAvailableNodeException($"No available nodes: no node of group '{Name}' could serve a {consistency} read within {timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}.");
     }
 
     /// <summary>Reads r nodes at once and returns the highest version; unreachable nodes are replaced by others while any remain.</summary>
-    private async Task<ReadReply> ReadQuorumAsync(string key, ReadConsistency consistency, GroupRoute route, TimeSpan timeout, long started, CancellationToken ct)
+    private async Task<ReadReply> ReadQuorumAsync(string key, ReadConsistency consistency, GroupRoute route, LoadBalancingStrategy? strategy,
+        TimeSpan timeout, long started, CancellationToken ct)
     {
-        var order = ReadOrder(route);
+        // Nodes in rotation first; the others (lagging ones still answer correctly, only slower) when too few answer.
+        var picked = _router.Order(route, strategy);
+        var order = picked.Concat(_router.Rotation(route).Except(picked)).ToArray();
         var next = 0;
         var replies = new List<ReadReply>();
         var problems = new List<string>();
@@ -139,7 +168,7 @@ internal sealed partial class ReplicatedGroup
             {
                 try
                 {
-                    var r = await Node(i).ReadAsync(new ReadRequest(key, consistency, 0, remaining)).WaitAsync(remaining + CallGrace, _time, ct);
+                    var r = await ReadNodeAsync(i, new ReadRequest(key, consistency, 0, remaining), remaining + CallGrace, ct);
                     return (i, r, (string?)null);
                 }
                 catch (Exception e) when (IsTransient(e))
@@ -160,30 +189,7 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        return replies.MaxBy(r => r.Version)!;
-    }
-
-    /// <summary>All nodes, starting at a rotating position, with the primary moved to the end.</summary>
-    private int[] ReadOrder(GroupRoute route)
-    {
-        var n = route.NodeCount;
-        var start = (int)((uint)Interlocked.Increment(ref _readCursor) % (uint)n);
-        var order = new int[n];
-        var k = 0;
-        for (var j = 0; j < n; j++)
-        {
-            var i = (start + j) % n;
-            if (i != route.PrimaryIndex)
-            {
-                order[k++] = i;
-            }
-        }
-
-        if (route.HasPrimary)
-        {
-            order[k++] = route.PrimaryIndex;
-        }
-
-        return k == n ? order : order[..k];
+        // Nodes answer from committed state only, and committed states are prefixes of one log: the furthest one is the newest.
+        return replies.MaxBy(r => r.AppliedIndex)!;
     }
 }

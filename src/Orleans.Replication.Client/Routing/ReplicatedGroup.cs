@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
 
@@ -7,7 +8,9 @@ namespace Orleans.Replication.Client;
 /// The route (epoch, primary, size) is cached and replaced when a node says it is not the primary or when a
 /// call to the primary fails. A write is retried with the same write id until its deadline, which the primary
 /// deduplicates; once a write may have reached a primary, running out of time is reported as an unknown
-/// outcome, never as a failure.
+/// outcome, never as a failure. While the group has no primary (a failover under way), writes wait in a bounded
+/// queue (<see cref="ReplicationClientOptions.MaxQueuedWrites"/>) up to their deadline and go out in the order they
+/// came once a primary appears; a group that has lost its majority fails writes at once instead.
 /// </remarks>
 internal sealed partial class ReplicatedGroup : IReplicatedGroup
 {
@@ -27,8 +30,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private readonly ITimer _watchdog;
     private int _checkingStall;
     private long _reportedEpoch;
+    private readonly ReadRouter _router;
+    private readonly PrimaryWaitQueue _held;
+    private readonly ILoadBalancerGrain _loadBalancer;
     private GroupRoute? _route;
-    private int _readCursor;
+    private int _pumping;
 
     public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time)
     {
@@ -44,6 +50,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
         _writes = new WriteBatcher(Node, time) { AttemptTimeout = options.AttemptTimeout };
         _watchdog = time.CreateTimer(static state => ((ReplicatedGroup)state!).OnWatchdog(), this, WatchdogInterval, WatchdogInterval);
+        _loadBalancer = grains.GetGrain<ILoadBalancerGrain>(name);
+        _router = new ReadRouter(r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time), time, options.RoutingRefreshInterval);
+        _held = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
     }
 
     /// <summary>
@@ -82,9 +91,29 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
+    /// <summary>Picks read nodes; internal for tests.</summary>
+    internal ReadRouter Router => _router;
+
+    /// <summary>Writes waiting for a primary now; internal for tests.</summary>
+    internal int QueuedWrites => _held.Count;
+
     public string Name { get; }
 
     public IReplicatedSession OpenSession(SessionToken? token = null) => new ReplicatedSession(this, token ?? SessionToken.None);
+
+    public IReplicatedSession ResumeSession(string token) => OpenSession(SessionToken.Parse(token));
+
+    public Task<RoutingSnapshot> GetRoutingAsync(CancellationToken cancellationToken = default) =>
+        _loadBalancer.GetSnapshotAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+
+    public async Task<RoutingSnapshot> SetReadPolicyAsync(ReadRoutingPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        var snapshot = await _loadBalancer.SetPolicyAsync(policy).WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+        await _router.RefreshAsync();
+        return snapshot;
+    }
 
     public Task<GroupStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         _coordinator.GetStatusAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
@@ -238,58 +267,97 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         var started = Stopwatch.GetTimestamp();
         var maybeSent = false;
         var refresh = false;
+        var released = false;
         string? lastProblem = null;
+        Task<WriteReply>? handedOver = null;
+        GroupRoute? handedRoute = null;
+
+        Task<WriteReply> Send(GroupRoute route) =>
+            _writes.SendAsync(route.PrimaryIndex, new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, timeout - Stopwatch.GetElapsedTime(started)));
+
+        // Run by the queue when a primary appears, in queue order: the write is handed to the sender before the next
+        // queued one is, whatever thread the caller's continuation runs on later.
+        void OnRelease()
+        {
+            if (Volatile.Read(ref _route) is { HasPrimary: true } route && timeout > Stopwatch.GetElapsedTime(started))
+            {
+                options.Concern.Validate(route.NodeCount);
+                handedRoute = route;
+                handedOver = Send(route);
+            }
+        }
+
         for (var attempt = 0; ; attempt++)
         {
-            var remaining = timeout - Stopwatch.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
+            if (attempt == 0 && _held.Count > 0)
             {
-                throw maybeSent
-                    ? new WriteOutcomeUnknownException($"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.", writeId)
-                    : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
+                // Writes already wait for a primary: this one goes behind them, so that they leave in order.
+                released = await WaitForPrimaryAsync(writeId, timeout, timeout - Stopwatch.GetElapsedTime(started), OnRelease, ct);
             }
 
-            if (attempt > 0)
+            var route = handedRoute;
+            var call = handedOver;
+            handedOver = null;
+            handedRoute = null;
+            if (call is null)
             {
-                await Task.Delay(Backoff(attempt, remaining), _time, ct);
-            }
-
-            GroupRoute route;
-            try
-            {
-                route = await GetRouteAsync(refresh, ct);
-            }
-            catch (Exception e) when (IsTransient(e))
-            {
-                lastProblem = "coordinator unreachable: " + e.Message;
-                continue;
-            }
-
-            options.Concern.Validate(route.NodeCount);
-            if (!route.HasPrimary)
-            {
-                if (maybeSent || route.Epoch == 0)
+                var remaining = timeout - Stopwatch.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
                 {
-                    // An earlier attempt may have landed: keep trying until the deadline, then report it unknown. Epoch 0:
-                    // the coordinator cannot tell yet whether the group exists (a node of a just-formed cluster did not
-                    // answer in time); nothing was written, and asking again soon usually settles it.
-                    lastProblem = route.Problem;
-                    refresh = true;
+                    throw maybeSent
+                        ? new WriteOutcomeUnknownException($"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.", writeId)
+                        : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
+                }
+
+                if (attempt > 0 && !released)
+                {
+                    await Task.Delay(Backoff(attempt, remaining), _time, ct);
+                }
+
+                released = false;
+                try
+                {
+                    route = await GetRouteAsync(refresh, ct);
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    lastProblem = "coordinator unreachable: " + e.Message;
                     continue;
                 }
 
-                throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+                options.Concern.Validate(route.NodeCount);
+                if (!route.HasPrimary)
+                {
+                    if (maybeSent)
+                    {
+                        lastProblem = route.Problem;
+                        refresh = true;
+                        continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                    }
+
+                    if (route.Problem?.StartsWith(NoMajorityProblem, StringComparison.Ordinal) == true)
+                    {
+                        // Without a reachable majority no primary can be promoted: fail fast rather than wait.
+                        throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+                    }
+
+                    lastProblem = route.Problem;
+                    released = await WaitForPrimaryAsync(writeId, timeout, remaining, OnRelease, ct);
+                    refresh = false;
+                    continue;
+                }
+
+                call = Send(route);
             }
 
-            var command = new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, remaining);
             WriteReply reply;
             try
             {
-                reply = await _writes.SendAsync(route.PrimaryIndex, command).WaitAsync(ct);
+                reply = await call.WaitAsync(ct);
             }
             catch (Exception e) when (IsTransient(e))
             {
-                lastProblem = $"primary {route.PrimaryIndex} unreachable: {e.Message}";
+                lastProblem = $"primary {route!.PrimaryIndex} unreachable: {e.Message}";
                 maybeSent = true;
                 refresh = true;
                 ReportTrouble(route);

@@ -190,6 +190,7 @@ internal sealed partial class GroupCoordinatorGrain
         // Clients may use the new primary from here on. The others are told in the background: a crashed one would
         // hold the route back for its timeout, and each of them also learns from the new primary's first message.
         _failovers++;
+        Diagnostics.ReplicationMetrics.FailoverDone(Group);
         Remember(next, promoted);
         LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
         _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));

@@ -67,7 +67,8 @@ internal sealed partial class GroupCoordinatorGrain(
     {
         var route = await GetRouteAsync();
         var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
-        return new GroupStatus(Group, route.Epoch, route.PrimaryIndex, route.NodeCount, nodes, route.Problem, _failovers);
+        return new GroupStatus(Group, route.Epoch, route.PrimaryIndex, route.NodeCount,
+            Diagnostics.ReplicationMonitor.WithPrimaryView(nodes, route.PrimaryIndex), route.Problem, _failovers);
     }
 
     public async Task OnSiloDeadAsync(string silo)

@@ -31,7 +31,7 @@ public static class ReplicationSiloBuilderExtensions
         // A graceful stop (SIGTERM) hands over the groups led from this silo before its grains are deactivated.
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<LocalPrimaries>();
-        builder.Services.TryAddSingleton<ReplicationMetrics>();
+        builder.Services.TryAddSingleton<SiloMetrics>();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ILifecycleParticipant<ISiloLifecycle>, ShutdownHandover>());
         if (!builder.Services.Any(d => d.ServiceType == typeof(DistinctNodePlacementDirector)))
         {

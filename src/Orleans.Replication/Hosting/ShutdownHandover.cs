@@ -16,7 +16,7 @@ internal sealed partial class ShutdownHandover(
     LocalPrimaries primaries,
     IGrainFactory grains,
     ILocalSiloDetails silo,
-    ReplicationMetrics metrics,
+    SiloMetrics metrics,
     ILogger<ShutdownHandover> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     /// <summary>The longest one group's hand-over may take.</summary>

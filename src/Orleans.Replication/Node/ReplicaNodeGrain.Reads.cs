@@ -37,7 +37,7 @@ internal sealed partial class ReplicaNodeGrain
                     return Refuse(ReadStatus.NotPrimary, $"Node {_group}/{_index} could not confirm with a majority that it is still the primary.");
                 }
 
-                return Serve(request.Key);
+                return Serve(request.Key, request.Consistency.Kind);
 
             case ReadConsistencyKind.Session:
                 if (!await WaitForAppliedAsync(request.MinIndex, timeout))
@@ -45,7 +45,7 @@ internal sealed partial class ReplicaNodeGrain
                     return Refuse(ReadStatus.NotCaughtUp, $"Node {_group}/{_index} has applied {_state.AppliedIndex}, the session needs {request.MinIndex}.");
                 }
 
-                return Serve(request.Key);
+                return Serve(request.Key, request.Consistency.Kind);
 
             case ReadConsistencyKind.BoundedStaleness:
                 var (lagEntries, lagMs) = ComputeLag();
@@ -55,20 +55,51 @@ internal sealed partial class ReplicaNodeGrain
                         $"Node {_group}/{_index} is {lagEntries} entries and {lagMs:0} ms behind; the bound is {request.Consistency.MaxLagEntries} entries and {request.Consistency.MaxLag.TotalMilliseconds:0} ms.");
                 }
 
-                return Serve(request.Key);
+                return Serve(request.Key, request.Consistency.Kind);
 
             case ReadConsistencyKind.Quorum:
-                var (found, version, value) = _state.GetLatest(request.Key);
-                var lag = ComputeLag();
-                return new ReadReply(ReadStatus.Ok, found, value, version, _index, _epoch, _state.AppliedIndex, lag.Entries, lag.Ms, null);
+                return await ServeQuorumAsync(request.Key, timeout);
 
             default:
-                return Serve(request.Key);
+                return Serve(request.Key, request.Consistency.Kind);
         }
     }
 
-    private ReadReply Serve(string key)
+    /// <summary>One node's part of a quorum read: its committed state, once every write of the key it holds in its log is applied or cut.</summary>
+    /// <remarks>
+    /// Never an uncommitted entry: a failover may cut it, and a reader must not see what a failover can lose. A write
+    /// acknowledged with <see cref="WriteConcern.Majority"/> is in the log of a majority; a quorum of r nodes with
+    /// W + R > N includes one of them, which waits here until the commit index (sent with the primary's next batch or
+    /// heartbeat, or by the next primary's first entry) covers the write. An entry cut by a new primary stops the wait
+    /// too. Committed states are prefixes of one log, so the client keeps the answer with the highest applied index.
+    /// A node activated again empty holds nothing it confirmed before, so it takes no part until it has caught up.
+    /// </remarks>
+    private async Task<ReadReply> ServeQuorumAsync(string key, TimeSpan timeout)
     {
+        if (!_caughtUp)
+        {
+            return Refuse(ReadStatus.Unavailable, $"Node {_group}/{_index} has not caught up since it was activated.");
+        }
+
+        var deadline = _time.GetUtcNow() + timeout;
+        while (_state.PendingIndex(key) is var pending && pending > _state.AppliedIndex)
+        {
+            var remaining = deadline - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return Refuse(ReadStatus.NotCaughtUp, $"Node {_group}/{_index} holds a write of the key at index {pending} that did not commit in time (applied {_state.AppliedIndex}).");
+            }
+
+            // A slice at a time: the entry may be cut instead of applied, which no applied-index waiter would notice.
+            await WaitForAppliedAsync(pending, remaining < _options.HeartbeatInterval ? remaining : _options.HeartbeatInterval);
+        }
+
+        return Serve(key, ReadConsistencyKind.Quorum);
+    }
+
+    private ReadReply Serve(string key, ReadConsistencyKind consistency)
+    {
+        Diagnostics.ReplicationMetrics.ReadServed(_group, _index, consistency);
         var (lagEntries, lagMs) = ComputeLag();
         return _state.TryGet(key, out var v)
             ? new ReadReply(ReadStatus.Ok, true, v.Value, v.Version, _index, _epoch, _state.AppliedIndex, lagEntries, lagMs, null)

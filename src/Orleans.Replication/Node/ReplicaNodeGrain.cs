@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Primary;
@@ -77,7 +78,56 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
             return Task.CompletedTask;
         }, new GrainTimerCreationOptions(UnassignedLifetime, UnassignedLifetime) { Interleave = true });
+        this.RegisterGrainTimer(PublishLag, new GrainTimerCreationOptions(LagPublishInterval, LagPublishInterval) { Interleave = true });
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_publishedLag)
+        {
+            WithdrawLag();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>How often a primary publishes its replicas' lag to the metrics.</summary>
+    private static readonly TimeSpan LagPublishInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether this node published replicas' lag: only then does it withdraw them.</summary>
+    private bool _publishedLag;
+
+    /// <summary>A primary publishes each replica's lag (as it sees it) for the <c>replication.lag.*</c> gauges; a deposed one withdraws its figures.</summary>
+    private Task PublishLag()
+    {
+        if (_role == NodeRole.Primary)
+        {
+            foreach (var lag in ReplicaLags())
+            {
+                ReplicationMetrics.PublishLag(_group, lag.NodeIndex, lag.LagEntries, lag.LagMs);
+            }
+
+            _publishedLag = true;
+        }
+        else if (_publishedLag)
+        {
+            WithdrawLag();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void WithdrawLag()
+    {
+        _publishedLag = false;
+        for (var i = 0; i < _nodeCount; i++)
+        {
+            if (i != _index)
+            {
+                ReplicationMetrics.WithdrawLag(_group, i);
+            }
+        }
     }
 
     /// <summary>How long an activation may stay unassigned and empty before it deactivates itself.</summary>
@@ -193,7 +243,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             _ => null,
         };
         return new NodeStatus(_index, _role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
-            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount);
+            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount,
+            _role == NodeRole.Primary ? ReplicaLags() : null);
     }
 
     /// <summary>Moves the commit index forward and applies what it covers, in order.</summary>
@@ -205,7 +256,21 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             return;
         }
 
+        var previous = _commitIndex;
         _commitIndex = commitIndex;
+        if (_role == NodeRole.Primary)
+        {
+            // Commit latency: from the primary appending an entry to a majority holding it.
+            var now = NowTicks;
+            for (var i = Math.Max(previous + 1, _log.BaseIndex + 1); i <= commitIndex; i++)
+            {
+                if (_log[i] is { Operation: not LogOperation.Noop } e && e.Epoch == _epoch)
+                {
+                    ReplicationMetrics.Committed(_group, TimeSpan.FromTicks(Math.Max(0, now - e.CreatedTicks)));
+                }
+            }
+        }
+
         while (_state.AppliedIndex < _commitIndex)
         {
             _state.Apply(_log[_state.AppliedIndex + 1]);

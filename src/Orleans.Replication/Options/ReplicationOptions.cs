@@ -62,4 +62,13 @@ public sealed class ReplicationOptions
 
     /// <summary>A replica more than this far behind (in time) reports itself unhealthy. Default 5 s.</summary>
     public TimeSpan MaxHealthyLag { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The read strategy of a group whose load balancer was not told another (<c>SetReadPolicyAsync</c>). Default least connections.</summary>
+    public LoadBalancing.LoadBalancingStrategy ReadStrategy { get; set; } = LoadBalancing.LoadBalancingStrategy.LeastConnections;
+
+    /// <summary>A replica further behind than this (in time) leaves the read rotation, by default. Default 5 s.</summary>
+    public TimeSpan MaxReadLag { get; set; } = LoadBalancing.ReadRoutingPolicy.DefaultMaxReadLag;
+
+    /// <summary>Reads in flight (from every client) at which a node leaves the read rotation until it drains, by default. Default 10,000.</summary>
+    public int MaxReadsInFlightPerNode { get; set; } = LoadBalancing.ReadRoutingPolicy.DefaultMaxInFlightPerNode;
 }

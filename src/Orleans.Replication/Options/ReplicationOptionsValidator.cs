@@ -40,6 +40,9 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
             nameof(o.PrimaryCheckTimeout), o.PrimaryCheckTimeout, "between 10 ms and 1 min");
         Check(o.PrimaryCheckFailures is >= 1 and <= 100, nameof(o.PrimaryCheckFailures), o.PrimaryCheckFailures, "between 1 and 100");
         Check(o.MaxHealthyLag > TimeSpan.Zero, nameof(o.MaxHealthyLag), o.MaxHealthyLag, "positive");
+        Check(Enum.IsDefined(o.ReadStrategy), nameof(o.ReadStrategy), o.ReadStrategy, "one of " + string.Join(", ", LoadBalancing.LoadBalancingStrategies.All));
+        Check(o.MaxReadLag > TimeSpan.Zero, nameof(o.MaxReadLag), o.MaxReadLag, "positive");
+        Check(o.MaxReadsInFlightPerNode >= 1, nameof(o.MaxReadsInFlightPerNode), o.MaxReadsInFlightPerNode, "at least 1");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -19,6 +19,9 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     /// <summary>Highest index known to match the primary's log on this replica's current incarnation.</summary>
     public long MatchIndex { get; set; }
 
+    /// <summary>The replica's applied index as of its last reply (this incarnation): the primary's measure of its lag.</summary>
+    public long AppliedIndex { get; set; }
+
     /// <summary>Next index to send.</summary>
     public long NextIndex { get; set; } = 1;
 
@@ -80,6 +83,7 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
         // A new activation holds nothing the old one confirmed.
         Incarnation = incarnation;
         MatchIndex = 0;
+        AppliedIndex = 0;
         Rewind(1);
         return true;
     }

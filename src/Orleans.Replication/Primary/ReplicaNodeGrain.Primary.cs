@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Primary;
 
 namespace Orleans.Replication.Node;
@@ -148,6 +149,7 @@ internal sealed partial class ReplicaNodeGrain
 
             index = _log.LastIndex + 1;
             AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
+            ReplicationMetrics.WriteAppended(_group);
         }
 
         // An entry of an earlier epoch is safe only once this epoch's first entry commits (Raft's rule): a retry
@@ -404,6 +406,7 @@ internal sealed partial class ReplicaNodeGrain
         link.LastReplyTicks = NowTicks;
         link.Failures = 0;
         link.LastError = null;
+        link.AppliedIndex = Math.Max(link.AppliedIndex, response.AppliedIndex);
         switch (response.Status)
         {
             case AppendStatus.Ok:
@@ -455,6 +458,34 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Each replica's lag as this primary sees it: entries after the replica's last reported applied index, and the age of the first of them.</summary>
+    /// <remarks>
+    /// The primary stamped every entry when it appended it, so the age is exact as of the replica's last reply; a
+    /// replica that stopped answering only grows older here, never younger. An entry already compacted away is
+    /// older than the oldest one kept, whose age is then a lower bound.
+    /// </remarks>
+    private ReplicaLag[] ReplicaLags()
+    {
+        var now = NowTicks;
+        var lags = new ReplicaLag[_links.Length];
+        for (var i = 0; i < _links.Length; i++)
+        {
+            var link = _links[i];
+            var applied = Math.Min(link.AppliedIndex, _log.LastIndex);
+            var entries = _log.LastIndex - applied;
+            var ms = 0.0;
+            if (entries > 0)
+            {
+                var oldest = Math.Max(applied + 1, _log.BaseIndex + 1);
+                ms = Math.Max(0, now - _log[oldest].CreatedTicks) / (double)TimeSpan.TicksPerMillisecond;
+            }
+
+            lags[i] = new ReplicaLag(link.NodeIndex, applied, entries, ms);
+        }
+
+        return lags;
     }
 
     private AppendRequest Probe() =>

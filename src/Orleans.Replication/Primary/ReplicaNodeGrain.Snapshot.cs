@@ -67,6 +67,7 @@ internal sealed partial class ReplicaNodeGrain
             }
 
             link.MatchIndex = Math.Max(link.MatchIndex, snapshotIndex);
+            link.AppliedIndex = Math.Max(link.AppliedIndex, snapshotIndex);
             link.Rewind(snapshotIndex + 1);
             link.LastReplyTicks = NowTicks;
             LogSnapshotDone(_group, _index, link.NodeIndex, snapshotIndex);

@@ -7,8 +7,8 @@ internal readonly record struct StoredValue(byte[] Value, long Version);
 /// <remarks>
 /// <see cref="Apply"/> is called strictly in log order, for committed entries only; readers of the applied
 /// state therefore never see a write a failover could lose. The pending overlay (<see cref="NotePending"/>)
-/// is what a primary checks compare-and-set against and what quorum reads report: the newest write of a key
-/// in the log, committed or not.
+/// is what a primary checks compare-and-set against: the newest write of a key in the log, committed or
+/// not. Quorum reads only wait for it to be applied; they never report it.
 /// </remarks>
 internal sealed class KeyValueState
 {
@@ -34,6 +34,9 @@ internal sealed class KeyValueState
 
         return _values.TryGetValue(key, out var v) ? (true, v.Version, v.Value) : (false, 0, null);
     }
+
+    /// <summary>Index of the newest unapplied write of <paramref name="key"/> in the log, or 0 when every write of it is applied.</summary>
+    public long PendingIndex(string key) => _pending.TryGetValue(key, out var entry) ? entry.Index : 0;
 
     /// <summary>Records an appended, not yet applied entry as the newest write of its key.</summary>
     public void NotePending(LogEntry entry)

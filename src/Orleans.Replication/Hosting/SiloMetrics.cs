@@ -2,20 +2,20 @@ using System.Diagnostics.Metrics;
 
 namespace Orleans.Replication.Hosting;
 
-/// <summary>The silo's instruments of the meter <see cref="MeterName"/>.</summary>
-internal sealed class ReplicationMetrics : IDisposable
+/// <summary>The silo host's own instruments, under the same meter as the store's (<see cref="Diagnostics.ReplicationMetrics"/>).</summary>
+internal sealed class SiloMetrics : IDisposable
 {
     /// <summary>The meter's name, for OpenTelemetry's <c>AddMeter</c>.</summary>
-    public const string MeterName = "Orleans.Replication";
+    public const string MeterName = Diagnostics.ReplicationMetrics.MeterName;
 
     private readonly Meter _meter;
 
-    public ReplicationMetrics(IMeterFactory meters, LocalPrimaries primaries)
+    public SiloMetrics(IMeterFactory meters, LocalPrimaries primaries)
     {
         _meter = meters.Create(MeterName);
-        _meter.CreateObservableGauge("orleans-replication-local-primaries", () => primaries.Count, "{group}",
+        _meter.CreateObservableGauge("replication.primaries.local", () => primaries.Count, "{group}",
             "Groups whose primary is a node on this silo.");
-        ShutdownHandovers = _meter.CreateCounter<long>("orleans-replication-shutdown-handovers", "{group}",
+        ShutdownHandovers = _meter.CreateCounter<long>("replication.shutdown.handovers", "{group}",
             "Groups whose primary this silo handed over to another silo while shutting down, by outcome.");
     }
 

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Orleans.Replication.Diagnostics;
+
+/// <summary>The store's instruments, under the meter <see cref="MeterName"/>.</summary>
+/// <remarks>
+/// Tags: <c>group</c> on every instrument, <c>node</c> on per-node ones, <c>consistency</c> on reads. Replication lag
+/// is published by each node about itself once a second and read by the observable gauges; a node that deactivates
+/// withdraws its figures. Thread-safe.
+/// </remarks>
+internal static class ReplicationMetrics
+{
+    /// <summary>The meter name to subscribe to (OpenTelemetry: <c>AddMeter("Orleans.Replication")</c>).</summary>
+    public const string MeterName = "Orleans.Replication";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly ConcurrentDictionary<(string Group, int Node), (long Entries, double Seconds)> Lag = new();
+
+    private static readonly Counter<long> Writes = Meter.CreateCounter<long>("replication.writes", "{write}", "Writes appended to a primary's log (each write once, retries not counted).");
+    private static readonly Counter<long> Reads = Meter.CreateCounter<long>("replication.reads", "{read}", "Reads served by nodes.");
+    private static readonly Counter<long> Failovers = Meter.CreateCounter<long>("replication.failovers", "{failover}", "Promotions of a new primary after a failure.");
+    private static readonly Histogram<double> CommitLatency = Meter.CreateHistogram<double>("replication.commit.duration", "s",
+        "Time from a primary appending an entry to a majority holding it.");
+
+    static ReplicationMetrics()
+    {
+        Meter.CreateObservableGauge("replication.lag.entries", () => Lag.Select(l => new Measurement<long>(l.Value.Entries, Tags(l.Key))), "{entry}",
+            "Committed entries a replica has not applied.");
+        Meter.CreateObservableGauge("replication.lag.duration", () => Lag.Select(l => new Measurement<double>(l.Value.Seconds, Tags(l.Key))), "s",
+            "Age of the oldest entry a replica has not applied (silence from the primary counted).");
+    }
+
+    /// <summary>A node's latest lag figures; replaces the previous ones.</summary>
+    public static void PublishLag(string group, int node, long entries, double milliseconds) =>
+        Lag[(group, node)] = (entries, double.IsFinite(milliseconds) ? Math.Max(0, milliseconds) / 1000 : 0);
+
+    /// <summary>Withdraws a node's lag figures (it deactivated, or is not a replica).</summary>
+    public static void WithdrawLag(string group, int node) => Lag.TryRemove((group, node), out _);
+
+    /// <summary>The published lag of a node, if any (for tests and status).</summary>
+    public static (long Entries, double Seconds)? PublishedLag(string group, int node) => Lag.TryGetValue((group, node), out var l) ? l : null;
+
+    public static void WriteAppended(string group) => Writes.Add(1, new KeyValuePair<string, object?>("group", group));
+
+    public static void ReadServed(string group, int node, ReadConsistencyKind consistency) =>
+        Reads.Add(1, new TagList { { "group", group }, { "node", node }, { "consistency", consistency.ToString() } });
+
+    public static void FailoverDone(string group) => Failovers.Add(1, new KeyValuePair<string, object?>("group", group));
+
+    public static void Committed(string group, TimeSpan latency) => CommitLatency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("group", group));
+
+    private static TagList Tags((string Group, int Node) key) => new() { { "group", key.Group }, { "node", key.Node } };
+}
