@@ -32,6 +32,7 @@ public static class ReplicationSiloBuilderExtensions
             builder.AddPlacementDirector<DistinctNodePlacement, DistinctNodePlacementDirector>();
         }
 
+        builder.AddWorkDistribution();
         return builder;
     }
 }
