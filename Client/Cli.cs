@@ -89,6 +89,8 @@ internal static class Cli
         root.Add(status);
         root.Add(failover);
         root.Add(bench);
+        root.Add(WorkCommands.WordCount(output, error, (p, ct, body) => RunAsync(p, error, ct, body)));
+        root.Add(WorkCommands.Tasks(output, error, (p, ct, body) => RunAsync(p, error, ct, body)));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
