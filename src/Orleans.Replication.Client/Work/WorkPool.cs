@@ -8,6 +8,7 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, Tim
     /// <summary>The longest one result request waits on the controller before asking again.</summary>
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan TransientPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Submissions of a task the controller lost (its silo died) before the caller gives up.</summary>
     private const int MaxResubmissions = 3;
@@ -95,7 +96,18 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, Tim
             await SubmitWithBackPressureAsync(submission, cancellationToken);
             while (true)
             {
-                var result = await controller.GetResultAsync(submission.TaskId, PollWait).WaitAsync(PollWait + CallTimeout, time, cancellationToken);
+                TaskResult result;
+                try
+                {
+                    result = await controller.GetResultAsync(submission.TaskId, PollWait).WaitAsync(PollWait + CallTimeout, time, cancellationToken);
+                }
+                catch (Exception e) when (IsTransient(e, cancellationToken))
+                {
+                    // A gateway or the controller's silo going away: ask again (within the caller's deadline).
+                    await Task.Delay(TransientPause, time, cancellationToken);
+                    continue;
+                }
+
                 if (result.State.IsFinished())
                 {
                     return result;
@@ -126,6 +138,11 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, Tim
                 await controller.SubmitAsync(submission).WaitAsync(CallTimeout, time, cancellationToken);
                 return;
             }
+            catch (Exception e) when (IsTransient(e, cancellationToken))
+            {
+                // Submitting again is safe: a known id is not queued twice.
+                await Task.Delay(TransientPause, time, cancellationToken);
+            }
             catch (InvalidOperationException e) when (e.Message.Contains("is full", StringComparison.Ordinal))
             {
                 // Back-pressure: wait for the queue to drain, within the caller's deadline.
@@ -134,6 +151,9 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, Tim
             }
         }
     }
+
+    private static bool IsTransient(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && e is OrleansException or TimeoutException;
 
     private static TaskSubmission Validate(string taskId, string handler, byte[] payload, TaskOptions? options)
     {
