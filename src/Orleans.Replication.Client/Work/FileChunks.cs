@@ -85,7 +85,7 @@ public static class FileChunks
                 // The chunk keeps the old buffer (the caller may hold it while the chunk is out); the rest moves to a new one.
                 var chunk = buffer.AsMemory(0, cut + 1);
                 var rest = filled - (cut + 1);
-                var next = new byte[Math.Max(chunkBytes, rest * 2)];
+                var next = new byte[Math.Max(chunkBytes, Math.Min(maxChunkBytes, rest + chunkBytes))];
                 buffer.AsSpan(cut + 1, rest).CopyTo(next);
                 buffer = next;
                 filled = rest;

@@ -48,7 +48,7 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         var result = await fixture.Work.Pool("wc-files").WordCountAsync(files, progress: new SyncProgress(progress));
 
         TextGenerator.AssertSameCounts(TextGenerator.DirectCount(a + "\n" + b + "\n" + c), result.Counts);
-        Assert.Equal(3, result.Counts["über"]);
+        Assert.Equal(TextGenerator.DirectCount(a).GetValueOrDefault("über") + 3, result.Counts["über"]);
         Assert.Contains(progress, p => p.Phase == "map" && p.ChunksMapped > 0);
         Assert.Contains(progress, p => p.Phase == "done" && p.ChunksMapped == result.Job.Chunks && p.BytesRead == result.Job.Bytes);
     }
