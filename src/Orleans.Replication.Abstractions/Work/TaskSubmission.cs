@@ -53,6 +53,7 @@ public sealed record TaskResult(
 /// <param name="Handler">The handler name.</param>
 /// <param name="Payload">The input.</param>
 /// <param name="Timeout">How long the handler may run.</param>
+/// <param name="Incarnation">The controller activation that sent it; another activation (after the controller's silo died) ignores its outcome.</param>
 [GenerateSerializer, Immutable, Alias("orepl.TaskAssignment")]
 public sealed record TaskAssignment(
     [property: Id(0)] string Pool,
@@ -60,7 +61,8 @@ public sealed record TaskAssignment(
     [property: Id(2)] int Attempt,
     [property: Id(3)] string Handler,
     [property: Id(4)] byte[] Payload,
-    [property: Id(5)] TimeSpan Timeout);
+    [property: Id(5)] TimeSpan Timeout,
+    [property: Id(6)] Guid Incarnation);
 
 /// <summary>The outcome of one attempt, from a responder to the controller.</summary>
 /// <param name="TaskId">The task id.</param>
@@ -70,6 +72,7 @@ public sealed record TaskAssignment(
 /// <param name="Error">The reason otherwise.</param>
 /// <param name="Silo">The silo that ran it.</param>
 /// <param name="DurationMs">How long the handler ran.</param>
+/// <param name="Incarnation">The controller activation that sent the attempt.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AttemptOutcome")]
 public sealed record AttemptOutcome(
     [property: Id(0)] string TaskId,
@@ -78,4 +81,5 @@ public sealed record AttemptOutcome(
     [property: Id(3)] byte[]? Output,
     [property: Id(4)] string? Error,
     [property: Id(5)] string Silo,
-    [property: Id(6)] double DurationMs);
+    [property: Id(6)] double DurationMs,
+    [property: Id(7)] Guid Incarnation);

@@ -18,12 +18,12 @@ internal sealed partial class ResponderGrain(
     ILogger<ResponderGrain> logger) : Grain, IResponderGrain
 {
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(5);
-    private readonly HashSet<(string TaskId, int Attempt)> _running = [];
+    private readonly HashSet<(string TaskId, int Attempt, Guid Incarnation)> _running = [];
 
     public Task StartAsync(TaskAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
-        if (_running.Add((assignment.TaskId, assignment.Attempt)))
+        if (_running.Add((assignment.TaskId, assignment.Attempt, assignment.Incarnation)))
         {
             // Stay active at least as long as the task may run: the attempt is not a request the runtime sees.
             DelayDeactivation(assignment.Timeout + ReportTimeout * 4);
@@ -44,7 +44,7 @@ internal sealed partial class ResponderGrain(
         {
             if (!registry.TryGetHandler(a.Handler, out var handler))
             {
-                outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"No task handler named '{a.Handler}' is registered on silo {silo}.", silo, 0);
+                outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"No task handler named '{a.Handler}' is registered on silo {silo}.", silo, 0, a.Incarnation);
             }
             else
             {
@@ -52,21 +52,21 @@ internal sealed partial class ResponderGrain(
                 try
                 {
                     var output = await Task.Run(() => handler.ExecuteAsync(a.Payload, timeout.Token), CancellationToken.None).WaitAsync(a.Timeout);
-                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.Succeeded, output ?? [], null, silo, watch.Elapsed.TotalMilliseconds);
+                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.Succeeded, output ?? [], null, silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
                 }
                 catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
                 {
-                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.TimedOut, null, $"The task did not finish within its timeout of {a.Timeout.TotalSeconds:0.###} s.", silo, watch.Elapsed.TotalMilliseconds);
+                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.TimedOut, null, $"The task did not finish within its timeout of {a.Timeout.TotalSeconds:0.###} s.", silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
                 }
                 catch (Exception e)
                 {
-                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"{e.GetType().Name}: {e.Message}", silo, watch.Elapsed.TotalMilliseconds);
+                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"{e.GetType().Name}: {e.Message}", silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
                 }
             }
         }
         finally
         {
-            _running.Remove((a.TaskId, a.Attempt));
+            _running.Remove((a.TaskId, a.Attempt, a.Incarnation));
         }
 
         await ReportAsync(a.Pool, outcome);

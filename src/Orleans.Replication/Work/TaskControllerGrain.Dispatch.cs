@@ -12,9 +12,10 @@ internal sealed partial class TaskControllerGrain
     public Task CompleteAsync(AttemptOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        if (!_tasks.TryGetValue(outcome.TaskId, out var item) || item.State != WorkTaskState.Running || item.Attempts != outcome.Attempt)
+        _lastActivity = time.GetTimestamp();
+        if (outcome.Incarnation != _incarnation || !_tasks.TryGetValue(outcome.TaskId, out var item) || item.State != WorkTaskState.Running || item.Attempts != outcome.Attempt)
         {
-            // A late report of an attempt that was given up, or of a task this activation never saw: ignore it.
+            // A late report of an attempt that was given up, or of an earlier activation of this controller: ignore it.
             return Task.CompletedTask;
         }
 
@@ -79,7 +80,7 @@ internal sealed partial class TaskControllerGrain
         item.Silo = responder.Silo.ToString();
         item.Deadline = time.GetTimestamp() + (long)((item.Timeout + _options.ReportGrace).TotalSeconds * time.TimestampFrequency);
         responder.Running.Add(item);
-        _ = SendAsync(item, responder, new TaskAssignment(_pool, item.TaskId, item.Attempts, item.Handler, item.Payload, item.Timeout));
+        _ = SendAsync(item, responder, new TaskAssignment(_pool, item.TaskId, item.Attempts, item.Handler, item.Payload, item.Timeout, _incarnation));
     }
 
     private async Task SendAsync(WorkItem item, ResponderSlot responder, TaskAssignment assignment)

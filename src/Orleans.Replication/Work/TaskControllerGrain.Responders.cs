@@ -41,6 +41,12 @@ internal sealed partial class TaskControllerGrain
         }
 
         Pump();
+        if (_tasks.Count == 0 && time.GetElapsedTime(_lastActivity, now) > IdleLifetime)
+        {
+            // Nothing queued, running or unfetched: the timer keeps the controller alive only while it holds tasks.
+            DeactivateOnIdle();
+        }
+
         return Task.CompletedTask;
     }
 

@@ -23,6 +23,10 @@ internal sealed partial class TaskControllerGrain(
     ILogger<TaskControllerGrain> logger) : Grain, ITaskControllerGrain
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a controller with no tasks stays active after its last call.</summary>
+    private static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(10);
+    private readonly Guid _incarnation = Guid.NewGuid();
     private readonly WorkOptions _options = options.Value;
     private readonly Dictionary<string, WorkItem> _tasks = new(StringComparer.Ordinal);
     private readonly LinkedList<WorkItem> _queue = new();
@@ -32,6 +36,7 @@ internal sealed partial class TaskControllerGrain(
     private long _succeeded;
     private long _failed;
     private long _retried;
+    private long _lastActivity;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -46,6 +51,7 @@ internal sealed partial class TaskControllerGrain(
             return Task.CompletedTask;
         }
 
+        _lastActivity = time.GetTimestamp();
         RefreshResponders();
         this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(TickInterval, TickInterval) { Interleave = true, KeepAlive = true });
         return Task.CompletedTask;
@@ -55,6 +61,7 @@ internal sealed partial class TaskControllerGrain(
     {
         ThrowIfBadKey();
         ArgumentNullException.ThrowIfNull(submission);
+        _lastActivity = time.GetTimestamp();
         WorkLimits.ValidateTaskId(submission.TaskId, "TaskId");
         WorkLimits.ValidateName(submission.Handler, "task handler", "Handler");
         if (!registry.TryGetHandler(submission.Handler, out _))
@@ -103,6 +110,7 @@ internal sealed partial class TaskControllerGrain(
     public async Task<TaskResult> GetResultAsync(string taskId, TimeSpan wait)
     {
         ThrowIfBadKey();
+        _lastActivity = time.GetTimestamp();
         WorkLimits.ValidateTaskId(taskId);
         if (wait < TimeSpan.Zero)
         {
