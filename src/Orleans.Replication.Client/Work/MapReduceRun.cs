@@ -91,7 +91,19 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
                 }
             }
 
-            await Task.WhenAll(Snapshot());
+            // A combine may start another (folding combined outputs): wait until none is left running.
+            for (var pending = Snapshot(); ; )
+            {
+                await Task.WhenAll(pending);
+                var now = Snapshot();
+                if (now.Length == pending.Length)
+                {
+                    break;
+                }
+
+                pending = now;
+            }
+
             _phase = "reduce";
             Report();
             var output = _combined.Count == 0 ? null : await ReduceAsync(_combined, cts.Token);
@@ -167,6 +179,13 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             lock (_lock)
             {
                 _combined.Add(combined);
+
+                // Combined outputs are folded as they pile up, so that the client holds a bounded number however long the input.
+                if (_combined.Count >= job.CombineEvery)
+                {
+                    StartCombine([.. _combined]);
+                    _combined.Clear();
+                }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
