@@ -15,23 +15,35 @@ internal static class WorkCommands
 
     public static Command WordCount(TextWriter output, TextWriter error, Func<ParseResult, CancellationToken, Func<ClusterConnection, Task<int>>, Task<int>> run)
     {
-        var files = new Argument<string[]>("file") { Description = "UTF-8 text files.", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("file") { Description = "UTF-8 text files.", Arity = ArgumentArity.ZeroOrMore };
+        var fromGroup = new Option<bool>("--from-group") { Description = "Count the values of the replication group named by --group instead of files." };
         var top = new Option<int>("--top") { Description = "How many of the most frequent words to print.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var pool = PoolOption();
         var chunkKb = new Option<int>("--chunk-kb") { Description = "KiB of text per map task.", DefaultValueFactory = _ => 1024 };
         var strategy = new Option<string?>("--strategy") { Description = "How responders are picked: round-robin, least-connections, weighted-response-time, lag-aware, p2c (default: the pool's)." };
         var baseline = new Option<bool>("--baseline") { Description = "Also count the same files on one thread in this process and compare (time and counts)." };
-        var command = new Command("wordcount", "Count words (lower-cased, split on white space) with MapReduce on the cluster's responders.")
+        var command = new Command("wordcount", "Count words (lower-cased, split on white space) of files, or of a group's values, with MapReduce on the cluster's responders.")
         {
-            files, top, json, pool, chunkKb, strategy, baseline,
+            files, fromGroup, top, json, pool, chunkKb, strategy, baseline,
         };
         command.SetAction((p, ct) =>
         {
             var paths = p.GetValue(files) ?? [];
             try
             {
-                FileChunks.Validate(paths);
+                if (p.GetValue(fromGroup))
+                {
+                    if (paths.Length > 0 || p.GetValue(baseline))
+                    {
+                        throw new ArgumentException("--from-group counts a group's values: give no files and no --baseline with it.");
+                    }
+                }
+                else
+                {
+                    FileChunks.Validate(paths);
+                }
+
                 if (p.GetValue(top) is < 0 or > 1_000_000 || p.GetValue(chunkKb) is < 1 or > 65_536)
                 {
                     throw new ArgumentException("--top must be 0..1000000 and --chunk-kb 1..65536.");
@@ -51,7 +63,10 @@ internal static class WorkCommands
                 var quiet = p.GetValue(json);
                 var job = new MapReduceJob { ChunkBytes = p.GetValue(chunkKb) * 1024, Strategy = ParseStrategy(p.GetValue(strategy)) };
                 var display = new ProgressLine(error, quiet);
-                var result = await c.Work.Pool(p.GetValue(pool)!).WordCountAsync(paths, job, display, ct);
+                var workPool = c.Work.Pool(p.GetValue(pool)!);
+                var result = p.GetValue(fromGroup)
+                    ? await workPool.WordCountAsync(c.Store.Group(p.GetValue<string>("--group")!), job, display, ct)
+                    : await workPool.WordCountAsync(paths, job, display, ct);
                 display.Finish();
                 Baseline? reference = p.GetValue(baseline) ? await CountLocallyAsync(paths, job.ChunkBytes, result.Counts, ct) : null;
                 await output.WriteLineAsync(quiet ? ToJson(result, p.GetValue(top), reference) : ToText(result, p.GetValue(top), reference));

@@ -46,6 +46,14 @@ public interface IWorkPool
     /// <summary>Counts the words of UTF-8 text files (lower-case, split on white space), streamed in chunks.</summary>
     /// <exception cref="ArgumentException">A file is missing or empty; nothing was run.</exception>
     Task<WordCountResult> WordCountAsync(IReadOnlyList<string> files, MapReduceJob? job = null, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs a MapReduce job over the values of a replicated group: applied values in key order, each followed by a line feed, read from the primary in pages as the job goes.</summary>
+    /// <exception cref="ArgumentException">The group holds no values, a value is over the chunk limit, or the mapper or reducer is unknown.</exception>
+    Task<MapReduceResult> MapReduceAsync(MapReduceJob job, IReplicatedGroup group, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the words of the values of a replicated group (each value UTF-8 text).</summary>
+    /// <exception cref="ArgumentException">The group holds no values; nothing was run.</exception>
+    Task<WordCountResult> WordCountAsync(IReplicatedGroup group, MapReduceJob? job = null, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Per-task options.</summary>

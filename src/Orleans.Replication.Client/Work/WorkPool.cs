@@ -3,7 +3,7 @@ using Orleans.Replication.Work;
 namespace Orleans.Replication.Client;
 
 /// <summary>One pool's client: calls its controller, each call under a deadline.</summary>
-internal sealed class WorkPool(string name, ITaskControllerGrain controller, TimeProvider time) : IWorkPool
+internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGrainFactory grains, TimeProvider time) : IWorkPool
 {
     /// <summary>The longest one result request waits on the controller before asking again.</summary>
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
@@ -79,13 +79,34 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, Tim
         job.Validate();
         var run = new MapReduceRun(this, job, progress);
         var result = await run.RunAsync(maxChunk => FileChunks.ReadAsync(files, Math.Min(job.ChunkBytes, maxChunk), maxChunk, cancellationToken), cancellationToken);
+        return new WordCountResult(ToCounts(result), result);
+    }
+
+    public async Task<MapReduceResult> MapReduceAsync(MapReduceJob job, IReplicatedGroup group, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(group);
+        job.Validate();
+        await GroupChunks.ValidateAsync(grains, group, cancellationToken);
+        return await new MapReduceRun(this, job, progress).RunAsync(
+            maxChunk => GroupChunks.ReadAsync(grains, group, Math.Min(job.ChunkBytes, maxChunk), maxChunk, cancellationToken: cancellationToken), cancellationToken);
+    }
+
+    public async Task<WordCountResult> WordCountAsync(IReplicatedGroup group, MapReduceJob? job = null, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var result = await MapReduceAsync(job ?? new MapReduceJob(), group, progress, cancellationToken);
+        return new WordCountResult(ToCounts(result), result);
+    }
+
+    private static Dictionary<string, long> ToCounts(MapReduceResult result)
+    {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         if (result.Output is not null)
         {
             WordCounting.MergeInto(result.Output, counts);
         }
 
-        return new WordCountResult(counts, result);
+        return counts;
     }
 
     /// <summary>Submits and waits until the task finishes; submits again (same id) when the controller lost it. Cancelled by <paramref name="cancellationToken"/> only.</summary>

@@ -11,6 +11,6 @@ internal sealed class WorkPools(IGrainFactory grains, TimeProvider time) : IWork
     public IWorkPool Pool(string name = WorkLimits.DefaultPool)
     {
         WorkLimits.ValidatePool(name, nameof(name));
-        return _pools.GetOrAdd(name, n => new WorkPool(n, grains.GetGrain<ITaskControllerGrain>(n), time));
+        return _pools.GetOrAdd(name, n => new WorkPool(n, grains.GetGrain<ITaskControllerGrain>(n), grains, time));
     }
 }

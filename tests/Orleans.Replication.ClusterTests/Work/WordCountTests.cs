@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Replication.Client;
 using Xunit;
 
@@ -79,6 +80,25 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         var file = Write("long.txt", "short " + new string('x', WorkCluster.MaxPayloadBytes + 10) + " end");
         var e = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Work.Pool("wc-long").WordCountAsync([file]));
         Assert.Contains("without white space", e.Message);
+    }
+
+    [Fact]
+    public async Task WordCountOfAGroupsValuesEqualsADirectCountOfThem()
+    {
+        var store = fixture.Cluster.Client.ServiceProvider.GetRequiredService<IReplicatedStore>();
+        var group = store.Group("wc-values");
+        var values = Enumerable.Range(0, 1_200).Select(i => TextGenerator.Generate(40 + i % 300, 100 + i)).ToList();
+        await Task.WhenAll(values.Select((v, i) => group.PutAsync($"k{i:D5}", v)));
+        await group.DeleteAsync("k00007");
+        values[7] = "";
+
+        var result = await fixture.Work.Pool("wc-values").WordCountAsync(group, new MapReduceJob { ChunkBytes = 8 * 1024 });
+
+        TextGenerator.AssertSameCounts(TextGenerator.DirectCount(string.Join("\n", values)), result.Counts);
+        Assert.True(result.Job.Chunks > 3, $"{result.Job.Chunks} chunks");
+
+        var empty = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Work.Pool("wc-values").WordCountAsync(store.Group("wc-no-values")));
+        Assert.Contains("holds no values", empty.Message);
     }
 
     private string Write(string name, string text)
