@@ -31,6 +31,19 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AnUnfetchedResultIsKeptUntilItExpires()
+    {
+        var pool = fixture.Work.Pool("tasks-expiry");
+        await pool.SubmitAsync("e1", "echo", [7]);
+        await Eventually.HoldsAsync(async () => (await pool.GetStatusAsync()).UnfetchedResults == 1, TimeSpan.FromSeconds(5), "the task finishes");
+        var kept = await pool.GetStatusAsync();
+        Assert.Equal(1, kept.Succeeded);
+
+        await Eventually.HoldsAsync(async () => (await pool.GetStatusAsync()).UnfetchedResults == 0, WorkCluster.ResultRetention * 3, "the result expires");
+        Assert.Equal(WorkTaskState.NotFound, (await pool.GetResultAsync("e1")).State);
+    }
+
+    [Fact]
     public async Task FailuresAndTimeoutsAreReportedWithTheirReason()
     {
         var pool = fixture.Work.Pool("tasks-fail");

@@ -88,8 +88,12 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         var store = fixture.Cluster.Client.ServiceProvider.GetRequiredService<IReplicatedStore>();
         var group = store.Group("wc-values");
         var values = Enumerable.Range(0, 1_200).Select(i => TextGenerator.Generate(40 + i % 300, 100 + i)).ToList();
-        await Task.WhenAll(values.Select((v, i) => group.PutAsync($"k{i:D5}", v)));
-        await group.DeleteAsync("k00007");
+        var patient = new WriteOptions { Timeout = TimeSpan.FromSeconds(30) };
+
+        // The group is created by its first write; on a busy machine that may take a few tries.
+        await Eventually.HoldsAsync(async () => (await group.PutAsync("k00000", values[0], patient)).Version > 0, TimeSpan.FromSeconds(30), "the group takes a first write");
+        await Task.WhenAll(values.Select((v, i) => group.PutAsync($"k{i:D5}", v, patient)));
+        await group.DeleteAsync("k00007", patient);
         values[7] = "";
 
         var result = await fixture.Work.Pool("wc-values").WordCountAsync(group, new MapReduceJob { ChunkBytes = 8 * 1024 });

@@ -8,7 +8,7 @@ namespace Orleans.Replication.ClusterTests.Work;
 
 /// <summary>A three-silo in-process cluster with the test handlers and small limits, shared by the "work" collection.</summary>
 /// <remarks>
-/// Small limits (64 KiB payloads, 2 tasks per responder, 40 queued tasks) make a few hundred KiB of text many map tasks
+/// Small limits (64 KiB payloads, 2 tasks per responder, 40 queued tasks, results kept 3 s) make a few hundred KiB of text many map tasks
 /// and let the queue fill quickly. Every test uses its own pool, so tests do not see each other's tasks.
 /// </remarks>
 public sealed class WorkClusterFixture : IAsyncLifetime
@@ -36,6 +36,7 @@ internal static class WorkCluster
     public const int MaxPayloadBytes = 64 * 1024;
     public const int MaxQueuedTasks = 40;
     public const int TasksPerResponder = 2;
+    public static readonly TimeSpan ResultRetention = TimeSpan.FromSeconds(3);
 
     public static InProcessTestClusterBuilder NewBuilder(short silos)
     {
@@ -49,6 +50,7 @@ internal static class WorkCluster
                 o.MaxQueuedTasks = MaxQueuedTasks;
                 o.TasksPerResponder = TasksPerResponder;
                 o.ProbeInterval = TimeSpan.FromMilliseconds(200);
+                o.ResultRetention = ResultRetention;
             });
         });
         return builder;
