@@ -81,6 +81,7 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             }
 
             await Task.WhenAll(maps);
+            ThrowIfFailed();
             _phase = "combine";
             lock (_lock)
             {
@@ -104,9 +105,11 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
                 pending = now;
             }
 
+            ThrowIfFailed();
             _phase = "reduce";
             Report();
             var output = _combined.Count == 0 ? null : await ReduceAsync(_combined, cts.Token);
+            ThrowIfFailed();
             _phase = "done";
             Report();
             return new MapReduceResult(output, _bytes, _submitted, _reductions, _retries, watch.Elapsed, new Dictionary<int, int>(_chunksByResponder));
@@ -259,6 +262,15 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         }
 
         return result;
+    }
+
+    /// <summary>A failed map or combine ends the job with its error: a result without its output would be wrong, not partial.</summary>
+    private void ThrowIfFailed()
+    {
+        lock (_lock)
+        {
+            _failure?.Throw();
+        }
     }
 
     private void Fail(Exception e)

@@ -43,7 +43,7 @@ public sealed class SiloLossTests : IDisposable
             var job = pool.WordCountAsync([file], new MapReduceJob { Mapper = "slow-wordcount", ChunkBytes = 16 * 1024 }, progress);
             await mapped.Task.WaitAsync(TimeSpan.FromSeconds(20));
             Assert.False(job.IsCompleted, "the job finished before a silo could be stopped");
-            await cluster.StopSiloAsync(victim);
+            await cluster.StopSiloAsync(victim).WaitAsync(TimeSpan.FromSeconds(30));
 
             var result = await job.WaitAsync(TimeSpan.FromSeconds(40));
 

@@ -16,7 +16,8 @@ internal static class TestHandlers
         .AddTaskHandler<SkewedHandler>()
         .AddTaskHandler<FailingHandler>()
         .AddTaskHandler<CountingHandler>()
-        .AddMapper<SlowWordCountMapper>();
+        .AddMapper<SlowWordCountMapper>()
+        .AddMapper<PoisonedMapper>();
 }
 
 /// <summary>Returns its payload.</summary>
@@ -100,5 +101,19 @@ internal sealed class SlowWordCountMapper : IMapper
     {
         await Task.Delay(100, cancellationToken);
         return WordCounting.Serialize(WordCounting.Count(chunk.Span));
+    }
+}
+
+/// <summary>The word count, except that a chunk holding the word "poison" fails.</summary>
+internal sealed class PoisonedMapper : IMapper
+{
+    public string Name => "poisoned";
+
+    public ValueTask<byte[]> MapAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+    {
+        var counts = WordCounting.Count(chunk.Span);
+        return counts.ContainsKey("poison")
+            ? throw new InvalidOperationException("a poisoned chunk")
+            : ValueTask.FromResult(WordCounting.Serialize(counts));
     }
 }

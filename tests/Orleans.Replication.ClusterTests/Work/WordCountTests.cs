@@ -74,6 +74,18 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         Assert.Equal(0, status.Succeeded + status.Failed + status.Queued + status.Running);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AFailedMapTaskFailsTheJobWithItsReason(bool poisonLast)
+    {
+        var text = TextGenerator.Generate(400_000, 21);
+        var file = Write("poisoned.txt", poisonLast ? text + "\npoison\n" : "poison\n" + text);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            fixture.Work.Pool("wc-poison").WordCountAsync([file], new MapReduceJob { Mapper = "poisoned" }));
+        Assert.Contains("a poisoned chunk", e.Message);
+    }
+
     [Fact]
     public async Task AWordLongerThanAChunkCanHoldIsAClearError()
     {
