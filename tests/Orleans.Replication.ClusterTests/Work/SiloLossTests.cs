@@ -54,7 +54,7 @@ public sealed class SiloLossTests : IDisposable
         }
         finally
         {
-            await cluster.DisposeAsync();
+            await WorkCluster.StopAsync(cluster);
         }
     }
 

@@ -23,7 +23,8 @@ public sealed class WorkClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    /// <summary>Stops the cluster, giving up after 30 s so that a stalled shutdown cannot hold the test run.</summary>
+    public async Task DisposeAsync() => await WorkCluster.StopAsync(Cluster);
 }
 
 [CollectionDefinition("work")]
@@ -37,6 +38,18 @@ internal static class WorkCluster
     public const int MaxQueuedTasks = 40;
     public const int TasksPerResponder = 2;
     public static readonly TimeSpan ResultRetention = TimeSpan.FromSeconds(3);
+
+    public static async Task StopAsync(InProcessTestCluster cluster)
+    {
+        try
+        {
+            await cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // The silos die with the test process.
+        }
+    }
 
     public static InProcessTestClusterBuilder NewBuilder(short silos)
     {
