@@ -113,6 +113,8 @@ internal static class Cli
         root.Add(CasCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, group));
         root.Add(WatchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), group));
         root.Add(CheckCommand.Create(output, error));
+        root.Add(WorkCommands.WordCount(output, error, (p, ct, body) => RunAsync(p, error, ct, body)));
+        root.Add(WorkCommands.Tasks(output, error, (p, ct, body) => RunAsync(p, error, ct, body)));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -15,6 +15,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public IReplicatedStore Store => _host.Services.GetRequiredService<IReplicatedStore>();
 
+    public IWorkPools Work => _host.Services.GetRequiredService<IWorkPools>();
+
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Connects to the gateways, failing after <paramref name="timeout"/>.</summary>

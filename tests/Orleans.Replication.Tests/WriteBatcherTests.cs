@@ -665,6 +665,8 @@ public sealed class WriteBatcherTests
 
         public Task RelocateAsync(Orleans.Runtime.SiloAddress target) => throw new NotSupportedException();
 
+        public Task<ScanPage> ScanAsync(string? afterKey, int maxItems) => throw new NotSupportedException();
+
         public Task<NodeStatus> GetStatusAsync() => throw new NotSupportedException();
 
         private static async Task<WriteReply> FirstAsync(Task<WriteReply[]> replies) => (await replies)[0];

@@ -75,6 +75,10 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Relocate")]
     Task RelocateAsync(Orleans.Runtime.SiloAddress target);
+
+    /// <summary>Up to <paramref name="maxItems"/> (1..10000) applied values with keys after <paramref name="afterKey"/>, in ordinal key order: the input of MapReduce over a group.</summary>
+    [Alias("Scan")]
+    Task<ScanPage> ScanAsync(string? afterKey, int maxItems);
 }
 
 /// <summary>The control plane of one group, keyed by the group name.</summary>

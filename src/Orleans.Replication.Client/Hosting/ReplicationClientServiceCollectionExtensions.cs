@@ -23,6 +23,7 @@ public static class ReplicationClientServiceCollectionExtensions
         });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IReplicatedStore, ReplicatedStore>();
+        services.TryAddSingleton<IWorkPools, WorkPools>();
         return services;
     }
 }

@@ -39,6 +39,7 @@ public static class ReplicationSiloBuilderExtensions
             builder.AddPlacementDirector<DistinctNodePlacement, DistinctNodePlacementDirector>();
         }
 
+        builder.AddWorkDistribution();
         return builder;
     }
 }
