@@ -229,7 +229,7 @@ internal sealed partial class GroupCoordinatorGrain
             var next = await ElectAsync(route, $"planned switchover to node {to}", preferred: to);
             return next.PrimaryIndex == to
                 ? next
-                : throw new InvalidOperationException($"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}.");
+                : throw new InvalidOperationException($"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}{(next.Problem is null ? "" : ": " + next.Problem)}.");
         }
         finally
         {

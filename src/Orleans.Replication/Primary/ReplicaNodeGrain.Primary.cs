@@ -476,9 +476,10 @@ internal sealed partial class ReplicaNodeGrain
             var applied = Math.Min(link.AppliedIndex, _log.LastIndex);
             var entries = _log.LastIndex - applied;
             var ms = 0.0;
-            if (entries > 0)
+            var oldest = Math.Max(applied + 1, _log.BaseIndex + 1);
+            if (entries > 0 && oldest <= _log.LastIndex)
             {
-                var oldest = Math.Max(applied + 1, _log.BaseIndex + 1);
+                // With no entry kept to date it (a log just reset by a snapshot), the replica's own figure stands.
                 ms = Math.Max(0, now - _log[oldest].CreatedTicks) / (double)TimeSpan.TicksPerMillisecond;
             }
 
