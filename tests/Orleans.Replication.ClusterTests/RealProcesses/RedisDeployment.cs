@@ -35,7 +35,7 @@ internal sealed class RedisDeployment : IAsyncDisposable
         {
             deployment.Start(RedisServer!, "redis", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", deployment._dir);
-            await WaitForPortAsync(port, deployment._processes[^1], TimeSpan.FromSeconds(20));
+            await BuiltPrograms.WaitForPortAsync(port, deployment._processes[^1], TimeSpan.FromSeconds(20));
             return deployment;
         }
         catch
@@ -55,10 +55,10 @@ internal sealed class RedisDeployment : IAsyncDisposable
             gatewayPort = FreePort();
         }
 
-        var process = Start("dotnet", $"silo-{i}", Executable("Silo", "Orleans.Replication.Silo.dll"),
+        var process = Start("dotnet", $"silo-{i}", BuiltPrograms.Silo,
             "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture));
-        await WaitForPortAsync(gatewayPort, process, TimeSpan.FromSeconds(45));
+        await BuiltPrograms.WaitForPortAsync(gatewayPort, process, TimeSpan.FromSeconds(45));
 
         // The gateway listens before the silo is active in the membership table, and clients only use active gateways.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
@@ -76,15 +76,15 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     /// <summary>Runs the command-line client against this deployment; its exit code and output, within <paramref name="timeout"/>.</summary>
     public Task<(int Code, string Output, string Error)> CliAsync(TimeSpan timeout, params string[] args) =>
-        RunAsync(timeout, [Executable("Client", "Orleans.Replication.Cli.dll"), "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--timeout", "20", .. args]);
+        RunAsync(timeout, [BuiltPrograms.Client, "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--timeout", "20", .. args]);
 
     /// <summary>Runs the silo executable to its end (for configurations it must refuse); its exit code and output.</summary>
     public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, params string[] args) =>
-        RunAsync(timeout, [Executable("Silo", "Orleans.Replication.Silo.dll"), .. args]);
+        RunAsync(timeout, [BuiltPrograms.Silo, .. args]);
 
     /// <summary>Runs the silo executable to its end with extra environment variables.</summary>
     public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        RunAsync(timeout, [Executable("Silo", "Orleans.Replication.Silo.dll"), .. args], environment);
+        RunAsync(timeout, [BuiltPrograms.Silo, .. args], environment);
 
     public string TempFile(string name) => Path.Combine(_dir, name);
 
@@ -185,46 +185,6 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }
 
         return (process.ExitCode, await output, await error);
-    }
-
-    private static string Executable(string project, string dll)
-    {
-        // tests/Orleans.Replication.ClusterTests/bin/<Configuration>/net10.0/ → <project>/bin/<Configuration>/net10.0/
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orleans.Replication.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."), project, "bin", configuration, "net10.0", dll);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the {project} project first.", path);
-    }
-
-    private static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The process exited with code {process.ExitCode} before listening on {port}.");
-            }
-
-            try
-            {
-                using var socket = new TcpClient();
-                await socket.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"Nothing listened on port {port} within {timeout}.");
     }
 
     /// <summary>A loopback port nothing listens on right now.</summary>

@@ -65,7 +65,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { SiloExecutable(), "--instance", i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ArgumentList = { BuiltPrograms.Silo, "--instance", i.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--silo-base-port", _siloBase.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--gateway-base-port", _gatewayBase.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             RedirectStandardOutput = true,
@@ -81,7 +81,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[i] = process;
-        await WaitForPortAsync(_gatewayBase + i, process, TimeSpan.FromSeconds(60));
+        await BuiltPrograms.WaitForPortAsync(_gatewayBase + i, process, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>The instance whose silo has the address <paramref name="silo"/> (as node status reports it).</summary>
@@ -133,47 +133,6 @@ internal sealed class SiloProcesses : IAsyncDisposable
         _client = builder.Build();
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await _client.StartAsync(deadline.Token);
-    }
-
-    private static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The silo process exited with code {process.ExitCode} before listening on {port}.");
-            }
-
-            try
-            {
-                using var socket = new TcpClient();
-                await socket.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"No silo listened on port {port} within {timeout}.");
-    }
-
-    private static string SiloExecutable()
-    {
-        // tests/Orleans.Replication.ClusterTests/bin/<Configuration>/net10.0/ → Silo/bin/<Configuration>/net10.0/
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orleans.Replication.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."),
-            "Silo", "bin", configuration, "net10.0", "Orleans.Replication.Silo.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build the Silo project first.", path);
     }
 
     /// <summary>Sends a signal with the system's kill command: -9 is a crash, -STOP a pause, -CONT the end of it.</summary>
