@@ -29,6 +29,40 @@ public sealed class FencingTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ANodeActivatedAgainEmptyFollowsNoLeaderOlderThanTheGroupsEpoch()
+    {
+        const string name = "fence-floor";
+        var group = fixture.Store.Group(name);
+        await group.PutAsync("k", "v");
+        var old = await group.GetRouteAsync(refresh: true);
+        var replica = (old.PrimaryIndex + 1) % 3;
+        var led = await group.SwitchoverAsync((old.PrimaryIndex + 2) % 3);
+        Assert.True(led.Epoch > old.Epoch);
+
+        // The replica loses its state: activated again, it knows no epoch until it asks the coordinator. The current
+        // primary is frozen meanwhile, so that the deposed primary's message is the first the empty node hears.
+        var node = fixture.Node(name, replica);
+        var primaryKey = GroupNames.NodeKey(name, led.PrimaryIndex);
+        AppendResponse answer;
+        Freezer.Freeze(primaryKey);
+        try
+        {
+            await fixture.Cluster.DeactivateAsync(node);
+            var deposed = new AppendRequest(old.Epoch, old.PrimaryIndex, NodeCount: 3, PrevIndex: 0, PrevEpoch: 0,
+                Entries: [new LogEntry(1, old.Epoch, LogOperation.Put, "k", [9], Guid.NewGuid(), DateTime.UtcNow.Ticks)],
+                LeaderCommit: 0, LeaderLastIndex: 1, IsProbe: false);
+            answer = await node.AppendAsync(deposed);
+        }
+        finally
+        {
+            Freezer.Thaw(primaryKey);
+        }
+
+        // Following it would let a deposed primary count an empty node toward its majority.
+        Assert.Equal(AppendStatus.StaleEpoch, answer.Status);
+    }
+
+    [Fact]
     public async Task ReplicaRefusesASecondLeaderInTheSameEpoch()
     {
         const string name = "fence-one-leader";
