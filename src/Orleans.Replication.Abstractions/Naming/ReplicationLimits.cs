@@ -52,6 +52,19 @@ public static class ReplicationLimits
         }
     }
 
+    /// <summary>Longest time a change of a group's size may take (a new node's full sync).</summary>
+    public static readonly TimeSpan MaxGroupChangeTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless the timeout of a change of a group's size is positive and at most <see cref="MaxGroupChangeTimeout"/>.</summary>
+    public static void ValidateGroupChangeTimeout(TimeSpan timeout)
+    {
+        if (timeout <= TimeSpan.Zero || timeout > MaxGroupChangeTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout,
+                $"The timeout of a change of the group must be positive and at most {MaxGroupChangeTimeout.TotalMinutes:0} minutes.");
+        }
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="nodeCount"/> ≤ 7.</summary>
     public static void ValidateNodeCount(int nodeCount)
     {

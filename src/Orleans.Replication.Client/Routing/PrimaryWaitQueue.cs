@@ -13,20 +13,14 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _waiters = new();
 
+    /// <summary>A copy of the list's count, written under the lock, so that every write can look without taking it.</summary>
+    private int _count;
+
     /// <summary>Most writes that may wait at once.</summary>
     public int Capacity { get; } = capacity;
 
     /// <summary>Writes waiting now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _waiters.Count;
-            }
-        }
-    }
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Waits until <see cref="Release"/> (true) or until <paramref name="timeout"/> passes (false).</summary>
     /// <param name="timeout">How long the write may wait.</param>
@@ -52,6 +46,7 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
             }
 
             waiter.Node = _waiters.AddLast(waiter);
+            Volatile.Write(ref _count, _waiters.Count);
         }
 
         waiter.Timer = time.CreateTimer(static s =>
@@ -87,6 +82,7 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
 
             released = [.. _waiters];
             _waiters.Clear();
+            Volatile.Write(ref _count, 0);
         }
 
         foreach (var w in released)
@@ -125,6 +121,7 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
             }
 
             _waiters.Remove(waiter.Node);
+            Volatile.Write(ref _count, _waiters.Count);
         }
 
         waiter.Dispose();

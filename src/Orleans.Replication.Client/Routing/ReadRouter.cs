@@ -217,9 +217,6 @@ internal sealed class ReadRouter
     /// <summary>A read to <paramref name="node"/> ended: answered (any status) or not reached.</summary>
     public void End(int node, long started, bool answered) => _stats[node].End(answered, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
-    /// <summary>The reads of this client in flight to <paramref name="node"/>.</summary>
-    public int InFlight(int node) => _stats[node].InFlight;
-
     private List<NodeObservation> TakeObservations()
     {
         var list = new List<NodeObservation>();

@@ -91,9 +91,6 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
-    /// <summary>Picks read nodes; internal for tests.</summary>
-    internal ReadRouter Router => _router;
-
     /// <summary>Writes waiting for a primary now; internal for tests.</summary>
     internal int QueuedWrites => _held.Count;
 
@@ -125,25 +122,19 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             throw new ArgumentOutOfRangeException(nameof(target), target, $"A node index is 0..{ReplicationLimits.MaxNodeCount - 1}.");
         }
 
-        var route = await _coordinator.SwitchoverAsync(target).WaitAsync(TimeSpan.FromSeconds(15), _time, cancellationToken);
-        SetRoute(route);
-        return route;
+        return await ApplyRouteAsync(_coordinator.SwitchoverAsync(target), TimeSpan.FromSeconds(15), cancellationToken);
     }
 
     public async Task<GroupRoute> AddReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var t = ValidateChangeTimeout(timeout);
-        var route = await _coordinator.AddReplicaAsync(t).WaitAsync(t + TimeSpan.FromSeconds(10), _time, cancellationToken);
-        SetRoute(route);
-        return route;
+        return await ApplyRouteAsync(_coordinator.AddReplicaAsync(t), t + TimeSpan.FromSeconds(10), cancellationToken);
     }
 
     public async Task<GroupRoute> RemoveReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var t = ValidateChangeTimeout(timeout);
-        var route = await _coordinator.RemoveReplicaAsync(t).WaitAsync(t + TimeSpan.FromSeconds(10), _time, cancellationToken);
-        SetRoute(route);
-        return route;
+        return await ApplyRouteAsync(_coordinator.RemoveReplicaAsync(t), t + TimeSpan.FromSeconds(10), cancellationToken);
     }
 
     public async Task<GroupRoute> ResizeAsync(int nodeCount, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -160,12 +151,19 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         return route;
     }
 
+    /// <summary>Waits for a change of the route made by the coordinator and caches the route it ends with.</summary>
+    private async Task<GroupRoute> ApplyRouteAsync(Task<GroupRoute> change, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var route = await change.WaitAsync(wait, _time, cancellationToken);
+        SetRoute(route);
+        return route;
+    }
+
     private static TimeSpan ValidateChangeTimeout(TimeSpan? timeout)
     {
         var t = timeout ?? TimeSpan.FromSeconds(60);
-        return t > TimeSpan.Zero && t <= TimeSpan.FromMinutes(10)
-            ? t
-            : throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout of a change of the group must be positive and at most 10 minutes.");
+        ReplicationLimits.ValidateGroupChangeTimeout(t);
+        return t;
     }
 
     public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)

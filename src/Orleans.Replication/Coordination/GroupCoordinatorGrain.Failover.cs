@@ -100,7 +100,7 @@ internal sealed partial class GroupCoordinatorGrain
         try
         {
             // Patient: this runs once per activation, and a node that does not answer leaves the group's state unknown.
-            return await Node(index).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout * 4, time);
+            return await Node(index).GetStatusAsync().WaitAsync(PatientTimeout, time);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -299,7 +299,7 @@ internal sealed partial class GroupCoordinatorGrain
         try
         {
             return await Node(index).AssignAsync(new NodeAssignment(Group, index, route.NodeCount, route.Epoch, route.PrimaryIndex, bootstrap, incarnation))
-                .WaitAsync(_options.PrimaryCheckTimeout * 4, time);
+                .WaitAsync(PatientTimeout, time);
         }
         catch (Exception e) when (!required && e is not OutOfMemoryException)
         {

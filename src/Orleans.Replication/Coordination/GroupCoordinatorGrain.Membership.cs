@@ -15,14 +15,12 @@ namespace Orleans.Replication.Coordination;
 /// </remarks>
 internal sealed partial class GroupCoordinatorGrain
 {
-    private static readonly TimeSpan MaxChangeTimeout = TimeSpan.FromMinutes(10);
-
     /// <summary>The longest a removal waits for a hand-over: writes pause meanwhile, and failovers wait for it.</summary>
     private static readonly TimeSpan MaxHandOver = TimeSpan.FromSeconds(5);
 
     public async Task<GroupRoute> AddReplicaAsync(TimeSpan timeout)
     {
-        ValidateChangeTimeout(timeout);
+        ReplicationLimits.ValidateGroupChangeTimeout(timeout);
         var deadline = NowTicks + timeout.Ticks;
         await GetRouteAsync();
 
@@ -40,10 +38,10 @@ internal sealed partial class GroupCoordinatorGrain
             }
 
             // The node may hold data of an earlier membership: it starts afresh, then follows the primary.
-            await Node(learner).ResetAsync(route.Epoch).WaitAsync(_options.PrimaryCheckTimeout * 4, time);
+            await Node(learner).ResetAsync(route.Epoch).WaitAsync(PatientTimeout, time);
             await Node(learner).AssignAsync(new NodeAssignment(Group, learner, route.NodeCount, route.Epoch, route.PrimaryIndex, Bootstrap: false))
-                .WaitAsync(_options.PrimaryCheckTimeout * 4, time);
-            if (!await Node(route.PrimaryIndex).AddLearnerAsync(learner, route.Epoch).WaitAsync(_options.PrimaryCheckTimeout * 4, time))
+                .WaitAsync(PatientTimeout, time);
+            if (!await Node(route.PrimaryIndex).AddLearnerAsync(learner, route.Epoch).WaitAsync(PatientTimeout, time))
             {
                 throw new InvalidOperationException($"Node {route.PrimaryIndex} of group '{Group}' no longer leads epoch {route.Epoch}; try again.");
             }
@@ -78,7 +76,7 @@ internal sealed partial class GroupCoordinatorGrain
 
     public async Task<GroupRoute> RemoveReplicaAsync(TimeSpan timeout)
     {
-        ValidateChangeTimeout(timeout);
+        ReplicationLimits.ValidateGroupChangeTimeout(timeout);
         await GetRouteAsync();
         await _change.WaitAsync();
         try
@@ -115,7 +113,7 @@ internal sealed partial class GroupCoordinatorGrain
 
             try
             {
-                await Node(leaving).ResetAsync(next.Epoch).WaitAsync(_options.PrimaryCheckTimeout * 4, time);
+                await Node(leaving).ResetAsync(next.Epoch).WaitAsync(PatientTimeout, time);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -135,7 +133,7 @@ internal sealed partial class GroupCoordinatorGrain
     /// <summary>Waits until <paramref name="learner"/> holds everything the primary had committed when the wait began.</summary>
     private async Task WaitForLearnerAsync(GroupRoute route, int learner, long deadlineTicks)
     {
-        var primary = await Node(route.PrimaryIndex).GetStatusAsync().WaitAsync(_options.PrimaryCheckTimeout * 4, time);
+        var primary = await Node(route.PrimaryIndex).GetStatusAsync().WaitAsync(PatientTimeout, time);
         var target = primary.CommitIndex;
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
@@ -170,14 +168,6 @@ internal sealed partial class GroupCoordinatorGrain
         _route is { HasPrimary: true } route
             ? route
             : throw new InvalidOperationException($"Group '{Group}' has no primary, so it cannot {what} now: {_route?.Problem ?? "unknown state"}.");
-
-    private static void ValidateChangeTimeout(TimeSpan timeout)
-    {
-        if (timeout <= TimeSpan.Zero || timeout > MaxChangeTimeout)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"The timeout must be positive and at most {MaxChangeTimeout}.");
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: node {Learner} is syncing from the primary of epoch {Epoch} before it joins.")]
     private partial void LogLearnerSyncing(string group, int learner, long epoch);

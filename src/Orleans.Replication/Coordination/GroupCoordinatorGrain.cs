@@ -42,6 +42,9 @@ internal sealed partial class GroupCoordinatorGrain(
 
     private long NowTicks => time.GetUtcNow().UtcTicks;
 
+    /// <summary>The deadline of calls that change a node's role or that run once per activation: longer than a check of the primary.</summary>
+    private TimeSpan PatientTimeout => _options.PrimaryCheckTimeout * 4;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         GroupNames.Validate(Group);

@@ -39,15 +39,20 @@ internal static class ReplicationMetrics
     /// <summary>Withdraws a node's lag figures (it deactivated, or is not a replica).</summary>
     public static void WithdrawLag(string group, int node) => Lag.TryRemove((group, node), out _);
 
-    /// <summary>The published lag of a node, if any (for tests and status).</summary>
-    public static (long Entries, double Seconds)? PublishedLag(string group, int node) => Lag.TryGetValue((group, node), out var l) ? l : null;
-
     public static void WriteAppended(string group) => Writes.Add(1, new KeyValuePair<string, object?>("group", group));
 
-    public static void ReadServed(string group, int node, ReadConsistencyKind consistency) =>
-        Reads.Add(1, new TagList { { "group", group }, { "node", node }, { "consistency", consistency.ToString() } });
+    public static void ReadServed(string group, int node, ReadConsistencyKind consistency)
+    {
+        if (Reads.Enabled)
+        {
+            Reads.Add(1, new TagList { { "group", group }, { "node", node }, { "consistency", consistency.ToString() } });
+        }
+    }
 
     public static void FailoverDone(string group) => Failovers.Add(1, new KeyValuePair<string, object?>("group", group));
+
+    /// <summary>Whether anything listens to the commit-latency histogram: the primary dates committed entries only then.</summary>
+    public static bool CommitLatencyEnabled => CommitLatency.Enabled;
 
     public static void Committed(string group, TimeSpan latency) => CommitLatency.Record(latency.TotalSeconds, new KeyValuePair<string, object?>("group", group));
 

@@ -258,9 +258,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
         var previous = _commitIndex;
         _commitIndex = commitIndex;
-        if (_role == NodeRole.Primary)
+        if (_role == NodeRole.Primary && ReplicationMetrics.CommitLatencyEnabled)
         {
-            // Commit latency: from the primary appending an entry to a majority holding it.
+            // Commit latency: from the primary appending an entry to a majority holding it (only while someone listens).
             var now = NowTicks;
             for (var i = Math.Max(previous + 1, _log.BaseIndex + 1); i <= commitIndex; i++)
             {

@@ -118,8 +118,6 @@ internal sealed class SiloProcesses : IAsyncDisposable
 
     public void Resume(int i) => SendSignal(_processes[i]!.Id, SigCont);
 
-    public bool IsRunning(int i) => _processes[i] is { HasExited: false };
-
     private async Task ConnectAsync()
     {
         var builder = Host.CreateApplicationBuilder();
