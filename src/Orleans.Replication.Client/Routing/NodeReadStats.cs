@@ -8,11 +8,15 @@ internal sealed class NodeReadStats
 {
     private readonly Lock _lock = new();
     private readonly MovingAverage _average = new();
-    private readonly List<double> _samples = [];
+    private const int MaxSamples = 100;
+
+    /// <summary>The newest response times since the last report, a ring of at most <see cref="MaxSamples"/>.</summary>
+    private readonly double[] _samples = new double[MaxSamples];
+    private int _sampleCount;
+    private int _nextSample;
     private int _inFlight;
     private int _failures;
     private bool _suspect;
-    private bool _used;
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -36,16 +40,12 @@ internal sealed class NodeReadStats
         Interlocked.Decrement(ref _inFlight);
         lock (_lock)
         {
-            _used = true;
             if (answered)
             {
                 _average.Add(ms);
-                if (_samples.Count == 100)
-                {
-                    _samples.RemoveAt(0);
-                }
-
-                _samples.Add(ms);
+                _samples[_nextSample] = ms;
+                _nextSample = (_nextSample + 1) % MaxSamples;
+                _sampleCount = Math.Min(_sampleCount + 1, MaxSamples);
                 _suspect = false;
             }
             else
@@ -62,15 +62,23 @@ internal sealed class NodeReadStats
     {
         lock (_lock)
         {
-            if (!_used && _inFlight == 0)
+            if (_sampleCount == 0 && _failures == 0 && _inFlight == 0)
             {
                 return null;
             }
 
-            var o = new NodeObservation(0, Math.Max(0, _inFlight), _failures, [.. _samples]);
-            _samples.Clear();
+            // Oldest first, as they came.
+            var samples = new double[_sampleCount];
+            var first = (_nextSample - _sampleCount + MaxSamples) % MaxSamples;
+            for (var i = 0; i < samples.Length; i++)
+            {
+                samples[i] = _samples[(first + i) % MaxSamples];
+            }
+
+            var o = new NodeObservation(0, Math.Max(0, _inFlight), _failures, samples);
+            _sampleCount = 0;
+            _nextSample = 0;
             _failures = 0;
-            _used = false;
             return o;
         }
     }
