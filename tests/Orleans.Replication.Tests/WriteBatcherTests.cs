@@ -669,6 +669,8 @@ public sealed class WriteBatcherTests
 
         public Task<NodeStatus> GetStatusAsync() => throw new NotSupportedException();
 
+        public Task<WriteIngressAddress?> GetWriteIngressAsync() => Task.FromResult<WriteIngressAddress?>(null);
+
         private static async Task<WriteReply> FirstAsync(Task<WriteReply[]> replies) => (await replies)[0];
     }
 }

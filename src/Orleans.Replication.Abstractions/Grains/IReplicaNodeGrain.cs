@@ -18,6 +18,13 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     [Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands);
 
+    /// <summary>
+    /// Where a client reaches this node's silo directly for writes: the <see cref="IWriteIngress"/> at the silo's
+    /// gateway; null when the silo has no gateway.
+    /// </summary>
+    [Alias("GetWriteIngress")]
+    Task<WriteIngressAddress?> GetWriteIngressAsync();
+
     /// <summary>Serves a read under the consistency asked for.</summary>
     [Alias("Read")]
     Task<ReadReply> ReadAsync(ReadRequest request);

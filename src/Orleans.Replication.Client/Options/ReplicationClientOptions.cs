@@ -16,6 +16,13 @@ public sealed class ReplicationClientOptions
     /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether writes go straight to the gateway of the primary's silo (through its <see cref="IWriteIngress"/>) when
+    /// that gateway is in the client's gateway list, rather than through whichever gateway the node's id picks, which
+    /// then forwards them. Default true.
+    /// </summary>
+    public bool DirectWrites { get; set; } = true;
+
     /// <summary>How long a replica may wait to catch up with a session before the read moves on to another node. Default 50 ms.</summary>
     public TimeSpan SessionCatchUpWait { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -36,8 +36,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private GroupRoute? _route;
     private int _pumping;
 
-    public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time)
+    private readonly ClientGateways? _gateways;
+
+    public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time, ClientGateways? gateways = null)
     {
+        _gateways = options.DirectWrites ? gateways : null;
         Name = name;
         _grains = grains;
         _options = options;
@@ -48,7 +51,13 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             _nodes[i] = grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, i));
         }
 
-        _writes = new WriteBatcher(Node, time) { AttemptTimeout = options.AttemptTimeout };
+        _writes = new WriteBatcher(Node, time)
+        {
+            AttemptTimeout = options.AttemptTimeout,
+            Group = name,
+            Ingress = IngressFor,
+            IngressFailed = OnIngressFailed,
+        };
         _watchdog = time.CreateTimer(static state => ((ReplicatedGroup)state!).OnWatchdog(), this, WatchdogInterval, WatchdogInterval);
         _loadBalancer = grains.GetGrain<ILoadBalancerGrain>(name);
         _router = new ReadRouter(r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time), time, options.RoutingRefreshInterval);
@@ -198,6 +207,8 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         {
             _writes.AbandonCallsOut();
         }
+
+        FindIngress(route);
     }
 
     internal IReplicaNodeGrain Node(int index) => _nodes[index];
@@ -261,7 +272,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             throw new ArgumentOutOfRangeException(nameof(options), timeout, "A write timeout must be positive.");
         }
 
-        var writeId = options.WriteId ?? Guid.NewGuid();
+        var writeId = options.WriteId ?? WriteIds.Next();
         var started = Stopwatch.GetTimestamp();
         var maybeSent = false;
         var refresh = false;

@@ -11,8 +11,14 @@ internal sealed class ReplicatedStore : IReplicatedStore
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ReplicatedGroup> _groups = new(StringComparer.Ordinal);
 
-    public ReplicatedStore(IGrainFactory grains, IOptions<ReplicationClientOptions> options, TimeProvider time)
+    private readonly ClientGateways? _gateways;
+
+    public ReplicatedStore(IGrainFactory grains, IOptions<ReplicationClientOptions> options, TimeProvider time, IServiceProvider services)
     {
+        // An Orleans client has a gateway list; code inside a silo has none, and calls the node grains.
+        _gateways = services.GetService(typeof(Orleans.Messaging.IGatewayListProvider)) is Orleans.Messaging.IGatewayListProvider provider
+            ? new ClientGateways(provider)
+            : null;
         _grains = grains;
         _options = options.Value;
         _options.Validate();
@@ -22,7 +28,7 @@ internal sealed class ReplicatedStore : IReplicatedStore
     public IReplicatedGroup Group(string name)
     {
         GroupNames.Validate(name, nameof(name));
-        return _groups.GetOrAdd(name, n => new ReplicatedGroup(n, _grains, _options, _time));
+        return _groups.GetOrAdd(name, n => new ReplicatedGroup(n, _grains, _options, _time, _gateways));
     }
 
     public async Task<IReplicatedGroup> CreateGroupAsync(string name, GroupConfiguration configuration, CancellationToken cancellationToken = default)

@@ -55,11 +55,26 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         abandon.TrySetResult();
     }
 
+    /// <summary>The group's name, for calls through a write ingress.</summary>
+    public string Group { get; init; } = "";
+
+    /// <summary>The write ingress to send node i's writes through (see <see cref="IWriteIngress"/>), or null to call the node grain.</summary>
+    public Func<int, IWriteIngress?>? Ingress { get; init; }
+
+    /// <summary>Told when a call through an ingress failed, so that later calls go to the node grain.</summary>
+    public Action<IWriteIngress>? IngressFailed { get; init; }
+
     /// <summary>Most writes in one call.</summary>
     public int MaxBatch { get; init; } = 256;
 
     /// <summary>Most calls out at once.</summary>
-    public int MaxInFlight { get; init; } = 4;
+    /// <remarks>
+    /// Two: while one call is out, the writes that arrive meanwhile gather for the next, so under load each call
+    /// carries many writes and the cluster handles a few large messages rather than many small ones (measured: at
+    /// 50 writers, 1–2 calls out beat 4 by up to a third); at low concurrency a second writer does not wait for the
+    /// first one's round trip.
+    /// </remarks>
+    public int MaxInFlight { get; init; } = 2;
 
     /// <summary>Sends <paramref name="command"/> to node <paramref name="nodeIndex"/>; the task ends with its answer or the call's error.</summary>
     public Task<WriteReply> SendAsync(int nodeIndex, WriteCommand command)
@@ -163,10 +178,12 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
 
         try
         {
-            var target = node(batch[0].NodeIndex);
-            var call = commands.Length == 1
-                ? SendOneAsync(target, commands[0], wait)
-                : target.WriteBatchAsync(commands).WaitAsync(wait, time);
+            var nodeIndex = batch[0].NodeIndex;
+            var call = Ingress?.Invoke(nodeIndex) is { } ingress
+                ? ThroughIngressAsync(ingress, nodeIndex, commands, wait)
+                : commands.Length == 1
+                    ? SendOneAsync(node(nodeIndex), commands[0], wait)
+                    : node(nodeIndex).WriteBatchAsync(commands).WaitAsync(wait, time);
             return TrackAsync(call, abandon);
         }
         catch (Exception e)
@@ -201,6 +218,20 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         {
             _callsOut--;
             _lastProgressTicks = time.GetUtcNow().UtcTicks;
+        }
+    }
+
+    private async Task<WriteReply[]> ThroughIngressAsync(IWriteIngress ingress, int nodeIndex, WriteCommand[] commands, TimeSpan wait)
+    {
+        try
+        {
+            return await ingress.WriteBatchAsync(Group, nodeIndex, commands).WaitAsync(wait, time);
+        }
+        catch
+        {
+            // Whatever went wrong, the retry and the calls after it go the ordinary way.
+            IngressFailed?.Invoke(ingress);
+            throw;
         }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Replication.Coordination;
 using Orleans.Replication.Hosting;
+using Orleans.Replication.Node;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 
@@ -37,6 +38,13 @@ public static class ReplicationSiloBuilderExtensions
         {
             builder.Services.AddSingleton<DistinctNodePlacementDirector>();
             builder.AddPlacementDirector<DistinctNodePlacement, DistinctNodePlacementDirector>();
+        }
+
+        // Clients send writes straight to the gateway of the primary's silo through its write ingress.
+        if (!builder.Services.Any(d => d.ServiceType == typeof(WriteIngressType)))
+        {
+            builder.Services.AddSingleton<WriteIngressType>();
+            builder.AddGrainService<WriteIngress>();
         }
 
         builder.AddWorkDistribution();

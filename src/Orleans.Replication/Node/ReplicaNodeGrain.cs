@@ -171,6 +171,19 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     public Task<NodeStatus> GetStatusAsync() => Task.FromResult(BuildStatus());
 
+    public Task<WriteIngressAddress?> GetWriteIngressAsync()
+    {
+        var type = ServiceProvider.GetService(typeof(WriteIngressType)) as WriteIngressType;
+        var gateway = (ServiceProvider.GetService(typeof(ILocalSiloDetails)) as ILocalSiloDetails)?.GatewayAddress;
+        if (type?.Value is not { } ingressType || gateway is null)
+        {
+            return Task.FromResult<WriteIngressAddress?>(null);
+        }
+
+        var ingress = SystemTargetGrainId.Create(ingressType, gateway).GrainId;
+        return Task.FromResult<WriteIngressAddress?>(new WriteIngressAddress(ingress, gateway.Endpoint.Address.ToString(), gateway.Endpoint.Port));
+    }
+
     public Task RelocateAsync(SiloAddress target)
     {
         ArgumentNullException.ThrowIfNull(target);

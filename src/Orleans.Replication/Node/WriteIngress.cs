@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace Orleans.Replication.Node;
+
+/// <summary>The silo's <see cref="IWriteIngress"/>: hands a client's writes to a node grain from the primary's own silo.</summary>
+/// <remarks>
+/// Requests interleave (each runs as its own task on the service's scheduler), so a batch waiting for its write
+/// concern holds up no other batch. The node grain is called by key: if it no longer lives here, Orleans routes the
+/// call to wherever it does, and the answer is the same as a direct call's.
+/// </remarks>
+internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
+{
+    private readonly IGrainFactory _grains;
+
+    public WriteIngress(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IGrainFactory grains, WriteIngressType type)
+        : base(grainId, silo, loggerFactory)
+    {
+        _grains = grains;
+        type.Set(grainId.Type);
+    }
+
+    public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands)
+    {
+        GroupNames.Validate(group, nameof(group));
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ReplicationLimits.MaxNodeCount);
+        ArgumentNullException.ThrowIfNull(commands);
+        return _grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index)).WriteBatchAsync(commands);
+    }
+}
+
+/// <summary>The grain type of this silo's <see cref="WriteIngress"/>, known once the service is made at silo start; null before.</summary>
+internal sealed class WriteIngressType
+{
+    private GrainType? _type;
+
+    public GrainType? Value => _type;
+
+    public void Set(GrainType type) => _type = type;
+}
