@@ -12,6 +12,9 @@ internal sealed partial class ReplicatedGroup
             ? known.Ingress
             : null;
 
+    /// <summary>Whether writes to node <paramref name="nodeIndex"/> now go through its silo's write ingress.</summary>
+    internal bool WritesGoDirect(int nodeIndex) => IngressFor(nodeIndex) is not null;
+
     private void OnIngressFailed(IWriteIngress ingress)
     {
         if (Volatile.Read(ref _ingress) is { } known && ReferenceEquals(known.Ingress, ingress))

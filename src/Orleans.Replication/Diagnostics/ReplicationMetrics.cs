@@ -20,6 +20,8 @@ internal static class ReplicationMetrics
 
     private static readonly Counter<long> Writes = Meter.CreateCounter<long>("replication.writes", "{write}", "Writes appended to a primary's log (each write once, retries not counted).");
     private static readonly Counter<long> Reads = Meter.CreateCounter<long>("replication.reads", "{read}", "Reads served by nodes.");
+    private static readonly Counter<long> IngressBatches = Meter.CreateCounter<long>("replication.ingress.batches", "{batch}",
+        "Write batches that clients sent to the gateway of the primary's silo, through its write ingress.");
     private static readonly Counter<long> Failovers = Meter.CreateCounter<long>("replication.failovers", "{failover}", "Promotions of a new primary after a failure.");
     private static readonly Histogram<double> CommitLatency = Meter.CreateHistogram<double>("replication.commit.duration", "s",
         "Time from a primary appending an entry to a majority holding it.");
@@ -48,6 +50,8 @@ internal static class ReplicationMetrics
             Reads.Add(1, new TagList { { "group", group }, { "node", node }, { "consistency", consistency.ToString() } });
         }
     }
+
+    public static void IngressBatch(string group) => IngressBatches.Add(1, new KeyValuePair<string, object?>("group", group));
 
     public static void FailoverDone(string group) => Failovers.Add(1, new KeyValuePair<string, object?>("group", group));
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Diagnostics;
 using Orleans.Runtime;
 
 namespace Orleans.Replication.Node;
@@ -26,6 +27,7 @@ internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ReplicationLimits.MaxNodeCount);
         ArgumentNullException.ThrowIfNull(commands);
+        ReplicationMetrics.IngressBatch(group);
         return _grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index)).WriteBatchAsync(commands);
     }
 }
