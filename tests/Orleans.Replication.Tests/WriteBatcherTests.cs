@@ -462,6 +462,134 @@ public sealed class WriteBatcherTests
         Assert.Equal(TimeSpan.Zero, batcher.StalledFor());
     }
 
+    [Fact]
+    public async Task WithAnIngress_WritesToItsNodeGoThroughIt_WithGroupIndexAndCommands_AndAnswersReachCallersInOrder()
+    {
+        var nodes = new FakeNodes();
+        var ingressCalls = new FakeNodes();
+        var ingress = new FakeIngress(ingressCalls);
+        var batcher = new WriteBatcher(nodes.Node, TimeProvider.System) { MaxInFlight = 1, Group = "orders", Ingress = i => i == 1 ? ingress : null };
+        var holder = Command("holder");
+        var holderReply = batcher.SendAsync(1, holder);
+        await WaitUntil(() => ingressCalls.Calls.Count == 1, "the first write goes to the ingress");
+        Assert.Equal(1, ingressCalls.Calls[0].NodeIndex);
+        Assert.Equal([holder], ingressCalls.Calls[0].Commands);
+
+        var queued = Enumerable.Range(0, 4).Select(i => Command($"q{i}")).ToArray();
+        var replies = queued.Select(c => batcher.SendAsync(1, c)).ToArray();
+        ingressCalls.Calls[0].Answer();
+        await WaitUntil(() => ingressCalls.Calls.Count == 2, "the batch goes to the ingress");
+        var batch = ingressCalls.Calls[1];
+        Assert.Equal(1, batch.NodeIndex);
+        Assert.Equal(queued, batch.Commands);
+        var answers = Enumerable.Range(0, 4).Select(i => new WriteReply(WriteStatus.Ok, 3, 100 + i, 0, 2, 2, 4, 0, $"answer {i}")).ToArray();
+        batch.Answer(answers);
+
+        Assert.Equal(ReplyTo(holder), await Within(holderReply));
+        for (var i = 0; i < replies.Length; i++)
+        {
+            Assert.Same(answers[i], await Within(replies[i]));
+        }
+
+        Assert.Empty(nodes.Calls);
+        Assert.Equal(["orders", "orders"], ingress.Groups);
+
+        // A node the ingress is not known for is called directly.
+        var other = Command("other");
+        var otherReply = batcher.SendAsync(0, other);
+        await WaitUntil(() => nodes.Calls.Count == 1, "the write to node 0 goes to the node grain");
+        Assert.Equal(0, nodes.Calls[0].NodeIndex);
+        nodes.Calls[0].Answer();
+        Assert.Equal(ReplyTo(other), await Within(otherReply));
+        Assert.Equal(2, ingressCalls.Calls.Count);
+    }
+
+    [Fact]
+    public async Task AFailedIngressCall_TellsIngressFailedWithThatIngress_AndFailsItsWrites_AndLaterWritesGoToTheNode()
+    {
+        var nodes = new FakeNodes();
+        var ingressCalls = new FakeNodes();
+        var ingress = new FakeIngress(ingressCalls);
+        IWriteIngress? current = ingress;
+        var failed = new List<IWriteIngress>();
+        var batcher = new WriteBatcher(nodes.Node, TimeProvider.System)
+        {
+            MaxInFlight = 1,
+            Group = "g",
+            Ingress = _ => Volatile.Read(ref current),
+            IngressFailed = i =>
+            {
+                lock (failed)
+                {
+                    failed.Add(i);
+                }
+
+                Volatile.Write(ref current, null);
+            },
+        };
+        var first = Command("first");
+        var firstReply = batcher.SendAsync(2, first);
+        await WaitUntil(() => ingressCalls.Calls.Count == 1, "the first call is out");
+        var failing = new[] { batcher.SendAsync(2, Command("b")), batcher.SendAsync(2, Command("c")) };
+        ingressCalls.Calls[0].Answer();
+        Assert.Equal(ReplyTo(first), await Within(firstReply));
+        await WaitUntil(() => ingressCalls.Calls.Count == 2, "the batch that fails is out");
+        lock (failed)
+        {
+            Assert.Empty(failed);
+        }
+
+        var error = new InvalidOperationException("the gateway went away");
+        ingressCalls.Calls[1].Fail(error);
+
+        foreach (var reply in failing)
+        {
+            Assert.Same(error, await Assert.ThrowsAsync<InvalidOperationException>(() => Within(reply)));
+        }
+
+        lock (failed)
+        {
+            Assert.Same(ingress, Assert.Single(failed));
+        }
+
+        var next = Command("next");
+        var nextReply = batcher.SendAsync(2, next);
+        await WaitUntil(() => nodes.Calls.Count == 1, "the next write goes to the node grain");
+        Assert.Equal(2, nodes.Calls[0].NodeIndex);
+        nodes.Calls[0].Answer();
+        Assert.Equal(ReplyTo(next), await Within(nextReply));
+        Assert.Equal(2, ingressCalls.Calls.Count);
+    }
+
+    [Fact]
+    public async Task AnIngressCallThatNeverAnswers_EndsWithTimeoutException_AndTellsIngressFailed()
+    {
+        var ingressCalls = new FakeNodes();
+        var ingress = new FakeIngress(ingressCalls);
+        var failed = new List<IWriteIngress>();
+        var batcher = new WriteBatcher(new FakeNodes().Node, TimeProvider.System)
+        {
+            MaxInFlight = 1,
+            Group = "g",
+            Ingress = _ => ingress,
+            IngressFailed = i =>
+            {
+                lock (failed)
+                {
+                    failed.Add(i);
+                }
+            },
+        };
+
+        var reply = batcher.SendAsync(0, Command("lost", TimeSpan.FromMilliseconds(100)));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => Within(reply, TimeSpan.FromSeconds(10)));
+        lock (failed)
+        {
+            Assert.Same(ingress, Assert.Single(failed));
+        }
+    }
+
     private static WriteBatcher NewBatcher(FakeNodes nodes, int maxInFlight = 4, int maxBatch = 256) =>
         new(nodes.Node, TimeProvider.System) { MaxInFlight = maxInFlight, MaxBatch = maxBatch };
 
@@ -630,6 +758,34 @@ public sealed class WriteBatcherTests
             }
 
             owner.Closed();
+        }
+    }
+
+    /// <summary>Stands in for a silo's write ingress: records each call (with its group) as a call to node index.</summary>
+    private sealed class FakeIngress(FakeNodes calls) : IWriteIngress
+    {
+        private readonly Lock _lock = new();
+        private readonly List<string> _groups = [];
+
+        public IReadOnlyList<string> Groups
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _groups];
+                }
+            }
+        }
+
+        public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands)
+        {
+            lock (_lock)
+            {
+                _groups.Add(group);
+            }
+
+            return calls.Record(index, commands, isBatch: true).Reply;
         }
     }
 
