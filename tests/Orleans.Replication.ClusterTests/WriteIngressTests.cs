@@ -115,6 +115,45 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ABatchWaitingForItsConcern_DoesNotHoldUpAnotherBatchThroughTheSameIngress()
+    {
+        const string name = "ingress-interleave";
+        var group = fixture.Store.Group(name);
+        await group.PutAsync("warm", "up");
+        var primary = (await group.GetRouteAsync()).PrimaryIndex;
+        var address = await fixture.Node(name, primary).GetWriteIngressAsync();
+        Assert.NotNull(address);
+        var ingress = fixture.Grains.GetGrain<IWriteIngress>(address.Ingress);
+        var replicas = Enumerable.Range(0, 3).Where(i => i != primary).ToArray();
+        foreach (var replica in replicas)
+        {
+            await fixture.Faults(name, replica).HoldReplicationAsync();
+        }
+
+        Task<WriteReply[]> waiting;
+        try
+        {
+            waiting = ingress.WriteBatchAsync(name, primary, [Put("majority", "waits", TimeSpan.FromSeconds(4))]);
+            var quick = await ingress.WriteBatchAsync(name, primary, [Put("async", "at once", TimeSpan.FromSeconds(4), WriteConcern.WaitForReplicas(0))])
+                .WaitAsync(TimeSpan.FromSeconds(2));
+
+            Assert.Equal(WriteStatus.Ok, Assert.Single(quick).Status);
+            Assert.False(waiting.IsCompleted, "the write waiting for a majority was answered while replication was held");
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await fixture.Faults(name, replica).ReleaseReplicationAsync();
+            }
+        }
+
+        Assert.Equal(WriteStatus.Ok, Assert.Single(await waiting.WaitAsync(TimeSpan.FromSeconds(6))).Status);
+        Assert.Equal("waits", (await group.GetAsync("majority", Strong)).ValueAsString);
+        Assert.Equal("at once", (await group.GetAsync("async", Strong)).ValueAsString);
+    }
+
+    [Fact]
     public async Task WithDirectWritesOff_WritesGoToTheNodeGrain_AndStillWork()
     {
         const string name = "ingress-off";
@@ -145,8 +184,8 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
 
     private IGatewayListProvider ClientGatewayList() => fixture.Cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
 
-    private static WriteCommand Put(string key, string value) =>
-        new(key, LogOperation.Put, Encoding.UTF8.GetBytes(value), null, Guid.NewGuid(), WriteConcern.Majority, TimeSpan.FromSeconds(5));
+    private static WriteCommand Put(string key, string value, TimeSpan? timeout = null, WriteConcern? concern = null) =>
+        new(key, LogOperation.Put, Encoding.UTF8.GetBytes(value), null, Guid.NewGuid(), concern ?? WriteConcern.Majority, timeout ?? TimeSpan.FromSeconds(5));
 
     private static async Task AssertRejectedAsync<T>(Func<Task> call)
         where T : ArgumentException
