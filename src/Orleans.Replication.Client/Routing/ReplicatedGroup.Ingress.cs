@@ -3,8 +3,12 @@ namespace Orleans.Replication.Client;
 /// <summary>Writes straight to the gateway of the primary's silo, through its <see cref="IWriteIngress"/>.</summary>
 internal sealed partial class ReplicatedGroup
 {
+    /// <summary>How long after a failed lookup or call through the ingress the client asks the primary again.</summary>
+    private static readonly TimeSpan IngressRetry = TimeSpan.FromSeconds(5);
+
     private IngressRoute? _ingress;
     private long _ingressEpoch = -1;
+    private long _ingressRetryTicks = long.MaxValue;
 
     /// <summary>The ingress for writes to node <paramref name="nodeIndex"/>, when it is known for the current route.</summary>
     private IWriteIngress? IngressFor(int nodeIndex) =>
@@ -17,11 +21,25 @@ internal sealed partial class ReplicatedGroup
 
     private void OnIngressFailed(IWriteIngress ingress)
     {
-        if (Volatile.Read(ref _ingress) is { } known && ReferenceEquals(known.Ingress, ingress))
+        if (Volatile.Read(ref _ingress) is { } known && ReferenceEquals(known.Ingress, ingress)
+            && Interlocked.CompareExchange(ref _ingress, null, known) == known)
         {
-            Interlocked.CompareExchange(ref _ingress, null, known);
+            RetryIngressLater();
         }
     }
+
+    /// <summary>From the watchdog: after a failure, asks the primary for its ingress again once <see cref="IngressRetry"/> has passed.</summary>
+    private void RetryIngressIfDue()
+    {
+        if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _ingressRetryTicks) && Volatile.Read(ref _route) is { HasPrimary: true } route)
+        {
+            Interlocked.Exchange(ref _ingressRetryTicks, long.MaxValue);
+            Interlocked.Exchange(ref _ingressEpoch, -1);
+            FindIngress(route);
+        }
+    }
+
+    private void RetryIngressLater() => Interlocked.Exchange(ref _ingressRetryTicks, (_time.GetUtcNow() + IngressRetry).UtcTicks);
 
     /// <summary>On a route to a new primary: asks it where its silo's ingress is, in the background; writes go to the node grain meanwhile.</summary>
     private void FindIngress(GroupRoute route)
@@ -32,6 +50,7 @@ internal sealed partial class ReplicatedGroup
         }
 
         Volatile.Write(ref _ingress, null);
+        Interlocked.Exchange(ref _ingressRetryTicks, long.MaxValue);
         _ = FindAsync();
 
         async Task FindAsync()
@@ -49,10 +68,10 @@ internal sealed partial class ReplicatedGroup
                     Volatile.Write(ref _ingress, new IngressRoute(route.Epoch, route.PrimaryIndex, _grains.GetGrain<IWriteIngress>(address.Ingress)));
                 }
             }
-            catch (Exception e) when (IsTransient(e) || e is NotImplementedException)
+            catch (Exception)
             {
-                // Writes keep going to the node grain; the next route tries again.
-                Interlocked.CompareExchange(ref _ingressEpoch, -1, route.Epoch);
+                // Only a shortcut: writes keep going to the node grain, and the lookup is tried again later.
+                RetryIngressLater();
             }
         }
     }

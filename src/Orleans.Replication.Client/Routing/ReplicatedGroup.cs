@@ -71,6 +71,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     /// </summary>
     private void OnWatchdog()
     {
+        RetryIngressIfDue();
         if (_writes.StalledFor() < StallSuspicion || Interlocked.Exchange(ref _checkingStall, 1) == 1)
         {
             return;
