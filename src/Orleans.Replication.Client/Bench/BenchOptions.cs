@@ -9,8 +9,8 @@ public sealed record BenchOptions
     /// <summary>How long to run; ignored when <see cref="Operations"/> is set. Default 10 s.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long to run the same workload, unmeasured, before measuring. Default 2 s.</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long to run the same workload, unmeasured, before measuring. Default 5 s.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Total operations to run, or null to run for <see cref="Duration"/>.</summary>
     public long? Operations { get; init; }
