@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Orleans.Replication.Diagnostics;
 using Orleans.Runtime;
@@ -14,6 +15,10 @@ internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
 {
     private readonly IGrainFactory _grains;
 
+    /// <summary>Node references by key: making one by key looks up the grain's type each time, which costs more than forwarding a batch.</summary>
+    private readonly ConcurrentDictionary<(string Group, int Index), IReplicaNodeGrain> _nodes = new();
+    private const int MaxCachedNodes = 10_000;
+
     public WriteIngress(GrainId grainId, Silo silo, ILoggerFactory loggerFactory, IGrainFactory grains, WriteIngressType type)
         : base(grainId, silo, loggerFactory)
     {
@@ -28,7 +33,17 @@ internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ReplicationLimits.MaxNodeCount);
         ArgumentNullException.ThrowIfNull(commands);
         ReplicationMetrics.IngressBatch(group);
-        return _grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index)).WriteBatchAsync(commands);
+        if (!_nodes.TryGetValue((group, index), out var node))
+        {
+            if (_nodes.Count >= MaxCachedNodes)
+            {
+                _nodes.Clear(); // names sent by clients are not trusted to be few
+            }
+
+            node = _nodes.GetOrAdd((group, index), static (key, grains) => grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(key.Group, key.Index)), _grains);
+        }
+
+        return node.WriteBatchAsync(commands);
     }
 }
 
