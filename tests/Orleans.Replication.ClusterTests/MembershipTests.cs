@@ -181,6 +181,41 @@ public sealed class MembershipTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ASizeChangeNeedsAMajorityOfTheOldGroupToo()
+    {
+        const string name = "mem-joint";
+        var group = await fixture.Store.CreateGroupAsync(name, new GroupConfiguration(4));
+        for (var i = 0; i < 20; i++)
+        {
+            await group.PutAsync($"k{i}", $"v{i}", Patient);
+        }
+
+        // Nodes 2 and 3 freeze: the three-node group left by a removal (0, 1, 2) would still have a majority of caught-up
+        // voters (0 and 1), but the four-node group it comes from would not (2 of 4).
+        Freezer.Freeze(GroupNames.NodeKey(name, 2));
+        Freezer.Freeze(GroupNames.NodeKey(name, 3));
+        try
+        {
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => group.RemoveReplicaAsync(TimeSpan.FromSeconds(10)));
+            Assert.Contains("no majority to change the group from 4 to 3", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Freezer.Thaw(GroupNames.NodeKey(name, 2));
+            Freezer.Thaw(GroupNames.NodeKey(name, 3));
+        }
+
+        // The group keeps its four nodes, gets a primary again, and has lost nothing.
+        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is { PrimaryIndex: >= 0, NodeCount: 4 }, TimeSpan.FromSeconds(20),
+            async () => (await group.GetStatusAsync()) is var s ? $"status: epoch {s.Epoch} primary {s.PrimaryIndex} nodes {s.NodeCount} problem {s.Problem}" : "");
+        await group.GetRouteAsync(refresh: true);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal($"v{i}", (await group.GetAsync($"k{i}", StrongRead)).ValueAsString);
+        }
+    }
+
+    [Fact]
     public async Task BadChangesAreRefusedAndChangeNothing()
     {
         const string name = "mem-bad";

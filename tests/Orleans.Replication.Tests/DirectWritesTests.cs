@@ -22,7 +22,7 @@ public sealed class DirectWritesTests
         var group = new ReplicatedGroup("g", cluster.Factory, new ReplicationClientOptions(), time, gateways);
 
         await group.PutAsync("a", [1]);
-        await WaitUntilAsync(() => group.WritesGoDirect(0), "writes go through the ingress");
+        await QueuedWritesTests.WaitUntilAsync(() => group.WritesGoDirect(0), "writes go through the ingress");
         await group.PutAsync("b", [1]);
         Assert.Equal("b", cluster.ThroughIngress[^1]);
         Assert.DoesNotContain("b", cluster.ToNode);
@@ -45,7 +45,7 @@ public sealed class DirectWritesTests
         Assert.False(group.WritesGoDirect(0));
         Assert.Equal(lookups, cluster.Lookups);
         time.Advance(TimeSpan.FromSeconds(1.5));
-        await WaitUntilAsync(() => group.WritesGoDirect(0), "writes go through the ingress again");
+        await QueuedWritesTests.WaitUntilAsync(() => group.WritesGoDirect(0), "writes go through the ingress again");
         await group.PutAsync("e", [1]);
         Assert.Equal("e", cluster.ThroughIngress[^1]);
         Assert.DoesNotContain("e", cluster.ToNode);
@@ -60,7 +60,7 @@ public sealed class DirectWritesTests
         var group = new ReplicatedGroup("g", cluster.Factory, new ReplicationClientOptions(), time, gateways);
 
         await group.PutAsync("a", [1]);
-        await WaitUntilAsync(() => cluster.Lookups > 0, "the primary is asked for its ingress");
+        await QueuedWritesTests.WaitUntilAsync(() => cluster.Lookups > 0, "the primary is asked for its ingress");
         await group.PutAsync("b", [1]);
         Assert.False(group.WritesGoDirect(0));
         Assert.Empty(cluster.ThroughIngress);
@@ -78,16 +78,6 @@ public sealed class DirectWritesTests
         }
 
         await task;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < Limit, "timed out waiting until " + what);
-            await Task.Delay(5);
-        }
     }
 
     private sealed class OneGateway(Uri gateway) : IGatewayListProvider
@@ -111,7 +101,7 @@ public sealed class DirectWritesTests
         private int _lookups;
         private int _ingressFailures;
 
-        public FakeCluster() => Factory = QueuedWritesTests.GrainProxy.Create<IGrainFactory>((m, a) => Handle(null, m, a));
+        public FakeCluster() => Factory = QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle(key is GrainId ? "ingress" : (string)key, m, a));
 
         public IGrainFactory Factory { get; }
 
@@ -125,16 +115,8 @@ public sealed class DirectWritesTests
 
         public string[] ThroughIngress => [.. _throughIngress];
 
-        private object? Handle(string? key, MethodInfo method, object?[] args)
+        private object? Handle(string key, MethodInfo method, object?[] args)
         {
-            if (method.Name == nameof(IGrainFactory.GetGrain) && method.IsGenericMethod)
-            {
-                var type = method.GetGenericArguments()[0];
-                var grainKey = args[0] is GrainId ? "ingress" : (string)args[0]!;
-                return typeof(QueuedWritesTests.GrainProxy).GetMethod(nameof(QueuedWritesTests.GrainProxy.Create))!.MakeGenericMethod(type)
-                    .Invoke(null, [(Func<MethodInfo, object?[], object?>)((m, a) => Handle(grainKey, m, a))]);
-            }
-
             switch (method.Name)
             {
                 case nameof(IGroupCoordinatorGrain.GetRouteAsync):

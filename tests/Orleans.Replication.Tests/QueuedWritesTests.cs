@@ -20,7 +20,8 @@ public sealed class QueuedWritesTests
 
     private static GroupRoute NoPrimary(string problem = "node 1 could not be promoted (its voting activation did not answer)") => new("g", 2, -1, 3, problem);
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    /// <summary>Waits until <paramref name="condition"/> holds, failing the test after 10 s.</summary>
+    internal static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
@@ -100,7 +101,7 @@ public sealed class QueuedWritesTests
     {
         private long _index;
 
-        public FakeCluster() => Factory = GrainProxy.Create<IGrainFactory>((m, a) => Handle(null, m, a));
+        public FakeCluster() => Factory = GrainProxy.Factory((key, m, a) => Handle((string)key, m, a));
 
         public IGrainFactory Factory { get; }
 
@@ -108,16 +109,8 @@ public sealed class QueuedWritesTests
 
         public ConcurrentQueue<(int Node, string Key)> Received { get; } = new();
 
-        private object? Handle(string? key, MethodInfo method, object?[] args)
+        private object? Handle(string key, MethodInfo method, object?[] args)
         {
-            if (method.Name == nameof(IGrainFactory.GetGrain) && method.IsGenericMethod)
-            {
-                var type = method.GetGenericArguments()[0];
-                var grainKey = (string)args[0]!;
-                return typeof(GrainProxy).GetMethod(nameof(GrainProxy.Create))!.MakeGenericMethod(type)
-                    .Invoke(null, [(Func<MethodInfo, object?[], object?>)((m, a) => Handle(grainKey, m, a))]);
-            }
-
             switch (method.Name)
             {
                 case nameof(IGroupCoordinatorGrain.GetRouteAsync):
@@ -127,9 +120,9 @@ public sealed class QueuedWritesTests
                 case nameof(ILoadBalancerGrain.ExchangeAsync):
                     return Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable"));
                 case nameof(IReplicaNodeGrain.WriteAsync):
-                    return Task.FromResult(Accept(key!, (WriteCommand)args[0]!));
+                    return Task.FromResult(Accept(key, (WriteCommand)args[0]!));
                 case nameof(IReplicaNodeGrain.WriteBatchAsync):
-                    return Task.FromResult(((WriteCommand[])args[0]!).Select(c => Accept(key!, c)).ToArray());
+                    return Task.FromResult(((WriteCommand[])args[0]!).Select(c => Accept(key, c)).ToArray());
                 default:
                     throw new NotSupportedException($"{method.Name} is not faked.");
             }
@@ -159,6 +152,23 @@ public sealed class QueuedWritesTests
             ((GrainProxy)(object)proxy!)._handler = handler;
             return proxy;
         }
+
+        /// <summary>
+        /// A grain factory whose references send each call to <paramref name="handler"/> with the key the reference was
+        /// made with (a string, or a <see cref="GrainId"/>).
+        /// </summary>
+        public static IGrainFactory Factory(Func<object, MethodInfo, object?[], object?> handler) =>
+            Create<IGrainFactory>((method, args) =>
+            {
+                if (method.Name != nameof(IGrainFactory.GetGrain) || !method.IsGenericMethod)
+                {
+                    throw new NotSupportedException($"{method.Name} is not faked.");
+                }
+
+                var key = args[0]!;
+                return typeof(GrainProxy).GetMethod(nameof(Create))!.MakeGenericMethod(method.GetGenericArguments()[0])
+                    .Invoke(null, [(Func<MethodInfo, object?[], object?>)((m, a) => handler(key, m, a))]);
+            });
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => _handler(targetMethod!, args ?? []);
     }

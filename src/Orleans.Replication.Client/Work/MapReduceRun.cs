@@ -136,7 +136,6 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         try
         {
             var result = await RunTaskAsync($"{_jobId}/m{index}", MapReducePayloads.MapHandler, payload, cancellationToken);
-            List<byte[]>? full = null;
             lock (_lock)
             {
                 _mapped++;
@@ -149,13 +148,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
                 group.Add(result.Output!);
                 if (group.Count >= job.CombineEvery || group.Sum(p => (long)p.Length) > _maxPayload / 2)
                 {
-                    full = [.. group];
+                    StartCombine([.. group]);
                     group.Clear();
-                }
-
-                if (full is not null)
-                {
-                    StartCombine(full);
                 }
             }
 
@@ -213,15 +207,20 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         {
             var batches = new List<List<byte[]>>();
             var batch = new List<byte[]>();
+            var empty = MapReducePayloads.ReduceSize(job.Reducer, []);
+            var size = empty;
             foreach (var p in current)
             {
-                if (batch.Count > 0 && MapReducePayloads.ReduceSize(job.Reducer, [.. batch, p]) > _maxPayload)
+                var grown = size + MapReducePayloads.ReduceSize(job.Reducer, [p]) - empty;
+                if (batch.Count > 0 && grown > _maxPayload)
                 {
                     batches.Add(batch);
                     batch = [];
+                    grown = MapReducePayloads.ReduceSize(job.Reducer, [p]);
                 }
 
                 batch.Add(p);
+                size = grown;
             }
 
             batches.Add(batch);

@@ -15,8 +15,6 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
 
     public string Name { get; } = name;
 
-    internal TimeProvider Time => time;
-
     public Task<SubmitReceipt> SubmitAsync(string taskId, string handler, byte[] payload, TaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         var submission = Validate(taskId, handler, payload, options);

@@ -221,10 +221,7 @@ internal sealed partial class GroupCoordinatorGrain
             }
 
             var to = target ?? await MostCaughtUpReplicaAsync(route);
-            if (!await Node(route.PrimaryIndex).HandOverAsync(to, TimeSpan.FromSeconds(5)).WaitAsync(TimeSpan.FromSeconds(6), time))
-            {
-                throw new TimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; the primary keeps leading.");
-            }
+            await HandOverAsync(route, to, MaxHandOver, "the primary keeps leading");
 
             var next = await ElectAsync(route, $"planned switchover to node {to}", preferred: to);
             return next.PrimaryIndex == to
@@ -291,6 +288,18 @@ internal sealed partial class GroupCoordinatorGrain
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Has the primary of <paramref name="route"/> stop taking writes until node <paramref name="to"/> holds its whole
+    /// log; throws, saying <paramref name="otherwise"/>, when that does not happen within <paramref name="handOver"/>.
+    /// </summary>
+    private async Task HandOverAsync(GroupRoute route, int to, TimeSpan handOver, string otherwise)
+    {
+        if (!await Node(route.PrimaryIndex).HandOverAsync(to, handOver).WaitAsync(handOver + TimeSpan.FromSeconds(1), time))
+        {
+            throw new TimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; {otherwise}.");
         }
     }
 

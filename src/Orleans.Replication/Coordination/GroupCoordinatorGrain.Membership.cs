@@ -15,7 +15,7 @@ namespace Orleans.Replication.Coordination;
 /// </remarks>
 internal sealed partial class GroupCoordinatorGrain
 {
-    /// <summary>The longest a removal waits for a hand-over: writes pause meanwhile, and failovers wait for it.</summary>
+    /// <summary>The longest a switchover or removal waits for a hand-over: writes pause meanwhile, and failovers wait for it.</summary>
     private static readonly TimeSpan MaxHandOver = TimeSpan.FromSeconds(5);
 
     public async Task<GroupRoute> AddReplicaAsync(TimeSpan timeout)
@@ -39,8 +39,7 @@ internal sealed partial class GroupCoordinatorGrain
 
             // The node may hold data of an earlier membership: it starts afresh, then follows the primary.
             await Node(learner).ResetAsync(route.Epoch).WaitAsync(PatientTimeout, time);
-            await Node(learner).AssignAsync(new NodeAssignment(Group, learner, route.NodeCount, route.Epoch, route.PrimaryIndex, Bootstrap: false))
-                .WaitAsync(PatientTimeout, time);
+            await AssignAsync(route, learner, bootstrap: false, required: true);
             if (!await Node(route.PrimaryIndex).AddLearnerAsync(learner, route.Epoch).WaitAsync(PatientTimeout, time))
             {
                 throw new InvalidOperationException($"Node {route.PrimaryIndex} of group '{Group}' no longer leads epoch {route.Epoch}; try again.");
@@ -92,11 +91,7 @@ internal sealed partial class GroupCoordinatorGrain
             {
                 // The leaving node leads: hand over to the most caught-up of the others first.
                 var to = await MostCaughtUpReplicaAsync(route);
-                var handOver = timeout < MaxHandOver ? timeout : MaxHandOver;
-                if (!await Node(route.PrimaryIndex).HandOverAsync(to, handOver).WaitAsync(handOver + TimeSpan.FromSeconds(1), time))
-                {
-                    throw new TimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; nothing was removed.");
-                }
+                await HandOverAsync(route, to, timeout < MaxHandOver ? timeout : MaxHandOver, "nothing was removed");
 
                 route = await ElectAsync(route, $"node {leaving} leads and is leaving the group", preferred: to);
                 if (!route.HasPrimary || route.PrimaryIndex == leaving)

@@ -41,7 +41,7 @@ internal static class ReplicationMetrics
     /// <summary>Withdraws a node's lag figures (it deactivated, or is not a replica).</summary>
     public static void WithdrawLag(string group, int node) => Lag.TryRemove((group, node), out _);
 
-    public static void WriteAppended(string group) => Writes.Add(1, new KeyValuePair<string, object?>("group", group));
+    public static void WritesAppended(string group, long count) => Writes.Add(count, new KeyValuePair<string, object?>("group", group));
 
     public static void ReadServed(string group, int node, ReadConsistencyKind consistency)
     {

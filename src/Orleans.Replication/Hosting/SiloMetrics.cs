@@ -5,14 +5,11 @@ namespace Orleans.Replication.Hosting;
 /// <summary>The silo host's own instruments, under the same meter as the store's (<see cref="Diagnostics.ReplicationMetrics"/>).</summary>
 internal sealed class SiloMetrics : IDisposable
 {
-    /// <summary>The meter's name, for OpenTelemetry's <c>AddMeter</c>.</summary>
-    public const string MeterName = Diagnostics.ReplicationMetrics.MeterName;
-
     private readonly Meter _meter;
 
     public SiloMetrics(IMeterFactory meters, LocalPrimaries primaries)
     {
-        _meter = meters.Create(MeterName);
+        _meter = meters.Create(Diagnostics.ReplicationMetrics.MeterName);
         _meter.CreateObservableGauge("replication.primaries.local", () => primaries.Count, "{group}",
             "Groups whose primary is a node on this silo.");
         ShutdownHandovers = _meter.CreateCounter<long>("replication.shutdown.handovers", "{group}",

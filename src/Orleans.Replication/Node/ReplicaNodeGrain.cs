@@ -174,7 +174,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     public Task<WriteIngressAddress?> GetWriteIngressAsync()
     {
         var type = ServiceProvider.GetService(typeof(WriteIngressType)) as WriteIngressType;
-        var gateway = (ServiceProvider.GetService(typeof(ILocalSiloDetails)) as ILocalSiloDetails)?.GatewayAddress;
+        var gateway = _silo.GatewayAddress;
         if (type?.Value is not { } ingressType || gateway is null)
         {
             return Task.FromResult<WriteIngressAddress?>(null);
@@ -327,7 +327,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         var target = _state.AppliedIndex - _options.MinRetainedLogEntries;
         if (_role == NodeRole.Primary)
         {
-            foreach (var link in _links.Concat(_learners))
+            foreach (var link in _sendTo)
             {
                 target = Math.Min(target, link.SnapshotInProgress ? link.SnapshotIndex : link.MatchIndex);
             }

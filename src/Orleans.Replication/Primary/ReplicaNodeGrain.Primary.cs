@@ -11,6 +11,9 @@ internal sealed partial class ReplicaNodeGrain
 
     /// <summary>Nodes being synced to join a growing group: sent everything, counted toward nothing.</summary>
     private ReplicaLink[] _learners = [];
+
+    /// <summary>Every link this primary sends to: <see cref="_links"/> then <see cref="_learners"/>.</summary>
+    private ReplicaLink[] _sendTo = [];
     private CommitTracker? _tracker;
     private IGrainTimer? _heartbeat;
 
@@ -31,7 +34,7 @@ internal sealed partial class ReplicaNodeGrain
         _handingOver = false;
         _epoch = epoch;
         _role = NodeRole.Primary;
-        (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(_group, _index, leading: true);
+        NoteLeading(true);
         _primaryIndex = _index;
         _nodeCount = nodeCount;
         _tracker = new CommitTracker(nodeCount);
@@ -43,6 +46,7 @@ internal sealed partial class ReplicaNodeGrain
                 LastReplyTicks = NowTicks, // a new primary was just chosen with its group's consent
             })
             .ToArray();
+        _sendTo = _links;
 
         // Entries of earlier epochs are committed only through an entry of this one (Raft's rule).
         if (_log.LastIndex > _commitIndex)
@@ -58,6 +62,10 @@ internal sealed partial class ReplicaNodeGrain
         PumpAll();
     }
 
+    /// <summary>Tells the silo's <see cref="Hosting.LocalPrimaries"/> whether this node leads from here.</summary>
+    private void NoteLeading(bool leading) =>
+        (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(_group, _index, leading);
+
     /// <summary>Ends this node's leadership: no further write is acknowledged, waiting writes learn that their outcome is unknown.</summary>
     private void StopLeading(long? newerEpoch)
     {
@@ -66,6 +74,7 @@ internal sealed partial class ReplicaNodeGrain
             return;
         }
 
+        NoteLeading(false);
         _heartbeat?.Dispose();
         _heartbeat = null;
         _handingOver = false;
@@ -75,34 +84,47 @@ internal sealed partial class ReplicaNodeGrain
         _tracker = null;
         _links = [];
         _learners = [];
+        _sendTo = [];
         FailLeadershipRounds();
     }
 
     public Task<WriteReply> WriteAsync(WriteCommand command)
     {
-        var reply = Accept(command);
-        AdvanceCommit();
-        PumpAll();
+        var appendedFrom = _log.LastIndex;
+        var reply = Accept(command, NowTicks);
+        Appended(appendedFrom);
         return reply;
     }
 
     public Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        var appendedFrom = _log.LastIndex;
+        var now = NowTicks;
         var replies = new Task<WriteReply>[commands.Length];
         for (var i = 0; i < commands.Length; i++)
         {
-            replies[i] = Accept(commands[i]);
+            replies[i] = Accept(commands[i], now);
         }
 
-        // One commit check and one replication pass for the whole batch.
-        AdvanceCommit();
-        PumpAll();
+        Appended(appendedFrom);
         return Task.WhenAll(replies);
     }
 
+    /// <summary>After a call's writes were accepted: one count, one commit check and one replication pass for all of them.</summary>
+    private void Appended(long appendedFrom)
+    {
+        if (_log.LastIndex > appendedFrom)
+        {
+            ReplicationMetrics.WritesAppended(_group, _log.LastIndex - appendedFrom);
+        }
+
+        AdvanceCommit();
+        PumpAll();
+    }
+
     /// <summary>Validates a write and, when this node leads, appends it and starts tracking its concern. Replication is started by the caller.</summary>
-    private Task<WriteReply> Accept(WriteCommand command)
+    private Task<WriteReply> Accept(WriteCommand command, long now)
     {
         if (command is null)
         {
@@ -148,8 +170,7 @@ internal sealed partial class ReplicaNodeGrain
             }
 
             index = _log.LastIndex + 1;
-            AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, NowTicks));
-            ReplicationMetrics.WriteAppended(_group);
+            AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, now));
         }
 
         // An entry of an earlier epoch is safe only once this epoch's first entry commits (Raft's rule): a retry
@@ -162,7 +183,7 @@ internal sealed partial class ReplicaNodeGrain
             required = Math.Max(required, _tracker.MajorityReplicas);
         }
 
-        return _tracker.Track(mustHold, required, NowTicks + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
+        return _tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
     }
 
     public async Task<bool> HandOverAsync(int target, TimeSpan timeout)
@@ -288,12 +309,7 @@ internal sealed partial class ReplicaNodeGrain
 
     private void PumpAll()
     {
-        foreach (var link in _links)
-        {
-            Pump(link);
-        }
-
-        foreach (var link in _learners)
+        foreach (var link in _sendTo)
         {
             Pump(link);
         }
@@ -311,7 +327,7 @@ internal sealed partial class ReplicaNodeGrain
             throw new ArgumentOutOfRangeException(nameof(learner), learner, $"A learner of a group of {_nodeCount} is node {_nodeCount}..{ReplicationLimits.MaxNodeCount - 1}.");
         }
 
-        if (_learners.All(l => l.NodeIndex != learner))
+        if (!Array.Exists(_learners, l => l.NodeIndex == learner))
         {
             var link = new ReplicaLink(learner, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, learner)))
             {
@@ -319,6 +335,7 @@ internal sealed partial class ReplicaNodeGrain
                 LastReplyTicks = NowTicks,
             };
             _learners = [.. _learners, link];
+            _sendTo = [.. _links, .. _learners];
             LogLearnerAdded(_group, _index, learner, _epoch);
             Pump(link);
         }
@@ -440,7 +457,7 @@ internal sealed partial class ReplicaNodeGrain
     {
         var now = NowTicks;
         _tracker?.ExpireOverdue(now, TimedOut);
-        foreach (var link in _learners.Length == 0 ? _links : _links.Concat(_learners))
+        foreach (var link in _sendTo)
         {
             if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)
             {

@@ -25,7 +25,6 @@ internal sealed partial class ReplicaNodeGrain
         StopLeading(epoch);
         var changed = _role != NodeRole.Replica || _epoch != epoch || _primaryIndex != primaryIndex;
         _role = NodeRole.Replica;
-        (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(_group, _index, leading: false);
         _epoch = epoch;
         _primaryIndex = primaryIndex;
         _nodeCount = nodeCount;

@@ -1,32 +1,34 @@
 namespace Orleans.Replication.Work;
 
 /// <summary>Runs a registered mapper on the chunk of a map task.</summary>
+/// <remarks>The registry is looked up on first use: it is built from the handlers, this one among them.</remarks>
 internal sealed class MapTaskHandler(IServiceProvider services) : ITaskHandler
 {
+    private WorkRegistry? _registry;
+
     public string Name => MapReducePayloads.MapHandler;
 
     public async Task<byte[]> ExecuteAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var (name, chunk) = MapReducePayloads.DecodeMap(payload);
-        var registry = (WorkRegistry)services.GetService(typeof(WorkRegistry))!;
-        return registry.TryGetMapper(name, out var mapper)
-            ? await mapper.MapAsync(chunk, cancellationToken)
-            : throw new ArgumentException($"No mapper named '{name}' is registered; registered: {string.Join(", ", registry.MapperNames)}.");
+        _registry ??= (WorkRegistry)services.GetService(typeof(WorkRegistry))!;
+        return await _registry.GetMapper(name).MapAsync(chunk, cancellationToken);
     }
 }
 
 /// <summary>Runs a registered reducer over the partial outputs of a reduce task.</summary>
+/// <remarks>The registry is looked up on first use: it is built from the handlers, this one among them.</remarks>
 internal sealed class ReduceTaskHandler(IServiceProvider services) : ITaskHandler
 {
+    private WorkRegistry? _registry;
+
     public string Name => MapReducePayloads.ReduceHandler;
 
     public async Task<byte[]> ExecuteAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         var (name, partials) = MapReducePayloads.DecodeReduce(payload);
-        var registry = (WorkRegistry)services.GetService(typeof(WorkRegistry))!;
-        return registry.TryGetReducer(name, out var reducer)
-            ? await reducer.ReduceAsync(partials, cancellationToken)
-            : throw new ArgumentException($"No reducer named '{name}' is registered; registered: {string.Join(", ", registry.ReducerNames)}.");
+        _registry ??= (WorkRegistry)services.GetService(typeof(WorkRegistry))!;
+        return await _registry.GetReducer(name).ReduceAsync(partials, cancellationToken);
     }
 }
 

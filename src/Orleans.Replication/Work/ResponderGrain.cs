@@ -20,6 +20,9 @@ internal sealed partial class ResponderGrain(
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(5);
     private readonly HashSet<(string TaskId, int Attempt, Guid Incarnation)> _running = [];
 
+    /// <summary>This silo, as outcomes and probes name it.</summary>
+    private readonly string _silo = localSilo.SiloAddress.ToParsableString();
+
     public Task StartAsync(TaskAssignment assignment)
     {
         ArgumentNullException.ThrowIfNull(assignment);
@@ -33,18 +36,20 @@ internal sealed partial class ResponderGrain(
         return Task.CompletedTask;
     }
 
-    public Task<string> PingAsync() => Task.FromResult(localSilo.SiloAddress.ToParsableString());
+    public Task<string> PingAsync() => Task.FromResult(_silo);
 
     private async Task RunAsync(TaskAssignment a)
     {
         var watch = Stopwatch.StartNew();
-        var silo = localSilo.SiloAddress.ToParsableString();
+        AttemptOutcome Outcome(WorkTaskState state, byte[]? output, string? error) =>
+            new(a.TaskId, a.Attempt, state, output, error, _silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
+
         AttemptOutcome outcome;
         try
         {
             if (!registry.TryGetHandler(a.Handler, out var handler))
             {
-                outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"No task handler named '{a.Handler}' is registered on silo {silo}.", silo, 0, a.Incarnation);
+                outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"No task handler named '{a.Handler}' is registered on silo {_silo}.", _silo, 0, a.Incarnation);
             }
             else
             {
@@ -52,15 +57,15 @@ internal sealed partial class ResponderGrain(
                 try
                 {
                     var output = await Task.Run(() => handler.ExecuteAsync(a.Payload, timeout.Token), CancellationToken.None).WaitAsync(a.Timeout);
-                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.Succeeded, output ?? [], null, silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
+                    outcome = Outcome(WorkTaskState.Succeeded, output ?? [], null);
                 }
                 catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
                 {
-                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.TimedOut, null, $"The task did not finish within its timeout of {a.Timeout.TotalSeconds:0.###} s.", silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
+                    outcome = Outcome(WorkTaskState.TimedOut, null, $"The task did not finish within its timeout of {a.Timeout.TotalSeconds:0.###} s.");
                 }
                 catch (Exception e)
                 {
-                    outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"{e.GetType().Name}: {e.Message}", silo, watch.Elapsed.TotalMilliseconds, a.Incarnation);
+                    outcome = Outcome(WorkTaskState.Failed, null, $"{e.GetType().Name}: {e.Message}");
                 }
             }
         }

@@ -77,7 +77,7 @@ internal sealed partial class TaskControllerGrain
         item.Attempts++;
         item.State = WorkTaskState.Running;
         item.Responder = responder;
-        item.Silo = responder.Silo.ToString();
+        item.Silo = responder.Silo.ToParsableString();
         item.Deadline = time.GetTimestamp() + (long)((item.Timeout + _options.ReportGrace).TotalSeconds * time.TimestampFrequency);
         responder.Running.Add(item);
         _ = SendAsync(item, responder, new TaskAssignment(_pool, item.TaskId, item.Attempts, item.Handler, item.Payload, item.Timeout, _incarnation));

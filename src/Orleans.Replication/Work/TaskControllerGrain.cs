@@ -64,10 +64,7 @@ internal sealed partial class TaskControllerGrain(
         _lastActivity = time.GetTimestamp();
         WorkLimits.ValidateTaskId(submission.TaskId, "TaskId");
         WorkLimits.ValidateName(submission.Handler, "task handler", "Handler");
-        if (!registry.TryGetHandler(submission.Handler, out _))
-        {
-            throw new ArgumentException($"No task handler named '{submission.Handler}' is registered; registered: {string.Join(", ", registry.HandlerNames)}.", "Handler");
-        }
+        registry.GetHandler(submission.Handler, "Handler");
 
         if (submission.Payload is null)
         {

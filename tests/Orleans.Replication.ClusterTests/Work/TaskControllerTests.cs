@@ -143,8 +143,8 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
     [Fact]
     public async Task LeastConnectionsAndWeightedResponseTimeSendLessToASlowResponder()
     {
-        var slowSilo = fixture.Cluster.Silos[1].SiloAddress.ToString();
-        SkewedHandler.SlowSilo = slowSilo;
+        var slowSilo = fixture.Cluster.Silos[1].SiloAddress;
+        SkewedHandler.SlowSilo = slowSilo.ToString();
         try
         {
             foreach (var strategy in new[] { LoadBalancingStrategy.LeastConnections, LoadBalancingStrategy.WeightedResponseTime })
@@ -152,7 +152,7 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
                 var pool = fixture.Work.Pool("lb-" + strategy);
                 var options = new TaskOptions { Strategy = strategy };
                 var results = await Task.WhenAll(Enumerable.Range(0, 36).Select(i => pool.RunAsync($"s{i}", "skewed", [], options)));
-                var slow = results.Count(r => r.Silo == slowSilo);
+                var slow = results.Count(r => r.Silo == slowSilo.ToParsableString());
                 var fast = results.Length - slow;
 
                 // Equal shares would give the slow responder 12 of 36; it finishes a task in 300 ms, the others in 10 ms.
