@@ -234,6 +234,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _verifiedIndex = 0;
         _leaderLastIndex = 0;
         _incoming = null;
+        HeldCalls.Clear();
+        _lastSequence = 0;
         _caughtUp = false;
         _incarnation = Guid.NewGuid();
         _lastContactTicks = 0;

@@ -25,6 +25,9 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     /// <summary>Next index to send.</summary>
     public long NextIndex { get; set; } = 1;
 
+    /// <summary>Replication calls sent so far (not probes), which number them for the replica (<see cref="AppendRequest.Sequence"/>).</summary>
+    public long Sequence { get; set; }
+
     /// <summary>Replication calls awaiting a reply.</summary>
     public int InFlight { get; set; }
 

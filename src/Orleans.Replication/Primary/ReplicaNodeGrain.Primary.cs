@@ -364,7 +364,7 @@ internal sealed partial class ReplicaNodeGrain
             var prevIndex = link.NextIndex - 1;
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
-            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false);
+            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence);
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
             _ = SendAsync(link, request);
@@ -429,6 +429,13 @@ internal sealed partial class ReplicaNodeGrain
             case AppendStatus.Ok:
                 link.MatchIndex = Math.Max(link.MatchIndex, Math.Min(response.LastIndex, _log.LastIndex));
                 link.NextIndex = Math.Max(link.NextIndex, link.MatchIndex + 1);
+                if (link.InFlight == 0 && link.MatchIndex < link.NextIndex - 1)
+                {
+                    // Every call is answered, yet the replica holds less than was sent: it held calls behind one it never
+                    // got (see ParkedAppends) and dropped them. Send again from what it holds.
+                    link.Rewind(link.MatchIndex + 1);
+                }
+
                 if (_handOverDone is { } done && link.NodeIndex == _handOverTarget && link.MatchIndex >= _log.LastIndex)
                 {
                     done.TrySetResult();

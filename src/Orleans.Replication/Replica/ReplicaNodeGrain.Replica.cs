@@ -1,3 +1,5 @@
+using Orleans.Replication.Replica;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>The replica's side: following the primary's log strictly in order, and installing snapshots.</summary>
@@ -13,6 +15,17 @@ internal sealed partial class ReplicaNodeGrain
     private long _lastContactTicks;
 
     private IncomingSnapshot? _incoming;
+
+    /// <summary>Calls of the primary that overtook an earlier one, held until the entries before them arrive.</summary>
+    private ParkedAppends? _heldCalls;
+
+    /// <summary>The highest <see cref="AppendRequest.Sequence"/> of the current primary handled so far.</summary>
+    private long _lastSequence;
+
+    private ParkedAppends HeldCalls => _heldCalls ??= new ParkedAppends(4 * _options.MaxInFlightBatches, MaxHoldTicks);
+
+    /// <summary>Longest a gap in the primary's calls is waited for before the replica answers with a mismatch.</summary>
+    private static readonly long MaxHoldTicks = TimeSpan.FromMilliseconds(500).Ticks;
 
     /// <summary>The group's epoch as the coordinator reported it to this activation: no older leader is followed.</summary>
     private long _epochFloor;
@@ -33,6 +46,12 @@ internal sealed partial class ReplicaNodeGrain
         // message from a leader makes a replica fresh.
         _verifiedIndex = _commitIndex;
         _incoming = null;
+        if (changed)
+        {
+            HeldCalls.Clear();
+            _lastSequence = 0;
+        }
+
         if (changed && primaryIndex >= 0)
         {
             LogBecameReplica(_group, _index, primaryIndex, epoch);
@@ -99,10 +118,36 @@ internal sealed partial class ReplicaNodeGrain
 
         if (request.PrevIndex > _log.LastIndex)
         {
-            // A gap: an earlier batch has not arrived (or was lost). Ask for what follows our last entry.
+            // A gap. While the call may have overtaken an earlier one of this primary, it is held and answered with
+            // what matches so far; otherwise the primary is asked for what follows our last entry.
+            if (HeldCalls.TryHold(request, _lastSequence, NowTicks))
+            {
+                return Answer(AppendStatus.Ok, _verifiedIndex);
+            }
+
+            _lastSequence = Math.Max(_lastSequence, request.Sequence);
             return Answer(AppendStatus.Mismatch, _log.LastIndex);
         }
 
+        if (Follow(request) is { } conflict)
+        {
+            return Answer(AppendStatus.Mismatch, conflict);
+        }
+
+        // Calls held behind this one follow now. One that conflicts is dropped: the primary, having had every call
+        // answered with less than it sent, sends the rest again.
+        while (HeldCalls.TakeNext(_log.LastIndex, NowTicks) is { } next)
+        {
+            Follow(next);
+        }
+
+        return Answer(AppendStatus.Ok, _verifiedIndex);
+    }
+
+    /// <summary>Appends a call's entries to a log that reaches its previous index; returns where to resend from (minus one) on a conflict.</summary>
+    private long? Follow(AppendRequest request)
+    {
+        _lastSequence = Math.Max(_lastSequence, request.Sequence);
         if (request.PrevIndex >= _log.BaseIndex)
         {
             _log.TryGetEpoch(request.PrevIndex, out var prevEpoch);
@@ -110,7 +155,7 @@ internal sealed partial class ReplicaNodeGrain
             {
                 // Our entry at PrevIndex belongs to a deposed epoch; it and all after it go.
                 TruncateLog(request.PrevIndex);
-                return Answer(AppendStatus.Mismatch, request.PrevIndex - 1);
+                return request.PrevIndex - 1;
             }
         }
 
@@ -138,7 +183,7 @@ internal sealed partial class ReplicaNodeGrain
         _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
         SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
         _caughtUp |= _verifiedIndex >= request.LeaderCommit;
-        return Answer(AppendStatus.Ok, _verifiedIndex);
+        return null;
     }
 
     public async Task<AppendResponse> InstallSnapshotAsync(SnapshotChunk chunk)

@@ -1,0 +1,112 @@
+using Orleans.Replication.Client;
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests;
+
+/// <summary>
+/// Orleans does not keep calls in order, so a primary's replication calls may reach a replica out of order. A call
+/// that overtook an earlier one is held until the gap fills, instead of being answered with a mismatch that makes the
+/// primary send everything again; a gap that no earlier call can fill is still answered with a mismatch at once.
+/// </summary>
+/// <remarks>
+/// Each test leads its own group's replica as a newer epoch's primary would, so that it alone numbers the calls the
+/// replica sees.
+/// </remarks>
+[Collection("cluster")]
+public sealed class ReorderedCallsTests(ClusterFixture fixture)
+{
+    private sealed record Leader(IReplicaNodeGrain Replica, long Epoch, int LeaderIndex, long LastIndex, long LastEpoch);
+
+    private async Task<Leader> TakeOverReplicaAsync(string name)
+    {
+        var group = fixture.Store.Group(name);
+        var written = await group.PutAsync("k", "v");
+        var route = await group.GetRouteAsync(refresh: true);
+        var replicaIndex = (route.PrimaryIndex + 1) % 3;
+        var replica = fixture.Node(name, replicaIndex);
+        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()).LastIndex >= written.Version,
+            TimeSpan.FromSeconds(5), "the replica never received the first write");
+        var before = await replica.GetStatusAsync();
+        return new Leader(replica, written.Epoch + 10, (route.PrimaryIndex + 2) % 3, before.LastIndex, before.LastEpoch);
+    }
+
+    private static AppendRequest Call(Leader leader, long sequence, long prevIndex, int count)
+    {
+        var entries = Enumerable.Range(1, count)
+            .Select(i => new LogEntry(prevIndex + i, leader.Epoch, LogOperation.Put, $"key{prevIndex + i}", [(byte)i], Guid.NewGuid(), DateTime.UtcNow.Ticks))
+            .ToArray();
+        var prevEpoch = prevIndex == leader.LastIndex ? leader.LastEpoch : leader.Epoch;
+        return new AppendRequest(leader.Epoch, leader.LeaderIndex, NodeCount: 3, prevIndex, prevEpoch, entries,
+            LeaderCommit: leader.LastIndex, LeaderLastIndex: leader.LastIndex + 9, IsProbe: false, sequence);
+    }
+
+    [Fact]
+    public async Task CallsThatArriveInReverseOrderAreAllAppliedWithoutAMismatch()
+    {
+        var leader = await TakeOverReplicaAsync("reorder-reverse");
+        var start = leader.LastIndex;
+
+        var third = await leader.Replica.AppendAsync(Call(leader, 3, start + 6, 3));
+        var second = await leader.Replica.AppendAsync(Call(leader, 2, start + 3, 3));
+        Assert.Equal(AppendStatus.Ok, third.Status);
+        Assert.Equal(AppendStatus.Ok, second.Status);
+        Assert.True(second.LastIndex <= start, $"nothing past {start} can match yet, but the replica reported {second.LastIndex}");
+        Assert.Equal(start, (await leader.Replica.GetStatusAsync()).LastIndex);
+
+        var first = await leader.Replica.AppendAsync(Call(leader, 1, start, 3));
+
+        // The first call fills the gap, and the two held behind it follow in the same turn.
+        Assert.Equal(AppendStatus.Ok, first.Status);
+        Assert.Equal(start + 9, first.LastIndex);
+        Assert.Equal(start + 9, (await leader.Replica.GetStatusAsync()).LastIndex);
+    }
+
+    [Fact]
+    public async Task AGapThatNoEarlierCallCanFillIsAMismatchAtOnce()
+    {
+        var leader = await TakeOverReplicaAsync("reorder-real-gap");
+        var start = leader.LastIndex;
+        var first = await leader.Replica.AppendAsync(Call(leader, 1, start, 2));
+        Assert.Equal(start + 2, first.LastIndex);
+
+        // Call 2 is the next the replica expects, so nothing can be on its way before it: entries are missing.
+        var gap = await leader.Replica.AppendAsync(Call(leader, 2, start + 5, 2));
+        Assert.Equal(AppendStatus.Mismatch, gap.Status);
+        Assert.Equal(start + 2, gap.LastIndex);
+
+        // A call outside the numbering (sequence 0) is not held either.
+        var unnumbered = await leader.Replica.AppendAsync(Call(leader, 0, start + 5, 2));
+        Assert.Equal(AppendStatus.Mismatch, unnumbered.Status);
+        Assert.Equal(start + 2, (await leader.Replica.GetStatusAsync()).LastIndex);
+    }
+
+    [Fact]
+    public async Task HeldCallsAreBoundedAndThenTheGapIsAMismatch()
+    {
+        var leader = await TakeOverReplicaAsync("reorder-bound");
+        var start = leader.LastIndex;
+
+        // Call 1 never arrives. Calls after it are held while they may be overtaking it, up to a bound (four times
+        // the calls a primary keeps in flight: 16 by default); the call past the bound is answered with a mismatch.
+        var answers = new List<AppendResponse>();
+        for (var sequence = 2; sequence <= 40; sequence++)
+        {
+            var answer = await leader.Replica.AppendAsync(Call(leader, sequence, start + (sequence - 1) * 2, 2));
+            answers.Add(answer);
+            if (answer.Status != AppendStatus.Ok)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(AppendStatus.Mismatch, answers[^1].Status);
+        Assert.Equal(start, answers[^1].LastIndex);
+        Assert.InRange(answers.Count, 2, 39);
+        Assert.Equal(start, (await leader.Replica.GetStatusAsync()).LastIndex);
+
+        // The calls held before the mismatch were dropped: the missing call no longer brings them in.
+        var late = await leader.Replica.AppendAsync(Call(leader, 1, start, 2));
+        Assert.Equal(AppendStatus.Ok, late.Status);
+        Assert.Equal(start + 2, late.LastIndex);
+    }
+}

@@ -1,0 +1,73 @@
+using Orleans.Replication.Replica;
+
+namespace Orleans.Replication.Tests;
+
+/// <summary>The replica's hold on replication calls that overtook earlier ones.</summary>
+public sealed class ParkedAppendsTests
+{
+    private static readonly long MaxAge = TimeSpan.FromMilliseconds(500).Ticks;
+
+    private static AppendRequest Call(long sequence, long prevIndex) =>
+        new(Epoch: 1, LeaderIndex: 0, NodeCount: 3, prevIndex, PrevEpoch: 1, Entries: [], LeaderCommit: 0, LeaderLastIndex: prevIndex, IsProbe: false, sequence);
+
+    [Fact]
+    public void ACallThatCanOvertakeNoEarlierOneIsNotHeld()
+    {
+        var held = new ParkedAppends(8, MaxAge);
+
+        Assert.False(held.TryHold(Call(sequence: 5, prevIndex: 40), lastSequence: 4, nowTicks: 0));
+        Assert.False(held.TryHold(Call(sequence: 0, prevIndex: 40), lastSequence: 4, nowTicks: 0));
+        Assert.False(held.TryHold(Call(sequence: 3, prevIndex: 40), lastSequence: 4, nowTicks: 0));
+        Assert.Equal(0, held.Count);
+    }
+
+    [Fact]
+    public void HeldCallsComeOutInLogOrderOnceTheyFollowTheLog()
+    {
+        var held = new ParkedAppends(8, MaxAge);
+        Assert.True(held.TryHold(Call(sequence: 4, prevIndex: 30), lastSequence: 1, nowTicks: 0));
+        Assert.True(held.TryHold(Call(sequence: 3, prevIndex: 20), lastSequence: 1, nowTicks: 0));
+
+        Assert.Null(held.TakeNext(lastIndex: 19, nowTicks: 0));
+        Assert.Equal(20, held.TakeNext(lastIndex: 20, nowTicks: 0)?.PrevIndex);
+        Assert.Null(held.TakeNext(lastIndex: 29, nowTicks: 0));
+        Assert.Equal(30, held.TakeNext(lastIndex: 35, nowTicks: 0)?.PrevIndex);
+        Assert.Equal(0, held.Count);
+    }
+
+    [Fact]
+    public void AFullHoldDropsEverythingAndRefuses()
+    {
+        var held = new ParkedAppends(2, MaxAge);
+        Assert.True(held.TryHold(Call(3, 20), 1, 0));
+        Assert.True(held.TryHold(Call(4, 30), 1, 0));
+
+        Assert.False(held.TryHold(Call(5, 40), 1, 0));
+        Assert.Equal(0, held.Count);
+        Assert.Null(held.TakeNext(100, 0));
+    }
+
+    [Fact]
+    public void AGapOlderThanTheAgeBoundIsGivenUp()
+    {
+        var held = new ParkedAppends(8, MaxAge);
+        Assert.True(held.TryHold(Call(3, 20), 1, nowTicks: 0));
+        Assert.True(held.TryHold(Call(4, 30), 1, nowTicks: MaxAge));
+
+        Assert.False(held.TryHold(Call(5, 40), 1, nowTicks: MaxAge + 1));
+        Assert.Equal(0, held.Count);
+    }
+
+    [Fact]
+    public void ProgressRestartsTheAgeOfTheGap()
+    {
+        var held = new ParkedAppends(8, MaxAge);
+        Assert.True(held.TryHold(Call(3, 20), 1, nowTicks: 0));
+        Assert.True(held.TryHold(Call(5, 40), 1, nowTicks: 0));
+        Assert.NotNull(held.TakeNext(lastIndex: 20, nowTicks: MaxAge));
+
+        // Call 4 is still on its way, but the replica moved on at MaxAge: the wait counts from there.
+        Assert.True(held.TryHold(Call(6, 50), 3, nowTicks: 2 * MaxAge));
+        Assert.Equal(2, held.Count);
+    }
+}
