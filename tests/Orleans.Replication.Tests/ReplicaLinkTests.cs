@@ -95,5 +95,59 @@ public sealed class ReplicaLinkTests
     }
 
     // The link only holds the grain reference for the caller; none of the logic under test calls it.
+    [Fact]
+    public void Accepted_WithCallsOutKeepsSendingAhead()
+    {
+        var link = NewLink();
+        link.NextIndex = 31; // entries 1..30 sent in three calls
+        link.InFlight = 2;
+
+        // The first answer covers 1..10; the other two calls may still bring the rest.
+        link.Accepted(lastIndex: 10, primaryLastIndex: 30);
+
+        Assert.Equal(10, link.MatchIndex);
+        Assert.Equal(31, link.NextIndex);
+        Assert.Equal(0, link.Generation);
+    }
+
+    [Fact]
+    public void Accepted_WithEverythingSentHeldSendsNothingAgain()
+    {
+        var link = NewLink();
+        link.NextIndex = 31;
+
+        link.Accepted(lastIndex: 30, primaryLastIndex: 30);
+
+        Assert.Equal(30, link.MatchIndex);
+        Assert.Equal(31, link.NextIndex);
+        Assert.Equal(0, link.Generation);
+    }
+
+    [Fact]
+    public void Accepted_WithNoCallOutAndLessHeldThanSentSendsAgainFromWhatTheReplicaHolds()
+    {
+        var link = NewLink();
+        link.NextIndex = 31;
+
+        // Every call is answered, but the replica matches only up to 10: it dropped calls it held behind a lost one.
+        link.Accepted(lastIndex: 10, primaryLastIndex: 30);
+
+        Assert.Equal(10, link.MatchIndex);
+        Assert.Equal(11, link.NextIndex);
+        Assert.Equal(1, link.Generation);
+    }
+
+    [Fact]
+    public void Accepted_NeverCountsMoreThanThePrimaryHas()
+    {
+        var link = NewLink();
+        link.NextIndex = 21;
+
+        link.Accepted(lastIndex: 25, primaryLastIndex: 20);
+
+        Assert.Equal(20, link.MatchIndex);
+        Assert.Equal(21, link.NextIndex);
+    }
+
     private static ReplicaLink NewLink() => new(2, null!);
 }

@@ -58,6 +58,23 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     /// <summary>Why the last call failed, for status.</summary>
     public string? LastError { get; set; }
 
+    /// <summary>Takes note of a reply saying that the replica's log matches the primary's up to <paramref name="lastIndex"/>.</summary>
+    /// <remarks>
+    /// A replica holds calls that overtook an earlier one and answers them with what matches so far (see
+    /// <c>ParkedAppends</c>). When every call is answered and the replica still holds less than was sent, it dropped
+    /// held calls behind one it never got: sending starts again from what it holds. Call after <see cref="InFlight"/>
+    /// counts the reply.
+    /// </remarks>
+    public void Accepted(long lastIndex, long primaryLastIndex)
+    {
+        MatchIndex = Math.Max(MatchIndex, Math.Min(lastIndex, primaryLastIndex));
+        NextIndex = Math.Max(NextIndex, MatchIndex + 1);
+        if (InFlight == 0 && MatchIndex < NextIndex - 1)
+        {
+            Rewind(MatchIndex + 1);
+        }
+    }
+
     /// <summary>Starts sending again from <paramref name="nextIndex"/>, ignoring replies in flight for positioning.</summary>
     public void Rewind(long nextIndex)
     {

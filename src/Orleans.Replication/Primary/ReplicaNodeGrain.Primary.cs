@@ -427,14 +427,7 @@ internal sealed partial class ReplicaNodeGrain
         switch (response.Status)
         {
             case AppendStatus.Ok:
-                link.MatchIndex = Math.Max(link.MatchIndex, Math.Min(response.LastIndex, _log.LastIndex));
-                link.NextIndex = Math.Max(link.NextIndex, link.MatchIndex + 1);
-                if (link.InFlight == 0 && link.MatchIndex < link.NextIndex - 1)
-                {
-                    // Every call is answered, yet the replica holds less than was sent: it held calls behind one it never
-                    // got (see ParkedAppends) and dropped them. Send again from what it holds.
-                    link.Rewind(link.MatchIndex + 1);
-                }
+                link.Accepted(response.LastIndex, _log.LastIndex);
 
                 if (_handOverDone is { } done && link.NodeIndex == _handOverTarget && link.MatchIndex >= _log.LastIndex)
                 {
