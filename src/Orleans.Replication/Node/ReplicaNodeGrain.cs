@@ -235,7 +235,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _leaderLastIndex = 0;
         _incoming = null;
         HeldCalls.Clear();
-        _lastSequence = 0;
+        _sequenceOf = default;
         _caughtUp = false;
         _incarnation = Guid.NewGuid();
         _lastContactTicks = 0;

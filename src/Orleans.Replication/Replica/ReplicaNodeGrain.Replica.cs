@@ -19,8 +19,11 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>Calls of the primary that overtook an earlier one, held until the entries before them arrive.</summary>
     private ParkedAppends? _heldCalls;
 
-    /// <summary>The highest <see cref="AppendRequest.Sequence"/> of the current primary handled so far.</summary>
+    /// <summary>The highest <see cref="AppendRequest.Sequence"/> handled so far of the leader <see cref="_sequenceOf"/>.</summary>
     private long _lastSequence;
+
+    /// <summary>The leader (epoch, node) whose calls <see cref="_lastSequence"/> and the held calls belong to.</summary>
+    private (long Epoch, int Leader) _sequenceOf;
 
     private ParkedAppends HeldCalls => _heldCalls ??= new ParkedAppends(4 * _options.MaxInFlightBatches, MaxHoldTicks);
 
@@ -46,12 +49,6 @@ internal sealed partial class ReplicaNodeGrain
         // message from a leader makes a replica fresh.
         _verifiedIndex = _commitIndex;
         _incoming = null;
-        if (changed)
-        {
-            HeldCalls.Clear();
-            _lastSequence = 0;
-        }
-
         if (changed && primaryIndex >= 0)
         {
             LogBecameReplica(_group, _index, primaryIndex, epoch);
@@ -114,6 +111,15 @@ internal sealed partial class ReplicaNodeGrain
         {
             SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
             return Answer(AppendStatus.Ok, _verifiedIndex);
+        }
+
+        if (_sequenceOf != (request.Epoch, request.LeaderIndex))
+        {
+            // The first call heard from this leader: none before it is known to be on its way, so a gap after it is
+            // answered at once. (Taking it as number 1 could hold a new primary's calls for nothing.)
+            HeldCalls.Clear();
+            _sequenceOf = (request.Epoch, request.LeaderIndex);
+            _lastSequence = request.Sequence - 1;
         }
 
         if (request.PrevIndex > _log.LastIndex)
