@@ -16,10 +16,7 @@ public sealed class DirectWritesTests
     [Fact]
     public async Task AFailedIngressCall_SendsWritesToTheNode_AndTheIngressIsTriedAgainFiveSecondsLater()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var cluster = new FakeCluster();
-        var gateways = new ClientGateways(new OneGateway(new Uri("gwy.tcp://127.0.0.1:30000/0")));
-        var group = new ReplicatedGroup("g", cluster.Factory, new ReplicationClientOptions(), time, gateways);
+        var (group, cluster, time) = NewGroup(clientGatewayPort: 30000);
 
         await group.PutAsync("a", [1]);
         await QueuedWritesTests.WaitUntilAsync(() => group.WritesGoDirect(0), "writes go through the ingress");
@@ -54,10 +51,7 @@ public sealed class DirectWritesTests
     [Fact]
     public async Task AGatewayOutsideTheClientsList_IsNotUsed()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var cluster = new FakeCluster();
-        var gateways = new ClientGateways(new OneGateway(new Uri("gwy.tcp://127.0.0.1:30001/0")));
-        var group = new ReplicatedGroup("g", cluster.Factory, new ReplicationClientOptions(), time, gateways);
+        var (group, cluster, _) = NewGroup(clientGatewayPort: 30001);
 
         await group.PutAsync("a", [1]);
         await QueuedWritesTests.WaitUntilAsync(() => cluster.Lookups > 0, "the primary is asked for its ingress");
@@ -65,6 +59,15 @@ public sealed class DirectWritesTests
         Assert.False(group.WritesGoDirect(0));
         Assert.Empty(cluster.ThroughIngress);
         Assert.Equal(["a", "b"], cluster.ToNode);
+    }
+
+    /// <summary>A client of the fake cluster whose only gateway is 127.0.0.1 at <paramref name="clientGatewayPort"/>.</summary>
+    private static (ReplicatedGroup Group, FakeCluster Cluster, FakeTimeProvider Time) NewGroup(int clientGatewayPort)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var cluster = new FakeCluster();
+        var gateways = new ClientGateways(new OneGateway(new Uri($"gwy.tcp://127.0.0.1:{clientGatewayPort}/0")));
+        return (new ReplicatedGroup("g", cluster.Factory, new ReplicationClientOptions(), time, gateways), cluster, time);
     }
 
     private static async Task WhileAdvancingAsync(FakeTimeProvider time, Task task)
@@ -117,14 +120,13 @@ public sealed class DirectWritesTests
 
         private object? Handle(string key, MethodInfo method, object?[] args)
         {
+            if (QueuedWritesTests.FakeCluster.RoutingAnswer(method, Route) is { } routing)
+            {
+                return routing;
+            }
+
             switch (method.Name)
             {
-                case nameof(IGroupCoordinatorGrain.GetRouteAsync):
-                    return Task.FromResult(Route);
-                case nameof(IGroupCoordinatorGrain.ReportPrimaryTroubleAsync):
-                    return Task.CompletedTask;
-                case nameof(ILoadBalancerGrain.ExchangeAsync):
-                    return Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable"));
                 case nameof(IReplicaNodeGrain.GetWriteIngressAsync):
                     Interlocked.Increment(ref _lookups);
                     return Task.FromResult<WriteIngressAddress?>(new WriteIngressAddress(GrainId.Create("ingress", "silo-0"), "127.0.0.1", 30000));

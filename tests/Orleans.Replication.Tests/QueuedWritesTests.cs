@@ -109,16 +109,24 @@ public sealed class QueuedWritesTests
 
         public ConcurrentQueue<(int Node, string Key)> Received { get; } = new();
 
+        /// <summary>The coordinator's and load balancer's answers in a fake cluster that has <paramref name="route"/>, or null for another method.</summary>
+        internal static object? RoutingAnswer(MethodInfo method, GroupRoute route) => method.Name switch
+        {
+            nameof(IGroupCoordinatorGrain.GetRouteAsync) => Task.FromResult(route),
+            nameof(IGroupCoordinatorGrain.ReportPrimaryTroubleAsync) => Task.CompletedTask,
+            nameof(ILoadBalancerGrain.ExchangeAsync) => Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable")),
+            _ => null,
+        };
+
         private object? Handle(string key, MethodInfo method, object?[] args)
         {
+            if (RoutingAnswer(method, Route) is { } routing)
+            {
+                return routing;
+            }
+
             switch (method.Name)
             {
-                case nameof(IGroupCoordinatorGrain.GetRouteAsync):
-                    return Task.FromResult(Route);
-                case nameof(IGroupCoordinatorGrain.ReportPrimaryTroubleAsync):
-                    return Task.CompletedTask;
-                case nameof(ILoadBalancerGrain.ExchangeAsync):
-                    return Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable"));
                 case nameof(IReplicaNodeGrain.WriteAsync):
                     return Task.FromResult(Accept(key, (WriteCommand)args[0]!));
                 case nameof(IReplicaNodeGrain.WriteBatchAsync):

@@ -94,60 +94,30 @@ public sealed class ReplicaLinkTests
         Assert.Equal(30, link.MatchIndex);
     }
 
+    [Theory]
+    // Entries 1..30 sent; two calls still out: the first answer covers 1..10, the others may still bring the rest.
+    [InlineData(2, 31, 10, 30, 10, 31, 0)]
+    // Everything sent is held: nothing is sent again.
+    [InlineData(0, 31, 30, 30, 30, 31, 0)]
+    // Every call answered, but the replica matches only up to 10 (it dropped calls held behind a lost one):
+    // sending starts again from what it holds.
+    [InlineData(0, 31, 10, 30, 10, 11, 1)]
+    // A reply never counts more than the primary has.
+    [InlineData(0, 21, 25, 20, 20, 21, 0)]
+    public void Accepted_MovesTheLinkAsTheReplyAndTheCallsStillOutAllow(
+        int inFlight, long nextIndex, long lastIndex, long primaryLastIndex, long expectedMatch, long expectedNext, int expectedGeneration)
+    {
+        var link = NewLink();
+        link.NextIndex = nextIndex;
+        link.InFlight = inFlight;
+
+        link.Accepted(lastIndex, primaryLastIndex);
+
+        Assert.Equal(expectedMatch, link.MatchIndex);
+        Assert.Equal(expectedNext, link.NextIndex);
+        Assert.Equal(expectedGeneration, link.Generation);
+    }
+
     // The link only holds the grain reference for the caller; none of the logic under test calls it.
-    [Fact]
-    public void Accepted_WithCallsOutKeepsSendingAhead()
-    {
-        var link = NewLink();
-        link.NextIndex = 31; // entries 1..30 sent in three calls
-        link.InFlight = 2;
-
-        // The first answer covers 1..10; the other two calls may still bring the rest.
-        link.Accepted(lastIndex: 10, primaryLastIndex: 30);
-
-        Assert.Equal(10, link.MatchIndex);
-        Assert.Equal(31, link.NextIndex);
-        Assert.Equal(0, link.Generation);
-    }
-
-    [Fact]
-    public void Accepted_WithEverythingSentHeldSendsNothingAgain()
-    {
-        var link = NewLink();
-        link.NextIndex = 31;
-
-        link.Accepted(lastIndex: 30, primaryLastIndex: 30);
-
-        Assert.Equal(30, link.MatchIndex);
-        Assert.Equal(31, link.NextIndex);
-        Assert.Equal(0, link.Generation);
-    }
-
-    [Fact]
-    public void Accepted_WithNoCallOutAndLessHeldThanSentSendsAgainFromWhatTheReplicaHolds()
-    {
-        var link = NewLink();
-        link.NextIndex = 31;
-
-        // Every call is answered, but the replica matches only up to 10: it dropped calls it held behind a lost one.
-        link.Accepted(lastIndex: 10, primaryLastIndex: 30);
-
-        Assert.Equal(10, link.MatchIndex);
-        Assert.Equal(11, link.NextIndex);
-        Assert.Equal(1, link.Generation);
-    }
-
-    [Fact]
-    public void Accepted_NeverCountsMoreThanThePrimaryHas()
-    {
-        var link = NewLink();
-        link.NextIndex = 21;
-
-        link.Accepted(lastIndex: 25, primaryLastIndex: 20);
-
-        Assert.Equal(20, link.MatchIndex);
-        Assert.Equal(21, link.NextIndex);
-    }
-
     private static ReplicaLink NewLink() => new(2, null!);
 }

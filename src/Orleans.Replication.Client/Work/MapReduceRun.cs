@@ -211,12 +211,13 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             var size = empty;
             foreach (var p in current)
             {
-                var grown = size + MapReducePayloads.ReduceSize(job.Reducer, [p]) - empty;
+                var alone = MapReducePayloads.ReduceSize(job.Reducer, [p]);
+                var grown = size + alone - empty;
                 if (batch.Count > 0 && grown > _maxPayload)
                 {
                     batches.Add(batch);
                     batch = [];
-                    grown = MapReducePayloads.ReduceSize(job.Reducer, [p]);
+                    grown = alone;
                 }
 
                 batch.Add(p);

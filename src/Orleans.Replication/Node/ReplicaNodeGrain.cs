@@ -5,6 +5,7 @@ using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Primary;
+using Orleans.Replication.Replica;
 using Orleans.Replication.Storage;
 using Orleans.Runtime;
 
@@ -55,6 +56,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _silo = silo;
         _logger = logger;
         _writeIds = new WriteIdWindow(_options.DeduplicationWindow, _options.MaxDeduplicationEntries);
+        _held = new ParkedAppends(4 * _options.MaxInFlightBatches, MaxHoldTicks);
     }
 
     /// <summary>Fault injection for tests: while set, replication calls to this node wait on it.</summary>
@@ -234,7 +236,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _verifiedIndex = 0;
         _leaderLastIndex = 0;
         _incoming = null;
-        HeldCalls.Clear();
+        _held.Clear();
         _sequenceOf = default;
         _caughtUp = false;
         _incarnation = Guid.NewGuid();

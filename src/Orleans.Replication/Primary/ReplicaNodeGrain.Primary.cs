@@ -9,10 +9,8 @@ internal sealed partial class ReplicaNodeGrain
 {
     private ReplicaLink[] _links = [];
 
-    /// <summary>Nodes being synced to join a growing group: sent everything, counted toward nothing.</summary>
-    private ReplicaLink[] _learners = [];
-
-    /// <summary>Every link this primary sends to: <see cref="_links"/> then <see cref="_learners"/>.</summary>
+    /// <summary>Every link this primary sends to: <see cref="_links"/>, then the nodes being synced to join a growing
+    /// group (learners: sent everything, counted toward nothing).</summary>
     private ReplicaLink[] _sendTo = [];
     private CommitTracker? _tracker;
     private IGrainTimer? _heartbeat;
@@ -83,7 +81,6 @@ internal sealed partial class ReplicaNodeGrain
         _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         _tracker = null;
         _links = [];
-        _learners = [];
         _sendTo = [];
         FailLeadershipRounds();
     }
@@ -327,15 +324,14 @@ internal sealed partial class ReplicaNodeGrain
             throw new ArgumentOutOfRangeException(nameof(learner), learner, $"A learner of a group of {_nodeCount} is node {_nodeCount}..{ReplicationLimits.MaxNodeCount - 1}.");
         }
 
-        if (!Array.Exists(_learners, l => l.NodeIndex == learner))
+        if (!Array.Exists(_sendTo, l => l.NodeIndex == learner))
         {
             var link = new ReplicaLink(learner, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, learner)))
             {
                 NextIndex = _log.LastIndex + 1,
                 LastReplyTicks = NowTicks,
             };
-            _learners = [.. _learners, link];
-            _sendTo = [.. _links, .. _learners];
+            _sendTo = [.. _sendTo, link];
             LogLearnerAdded(_group, _index, learner, _epoch);
             Pump(link);
         }
@@ -428,7 +424,6 @@ internal sealed partial class ReplicaNodeGrain
         {
             case AppendStatus.Ok:
                 link.Accepted(response.LastIndex, _log.LastIndex);
-
                 if (_handOverDone is { } done && link.NodeIndex == _handOverTarget && link.MatchIndex >= _log.LastIndex)
                 {
                     done.TrySetResult();

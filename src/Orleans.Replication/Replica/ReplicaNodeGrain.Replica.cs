@@ -17,15 +17,13 @@ internal sealed partial class ReplicaNodeGrain
     private IncomingSnapshot? _incoming;
 
     /// <summary>Calls of the primary that overtook an earlier one, held until the entries before them arrive.</summary>
-    private ParkedAppends? _heldCalls;
+    private readonly ParkedAppends _held;
 
     /// <summary>The highest <see cref="AppendRequest.Sequence"/> handled so far of the leader <see cref="_sequenceOf"/>.</summary>
     private long _lastSequence;
 
     /// <summary>The leader (epoch, node) whose calls <see cref="_lastSequence"/> and the held calls belong to.</summary>
     private (long Epoch, int Leader) _sequenceOf;
-
-    private ParkedAppends HeldCalls => _heldCalls ??= new ParkedAppends(4 * _options.MaxInFlightBatches, MaxHoldTicks);
 
     /// <summary>Longest a gap in the primary's calls is waited for before the replica answers with a mismatch.</summary>
     private static readonly long MaxHoldTicks = TimeSpan.FromMilliseconds(500).Ticks;
@@ -117,7 +115,7 @@ internal sealed partial class ReplicaNodeGrain
         {
             // The first call heard from this leader: none before it is known to be on its way, so a gap after it is
             // answered at once. (Taking it as number 1 could hold a new primary's calls for nothing.)
-            HeldCalls.Clear();
+            _held.Clear();
             _sequenceOf = (request.Epoch, request.LeaderIndex);
             _lastSequence = request.Sequence - 1;
         }
@@ -126,7 +124,7 @@ internal sealed partial class ReplicaNodeGrain
         {
             // A gap. While the call may have overtaken an earlier one of this primary, it is held and answered with
             // what matches so far; otherwise the primary is asked for what follows our last entry.
-            if (HeldCalls.TryHold(request, _lastSequence, NowTicks))
+            if (_held.TryHold(request, _lastSequence, NowTicks))
             {
                 return Answer(AppendStatus.Ok, _verifiedIndex);
             }
@@ -142,7 +140,7 @@ internal sealed partial class ReplicaNodeGrain
 
         // Calls held behind this one follow now. One that conflicts is dropped: the primary, having had every call
         // answered with less than it sent, sends the rest again.
-        while (HeldCalls.TakeNext(_log.LastIndex, NowTicks) is { } next)
+        while (_held.TakeNext(_log.LastIndex, NowTicks) is { } next)
         {
             Follow(next);
         }
