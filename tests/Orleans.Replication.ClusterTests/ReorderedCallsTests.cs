@@ -8,42 +8,14 @@ namespace Orleans.Replication.ClusterTests;
 /// that overtook an earlier one is held until the gap fills, instead of being answered with a mismatch that makes the
 /// primary send everything again; a gap that no earlier call can fill is still answered with a mismatch at once.
 /// </summary>
-/// <remarks>
-/// Each test leads its own group's replica as a newer epoch's primary would, so that it alone numbers the calls the
-/// replica sees.
-/// </remarks>
+/// <remarks>Each test leads its own group's replica (<see cref="StandInLeader"/>), so that it alone numbers the calls the replica sees.</remarks>
 [Collection("cluster")]
 public sealed class ReorderedCallsTests(ClusterFixture fixture)
 {
-    private sealed record Leader(IReplicaNodeGrain Replica, long Epoch, int LeaderIndex, long LastIndex, long LastEpoch);
-
-    private async Task<Leader> TakeOverReplicaAsync(string name)
-    {
-        var group = fixture.Store.Group(name);
-        var written = await group.PutAsync("k", "v");
-        var route = await group.GetRouteAsync(refresh: true);
-        var replicaIndex = (route.PrimaryIndex + 1) % 3;
-        var replica = fixture.Node(name, replicaIndex);
-        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()).LastIndex >= written.Version,
-            TimeSpan.FromSeconds(5), "the replica never received the first write");
-        var before = await replica.GetStatusAsync();
-        return new Leader(replica, written.Epoch + 10, (route.PrimaryIndex + 2) % 3, before.LastIndex, before.LastEpoch);
-    }
-
-    private static AppendRequest Call(Leader leader, long sequence, long prevIndex, int count)
-    {
-        var entries = Enumerable.Range(1, count)
-            .Select(i => new LogEntry(prevIndex + i, leader.Epoch, LogOperation.Put, $"key{prevIndex + i}", [(byte)i], Guid.NewGuid(), DateTime.UtcNow.Ticks))
-            .ToArray();
-        var prevEpoch = prevIndex == leader.LastIndex ? leader.LastEpoch : leader.Epoch;
-        return new AppendRequest(leader.Epoch, leader.LeaderIndex, NodeCount: 3, prevIndex, prevEpoch, entries,
-            LeaderCommit: leader.LastIndex, LeaderLastIndex: leader.LastIndex + 9, IsProbe: false, sequence);
-    }
-
     /// <summary>Sends the leader's call 1, of <paramref name="count"/> entries after the replica's log; returns where the log ends then.</summary>
-    private static async Task<long> OpenAsync(Leader leader, int count)
+    private static async Task<long> OpenAsync(StandInLeader leader, int count)
     {
-        var opening = await leader.Replica.AppendAsync(Call(leader, 1, leader.LastIndex, count));
+        var opening = await leader.Replica.AppendAsync(leader.Call(1, leader.LastIndex, count));
         Assert.Equal(AppendStatus.Ok, opening.Status);
         Assert.Equal(leader.LastIndex + count, opening.LastIndex);
         return opening.LastIndex;
@@ -52,18 +24,18 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
     [Fact]
     public async Task CallsThatArriveInReverseOrderAreAllAppliedWithoutAMismatch()
     {
-        var leader = await TakeOverReplicaAsync("reorder-reverse");
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "reorder-reverse");
         var start = leader.LastIndex;
         await OpenAsync(leader, 3);
 
-        var fourth = await leader.Replica.AppendAsync(Call(leader, 4, start + 9, 3));
-        var third = await leader.Replica.AppendAsync(Call(leader, 3, start + 6, 3));
+        var fourth = await leader.Replica.AppendAsync(leader.Call(4, start + 9, 3));
+        var third = await leader.Replica.AppendAsync(leader.Call(3, start + 6, 3));
         Assert.Equal(AppendStatus.Ok, fourth.Status);
         Assert.Equal(AppendStatus.Ok, third.Status);
         Assert.Equal(start + 3, third.LastIndex);
         Assert.Equal(start + 3, (await leader.Replica.GetStatusAsync()).LastIndex);
 
-        var second = await leader.Replica.AppendAsync(Call(leader, 2, start + 3, 3));
+        var second = await leader.Replica.AppendAsync(leader.Call(2, start + 3, 3));
 
         // The second call fills the gap, and the two held behind it follow in the same turn.
         Assert.Equal(AppendStatus.Ok, second.Status);
@@ -74,12 +46,12 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
     [Fact]
     public async Task ANewLeadersFirstCallIsNeverHeld()
     {
-        var leader = await TakeOverReplicaAsync("reorder-first");
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "reorder-first");
         var start = leader.LastIndex;
 
         // Nothing is known of what this leader sent before: a gap after its first call is answered at once, whatever
         // its number, so that a new primary that guessed the replica's log wrong learns it in one round trip.
-        var first = await leader.Replica.AppendAsync(Call(leader, 7, start + 4, 2));
+        var first = await leader.Replica.AppendAsync(leader.Call(7, start + 4, 2));
 
         Assert.Equal(AppendStatus.Mismatch, first.Status);
         Assert.Equal(start, first.LastIndex);
@@ -88,17 +60,17 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
     [Fact]
     public async Task AGapThatNoEarlierCallCanFillIsAMismatchAtOnce()
     {
-        var leader = await TakeOverReplicaAsync("reorder-real-gap");
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "reorder-real-gap");
         var start = leader.LastIndex;
         await OpenAsync(leader, 2);
 
         // Call 2 is the next the replica expects, so nothing can be on its way before it: entries are missing.
-        var gap = await leader.Replica.AppendAsync(Call(leader, 2, start + 5, 2));
+        var gap = await leader.Replica.AppendAsync(leader.Call(2, start + 5, 2));
         Assert.Equal(AppendStatus.Mismatch, gap.Status);
         Assert.Equal(start + 2, gap.LastIndex);
 
         // A call outside the numbering (sequence 0) is not held either.
-        var unnumbered = await leader.Replica.AppendAsync(Call(leader, 0, start + 5, 2));
+        var unnumbered = await leader.Replica.AppendAsync(leader.Call(0, start + 5, 2));
         Assert.Equal(AppendStatus.Mismatch, unnumbered.Status);
         Assert.Equal(start + 2, (await leader.Replica.GetStatusAsync()).LastIndex);
     }
@@ -106,7 +78,7 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
     [Fact]
     public async Task HeldCallsAreBoundedAndThenTheGapIsAMismatch()
     {
-        var leader = await TakeOverReplicaAsync("reorder-bound");
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "reorder-bound");
         var start = await OpenAsync(leader, 2);
 
         // Call 2 never arrives. Calls after it are held while they may be overtaking it, up to a bound (four times
@@ -114,7 +86,7 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
         var answers = new List<AppendResponse>();
         for (var sequence = 3; sequence <= 40; sequence++)
         {
-            var answer = await leader.Replica.AppendAsync(Call(leader, sequence, start + (sequence - 2) * 2, 2));
+            var answer = await leader.Replica.AppendAsync(leader.Call(sequence, start + (sequence - 2) * 2, 2));
             answers.Add(answer);
             if (answer.Status != AppendStatus.Ok)
             {
@@ -128,7 +100,7 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
         Assert.Equal(start, (await leader.Replica.GetStatusAsync()).LastIndex);
 
         // The calls held before the mismatch were dropped: the missing call no longer brings them in.
-        var late = await leader.Replica.AppendAsync(Call(leader, 2, start, 2));
+        var late = await leader.Replica.AppendAsync(leader.Call(2, start, 2));
         Assert.Equal(AppendStatus.Ok, late.Status);
         Assert.Equal(start + 2, late.LastIndex);
     }
@@ -136,9 +108,9 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
     [Fact]
     public async Task CallsHeldFromALeaderAreDroppedWhenANewerLeaderSpeaks()
     {
-        var leader = await TakeOverReplicaAsync("reorder-deposed");
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "reorder-deposed");
         var start = await OpenAsync(leader, 2);
-        var held = await leader.Replica.AppendAsync(Call(leader, 3, start + 2, 2));
+        var held = await leader.Replica.AppendAsync(leader.Call(3, start + 2, 2));
         Assert.Equal(AppendStatus.Ok, held.Status);
         Assert.Equal(start, held.LastIndex);
 
@@ -146,7 +118,7 @@ public sealed class ReorderedCallsTests(ClusterFixture fixture)
         // call covers. The held call of the deposed leader must not follow them: it would cut the newer leader's
         // entries after start + 2 and put its own there.
         var newer = leader with { Epoch = leader.Epoch + 10, LastIndex = start, LastEpoch = leader.Epoch };
-        var answer = await leader.Replica.AppendAsync(Call(newer, 1, start, 6));
+        var answer = await leader.Replica.AppendAsync(newer.Call(1, start, 6));
 
         Assert.Equal(AppendStatus.Ok, answer.Status);
         Assert.Equal(start + 6, answer.LastIndex);

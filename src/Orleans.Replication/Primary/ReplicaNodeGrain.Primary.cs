@@ -357,6 +357,15 @@ internal sealed partial class ReplicaNodeGrain
                 return;
             }
 
+            if (count <= 0 && link.Incarnation != Guid.Empty && link.AppliedIndex >= Math.Min(_commitIndex, link.MatchIndex))
+            {
+                // The replica has applied all it holds that is committed (in a small group it commits on its own): a
+                // call carrying only the commit index would tell it nothing. A replica not heard from yet is called
+                // at once all the same: a new primary's first call tells it who leads.
+                link.SentCommit = _commitIndex;
+                return;
+            }
+
             var prevIndex = link.NextIndex - 1;
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];

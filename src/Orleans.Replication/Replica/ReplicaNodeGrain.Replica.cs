@@ -185,10 +185,24 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
-        SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
+        SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, _verifiedIndex), CommittedHere(request.Epoch, request.NodeCount)));
         _caughtUp |= _verifiedIndex >= request.LeaderCommit;
         return null;
     }
+
+    /// <summary>
+    /// What this node knows to be committed without being told: in a group of at most three the leader and one voter
+    /// are a majority, so an entry of the leader's epoch that this voter holds, and every entry before it (they match
+    /// the leader's log), is committed once it arrives (Raft's commitment rule, counted here rather than at the
+    /// leader). Every later leader holds it: it is elected by a majority of voters, which includes the leader or this
+    /// node, and it has the best log of them. Applying it at once spares the leader a call that only carries its
+    /// commit index. 0 when the rule does not apply: larger groups, learners, or a last entry of an older epoch.
+    /// </summary>
+    private long CommittedHere(long leaderEpoch, int nodeCount) =>
+        _index < nodeCount && nodeCount <= 3 && _verifiedIndex > _commitIndex
+            && _log.TryGetEpoch(_verifiedIndex, out var epoch) && epoch == leaderEpoch
+            ? _verifiedIndex
+            : 0;
 
     public async Task<AppendResponse> InstallSnapshotAsync(SnapshotChunk chunk)
     {

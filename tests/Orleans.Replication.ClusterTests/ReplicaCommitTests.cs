@@ -1,0 +1,79 @@
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests;
+
+/// <summary>
+/// In a group of at most three, the leader and one voter are a majority: a voter applies an entry of its leader's
+/// epoch once it holds it, without waiting for a call that carries the leader's commit index. Where that is not so (a
+/// larger group, a learner, a last entry of an older epoch) it applies only what it is told is committed.
+/// </summary>
+/// <remarks>Each test leads its own group's replica (<see cref="StandInLeader"/>) and sends it a commit index that lags on purpose.</remarks>
+[Collection("cluster")]
+public sealed class ReplicaCommitTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task AVoterOfAThreeNodeGroupAppliesItsLeadersEntriesOnArrival()
+    {
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "commit-three");
+        var start = leader.LastIndex;
+
+        var answer = await leader.Replica.AppendAsync(leader.Call(1, start, 3, leaderCommit: start));
+
+        Assert.Equal(AppendStatus.Ok, answer.Status);
+        Assert.Equal(start + 3, answer.AppliedIndex);
+        var status = await leader.Replica.GetStatusAsync();
+        Assert.Equal(start + 3, status.CommitIndex);
+        Assert.Equal(start + 3, status.AppliedIndex);
+    }
+
+    [Fact]
+    public async Task AVoterOfAFiveNodeGroupAppliesOnlyWhatItsLeaderSaysIsCommitted()
+    {
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "commit-five");
+        var start = leader.LastIndex;
+
+        var answer = await leader.Replica.AppendAsync(leader.Call(1, start, 3, nodeCount: 5, leaderCommit: start));
+        Assert.Equal(AppendStatus.Ok, answer.Status);
+        Assert.Equal(start + 3, answer.LastIndex);
+        Assert.Equal(start, answer.AppliedIndex);
+
+        // Leader and replica are two of five: only the leader's word commits the entries.
+        var told = await leader.Replica.AppendAsync(leader.Call(2, start + 3, 0, nodeCount: 5, leaderCommit: start + 2));
+        Assert.Equal(start + 2, told.AppliedIndex);
+        Assert.Equal(start + 2, (await leader.Replica.GetStatusAsync()).CommitIndex);
+    }
+
+    [Fact]
+    public async Task EntriesOfAnOlderEpochWaitForAnEntryOfTheLeadersOwn()
+    {
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "commit-older");
+        var start = leader.LastIndex;
+        var older = leader.Epoch - 5;
+
+        // Entries a deposed leader wrote, sent on by the new one: holding them does not make them committed.
+        var inherited = await leader.Replica.AppendAsync(leader.Call(1, start, 2, entryEpoch: older, leaderCommit: start));
+        Assert.Equal(start + 2, inherited.LastIndex);
+        Assert.Equal(start, inherited.AppliedIndex);
+
+        // The leader's own entry after them commits them with it.
+        var own = await leader.Replica.AppendAsync(leader.Call(2, start + 2, 1, leaderCommit: start) with { PrevEpoch = older });
+        Assert.Equal(AppendStatus.Ok, own.Status);
+        Assert.Equal(start + 3, own.AppliedIndex);
+    }
+
+    [Fact]
+    public async Task ALearnerAppliesOnlyWhatItsLeaderSaysIsCommitted()
+    {
+        var leader = await StandInLeader.TakeOverReplicaAsync(fixture, "commit-learner");
+
+        // Node 3 of a three-node group is a learner being synced to join it: its copy counts toward no majority.
+        var learner = leader with { Replica = fixture.Node("commit-learner", 3), LastIndex = 0, LastEpoch = 0 };
+        var answer = await learner.Replica.AppendAsync(learner.Call(1, 0, 3, leaderCommit: 0));
+        Assert.Equal(AppendStatus.Ok, answer.Status);
+        Assert.Equal(3, answer.LastIndex);
+        Assert.Equal(0, answer.AppliedIndex);
+
+        var told = await learner.Replica.AppendAsync(learner.Call(2, 3, 0, leaderCommit: 3));
+        Assert.Equal(3, told.AppliedIndex);
+    }
+}
