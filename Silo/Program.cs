@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Replication.Hosting;
 using Orleans.Replication.Options;
 using Orleans.Replication.Silo;
 
@@ -30,11 +29,6 @@ try
     {
         await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", invalid));
         return 2;
-    }
-
-    if (settings.InlineSocketCompletions)
-    {
-        SocketTuning.PreferInlineCompletions(); // before the first socket is used
     }
 
     host = SiloHost.Build(settings, configuration);

@@ -60,14 +60,6 @@ internal sealed class SiloSettings
     /// <summary>Seconds the silo may take to start (join the cluster) before it gives up.</summary>
     public double StartTimeoutSeconds { get; set; } = 60;
 
-    /// <summary>
-    /// Whether socket completions run on the runtime's socket event thread rather than each being handed to the
-    /// thread pool (the runtime's <see cref="Hosting.SocketTuning.InlineCompletionsVariable"/>; an explicit value of that
-    /// variable wins). Orleans hands each received message on to the thread pool itself, so nothing slow runs on the
-    /// event thread, and a message costs one thread hand-off fewer.
-    /// </summary>
-    public bool InlineSocketCompletions { get; set; } = true;
-
     public bool IsRedis => string.Equals(Clustering, "redis", StringComparison.OrdinalIgnoreCase);
 
     public int EffectiveSiloPort => SiloPort ?? SiloBasePort + Instance;
