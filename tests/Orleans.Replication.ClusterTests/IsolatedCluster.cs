@@ -42,6 +42,7 @@ internal sealed class IsolatedCluster : IAsyncDisposable
             silo.AddReplication(configure);
             silo.AddGrainExtension<INodeFaults, NodeFaults>();
             silo.AddIncomingGrainCallFilter<Freezer>();
+            silo.AddIncomingGrainCallFilter<AppendCallCounter>();
         });
         builder.ConfigureClient(client => client.Services.AddReplicatedStore());
         return builder;

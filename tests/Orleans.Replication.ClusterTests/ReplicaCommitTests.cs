@@ -1,3 +1,4 @@
+using Orleans.Replication.Client;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;
@@ -75,5 +76,53 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
 
         var told = await learner.Replica.AppendAsync(learner.Call(2, 3, 0, leaderCommit: 3));
         Assert.Equal(3, told.AppliedIndex);
+    }
+
+    [Fact]
+    public async Task APrimaryOfThreeSendsNoCallThatOnlyCarriesItsCommitIndex()
+    {
+        var group = fixture.Store.Group("commit-calls-three");
+        var last = await WriteOneByOneAsync(group, 20);
+        var route = await group.GetRouteAsync(refresh: true);
+
+        foreach (var replica in Enumerable.Range(0, 3).Where(i => i != route.PrimaryIndex))
+        {
+            await Eventually.HoldsAsync(async () => (await fixture.Node(group.Name, replica).GetStatusAsync()).AppliedIndex >= last,
+                TimeSpan.FromSeconds(5), $"replica {replica} never applied the last write");
+            var calls = AppendCallCounter.Of(GroupNames.NodeKey(group.Name, replica));
+            Assert.InRange(Interlocked.Read(ref calls.WithEntries), 1, 40);
+            Assert.Equal(0, Interlocked.Read(ref calls.CommitOnly));
+        }
+    }
+
+    [Fact]
+    public async Task APrimaryOfFiveStillTellsItsReplicasWhatCommitted()
+    {
+        var group = await fixture.Store.CreateGroupAsync("commit-calls-five", new GroupConfiguration(5));
+        var last = await WriteOneByOneAsync(group, 5);
+        var route = await group.GetRouteAsync(refresh: true);
+
+        // A replica of five cannot count a majority from what it holds: the primary's commit index must reach it.
+        foreach (var replica in Enumerable.Range(0, 5).Where(i => i != route.PrimaryIndex))
+        {
+            await Eventually.HoldsAsync(async () => (await fixture.Node(group.Name, replica).GetStatusAsync()).AppliedIndex >= last,
+                TimeSpan.FromSeconds(5), $"replica {replica} never applied the last write");
+        }
+
+        var commitOnly = Enumerable.Range(0, 5).Where(i => i != route.PrimaryIndex)
+            .Sum(i => Interlocked.Read(ref AppendCallCounter.Of(GroupNames.NodeKey(group.Name, i)).CommitOnly));
+        Assert.True(commitOnly > 0, "no replica of the five-node group was sent the primary's commit index on its own");
+    }
+
+    /// <summary>Writes <paramref name="count"/> keys one at a time (each acknowledged before the next leaves); returns the last one's version.</summary>
+    private static async Task<long> WriteOneByOneAsync(IReplicatedGroup group, int count)
+    {
+        long last = 0;
+        for (var i = 0; i < count; i++)
+        {
+            last = (await group.PutAsync($"key{i}", "v")).Version;
+        }
+
+        return last;
     }
 }

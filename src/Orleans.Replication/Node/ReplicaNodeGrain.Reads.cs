@@ -69,8 +69,9 @@ internal sealed partial class ReplicaNodeGrain
     /// <remarks>
     /// Never an uncommitted entry: a failover may cut it, and a reader must not see what a failover can lose. A write
     /// acknowledged with <see cref="WriteConcern.Majority"/> is in the log of a majority; a quorum of r nodes with
-    /// W + R > N includes one of them, which waits here until the commit index (sent with the primary's next batch or
-    /// heartbeat, or by the next primary's first entry) covers the write. An entry cut by a new primary stops the wait
+    /// W + R > N includes one of them, which waits here until the commit index covers the write (a replica of a group of
+    /// three commits what it holds of its primary's epoch; otherwise the primary's commit index comes with its next batch
+    /// or heartbeat, or the next primary's first entry commits it). An entry cut by a new primary stops the wait
     /// too. Committed states are prefixes of one log, so the client keeps the answer with the highest applied index.
     /// A node activated again empty holds nothing it confirmed before, so it takes no part until it has caught up.
     /// </remarks>
