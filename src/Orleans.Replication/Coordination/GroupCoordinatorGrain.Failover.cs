@@ -65,6 +65,8 @@ internal sealed partial class GroupCoordinatorGrain
     /// </remarks>
     private async Task<GroupRoute?> RebuildAsync()
     {
+        // Not from inside the turn that may have started this activation: see KnowsEpochFloorAsync on the node.
+        await Task.Yield();
         var answers = (await Task.WhenAll(Enumerable.Range(0, 2).Select(TryGetStatusAsync))).ToList();
         var known = answers.FirstOrDefault(a => a is { Role: not NodeRole.Unassigned });
         var nodeCount = known?.NodeCount ?? ReplicationLimits.MaxNodeCount;

@@ -81,6 +81,11 @@ internal sealed partial class ReplicaNodeGrain
             return true;
         }
 
+        // Orleans 10.4 runs the first requests of a new activation inside a lock on that activation, and handing a
+        // call to a grain on the same silo takes that grain's lock. A node just activated asking its coordinator
+        // just activated, which is asking the node in turn (RebuildAsync), would then wait on each other's lock
+        // forever, with two thread-pool threads. Leaving the current turn first makes the call from outside it.
+        await Task.Yield();
         try
         {
             var route = await GrainFactory.GetGrain<IGroupCoordinatorGrain>(_group).GetRouteAsync().WaitAsync(_options.ReplicationCallTimeout, _time);
