@@ -204,7 +204,7 @@ internal sealed partial class ReplicaNodeGrain
     /// commit index. 0 when the rule does not apply: larger groups, learners, or a last entry of an older epoch.
     /// </summary>
     private long CommittedHere(long leaderEpoch, int nodeCount) =>
-        _index < nodeCount && nodeCount <= 3 && _verifiedIndex > _commitIndex
+        _index < nodeCount && WriteConcern.Majority.RequiredReplicas(nodeCount) <= 1 && _verifiedIndex > _commitIndex
             && _log.TryGetEpoch(_verifiedIndex, out var epoch) && epoch == leaderEpoch
             ? _verifiedIndex
             : 0;
