@@ -86,6 +86,97 @@ public sealed class WriteBatcherTests
     }
 
     [Fact]
+    public async Task WritesIssuedByAnsweredCallers_LeaveInTheNextCall_WithThoseThatWaited()
+    {
+        var nodes = new FakeNodes();
+        var batcher = NewBatcher(nodes, maxInFlight: 1);
+        var first = batcher.SendAsync(0, Command("first"));
+        await WaitUntil(() => nodes.Calls.Count == 1, "the first call is out");
+        var waiting = Command("waiting");
+        var waitingReply = batcher.SendAsync(0, waiting);
+
+        // The first write's caller issues its next write as soon as it has its answer, as a writer in a loop does.
+        var followUp = Command("follow-up");
+        var followUpReply = first.ContinueWith(_ => batcher.SendAsync(0, followUp), TaskContinuationOptions.ExecuteSynchronously).Unwrap();
+
+        nodes.Calls[0].Answer();
+
+        await WaitUntil(() => nodes.Calls.Count == 2, "the next call is out");
+        Assert.Equal([waiting, followUp], nodes.Calls[1].Commands);
+        nodes.Calls[1].Answer();
+        Assert.Equal(ReplyTo(waiting), await Within(waitingReply));
+        Assert.Equal(ReplyTo(followUp), await Within(followUpReply));
+        Assert.Equal(2, nodes.Calls.Count);
+    }
+
+    [Fact]
+    public async Task ACallerThatBlocksOnAnotherWrite_HoldsItUpOnlyUntilSendPastBlockedCallers_SendsIt()
+    {
+        var nodes = new FakeNodes();
+        var batcher = NewBatcher(nodes, maxInFlight: 1);
+        var first = batcher.SendAsync(0, Command("first"));
+        await WaitUntil(() => nodes.Calls.Count == 1, "the first call is out");
+
+        // The caller waits synchronously, inside its continuation, for a write it issues there: the batcher's only
+        // slot is held by the loop that runs that continuation.
+        var inner = Command("inner");
+        Task<WriteReply>? innerReply = null;
+        var blocked = first.ContinueWith(
+            _ =>
+            {
+                innerReply = batcher.SendAsync(0, inner);
+                return innerReply.Wait(WaitLimit);
+            },
+            TaskContinuationOptions.ExecuteSynchronously);
+        nodes.Calls[0].Answer();
+        await WaitUntil(() => Volatile.Read(ref innerReply) is not null, "the caller issued its write");
+
+        // The first check only notes that no answer was handed over; the write stays queued.
+        batcher.SendPastBlockedCallers();
+        Assert.Single(nodes.Calls);
+
+        batcher.SendPastBlockedCallers();
+        await WaitUntil(() => nodes.Calls.Count == 2, "the write waiting behind the blocked caller is sent");
+        Assert.Equal([inner], nodes.Calls[1].Commands);
+        nodes.Calls[1].Answer();
+        Assert.True(await Within(blocked));
+        Assert.Equal(ReplyTo(inner), await Within(innerReply!));
+
+        // With the blocked caller back, the extra loop ended: one call at a time again.
+        var replies = new List<Task<WriteReply>>();
+        replies.Add(batcher.SendAsync(0, Command("a")));
+        await WaitUntil(() => nodes.Calls.Count == 3, "the next write is sent");
+        replies.Add(batcher.SendAsync(0, Command("b")));
+        Assert.Equal(3, nodes.Calls.Count);
+        nodes.Calls[2].Answer();
+        await WaitUntil(() => nodes.Calls.Count == 4, "the queued write is sent");
+        nodes.Calls[3].Answer();
+        await Within(Task.WhenAll(replies));
+        Assert.Equal(1, nodes.MaxOpen);
+    }
+
+    [Fact]
+    public async Task SendPastBlockedCallers_SendsNothingExtra_WhileCallsAreOutAndNoCallerBlocks()
+    {
+        var nodes = new FakeNodes();
+        var batcher = NewBatcher(nodes, maxInFlight: 1);
+        var first = batcher.SendAsync(0, Command("first"));
+        await WaitUntil(() => nodes.Calls.Count == 1, "the first call is out");
+        var queued = batcher.SendAsync(0, Command("queued"));
+
+        // A call out that has not answered (a slow primary) is not a blocked caller: writes wait for its slot.
+        batcher.SendPastBlockedCallers();
+        batcher.SendPastBlockedCallers();
+        Assert.Single(nodes.Calls);
+
+        nodes.Calls[0].Answer();
+        await WaitUntil(() => nodes.Calls.Count == 2, "the queued write is sent");
+        nodes.Calls[1].Answer();
+        await Within(Task.WhenAll(first, queued));
+        Assert.Equal(1, nodes.MaxOpen);
+    }
+
+    [Fact]
     public async Task EachCaller_GetsTheReplyAtItsOwnPosition()
     {
         var nodes = new FakeNodes();

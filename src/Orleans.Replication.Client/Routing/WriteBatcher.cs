@@ -7,9 +7,10 @@ namespace Orleans.Replication.Client;
 /// the next one, so batches grow with load and a lone write leaves at once. Each write keeps its own command,
 /// deadline and answer; a call that fails fails each of its writes, which the caller's retry loop handles one
 /// by one. Answers are handed to callers on the thread that received them, as Orleans hands out grain-call
-/// responses: a thread hop per write costs more than the write on a small machine. The next call leaves before
-/// the callers of the last one run, so a slow continuation does not hold up sending; a continuation must not
-/// block synchronously on another write of the store. Thread-safe.
+/// responses: a thread hop per write costs more than the write on a small machine. The answered callers run before
+/// the next call leaves, so the writes they issue next go out in it: a writer waits one round trip per write, not
+/// one and a half. A caller that blocks holds up only its call's slot; if writes then wait with no call answered
+/// for a while, <see cref="SendPastBlockedCallers"/> sends them on an extra call. Thread-safe.
 /// </remarks>
 internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvider time)
 {
@@ -20,6 +21,13 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     private readonly Lock _lock = new();
     private readonly Queue<Queued> _queue = new();
     private int _inFlight;
+
+    /// <summary>Loops handing answers to their callers right now (each still holds its slot).</summary>
+    private int _completing;
+
+    /// <summary>Hand-overs of answers finished so far, and the count <see cref="SendPastBlockedCallers"/> saw last.</summary>
+    private long _completed;
+    private long _completedAtLastCheck = -1;
     private int _callsOut;
     private long _lastProgressTicks;
     private TaskCompletionSource _abandon = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -102,7 +110,7 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     private async Task RunAsync()
     {
         // Another loop may have taken the write that started this one.
-        var batch = Next();
+        var batch = Next(handedOver: false);
         if (batch is null)
         {
             return;
@@ -122,26 +130,39 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
                 error = e;
             }
 
-            // The next call leaves before this one's callers run, so a slow continuation cannot hold up sending.
-            var next = Next();
-            var nextCall = next is null ? null : SendBatchAsync(next);
+            // This call's callers run first, on this thread, still holding the slot: the writes they issue next
+            // queue up and leave with the next call, together with those that arrived during the round trip.
+            lock (_lock)
+            {
+                _completing++;
+            }
+
             Complete(batch, replies, error);
+            var next = Next(handedOver: true);
             if (next is null)
             {
                 return;
             }
 
             batch = next;
-            call = nextCall!;
+            call = SendBatchAsync(next);
         }
     }
 
     /// <summary>The next batch; or null, with one call fewer in flight, when nothing waits.</summary>
-    private Queued[]? Next()
+    /// <param name="handedOver">Whether the loop has just handed a call's answers to its callers.</param>
+    private Queued[]? Next(bool handedOver)
     {
         lock (_lock)
         {
-            if (_queue.Count == 0)
+            if (handedOver)
+            {
+                _completing--;
+                _completed++;
+            }
+
+            // A loop started by SendPastBlockedCallers ends once the blocked ones are back and there are too many.
+            if (_queue.Count == 0 || _inFlight - _completing > MaxInFlight)
             {
                 _inFlight--;
                 return null;
@@ -149,6 +170,28 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
 
             return TakeBatch();
         }
+    }
+
+    /// <summary>
+    /// Called periodically: when writes wait while a caller that was handed its answer holds its call's slot, and no
+    /// answer was handed over since the last check (a caller blocked synchronously, say on another write of this
+    /// store), sends the waiting writes on an extra call rather than leaving them stuck.
+    /// </summary>
+    public void SendPastBlockedCallers()
+    {
+        lock (_lock)
+        {
+            var stuck = _completing > 0 && _queue.Count > 0 && _completed == _completedAtLastCheck && _inFlight - _completing < MaxInFlight;
+            _completedAtLastCheck = _completed;
+            if (!stuck)
+            {
+                return;
+            }
+
+            _inFlight++;
+        }
+
+        _ = RunAsync();
     }
 
     private Task<WriteReply[]> SendBatchAsync(Queued[] batch)
