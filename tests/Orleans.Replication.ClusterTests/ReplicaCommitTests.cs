@@ -83,12 +83,10 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
     {
         var group = fixture.Store.Group("commit-calls-three");
         var last = await WriteOneByOneAsync(group, 20);
-        var route = await group.GetRouteAsync(refresh: true);
+        var route = await AppliedEverywhereAsync(group, last);
 
         foreach (var replica in Enumerable.Range(0, 3).Where(i => i != route.PrimaryIndex))
         {
-            await Eventually.HoldsAsync(async () => (await fixture.Node(group.Name, replica).GetStatusAsync()).AppliedIndex >= last,
-                TimeSpan.FromSeconds(5), $"replica {replica} never applied the last write");
             var calls = AppendCallCounter.Of(GroupNames.NodeKey(group.Name, replica));
             Assert.InRange(Interlocked.Read(ref calls.WithEntries), 1, 40);
             Assert.Equal(0, Interlocked.Read(ref calls.CommitOnly));
@@ -100,18 +98,20 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
     {
         var group = await fixture.Store.CreateGroupAsync("commit-calls-five", new GroupConfiguration(5));
         var last = await WriteOneByOneAsync(group, 5);
-        var route = await group.GetRouteAsync(refresh: true);
 
         // A replica of five cannot count a majority from what it holds: the primary's commit index must reach it.
-        foreach (var replica in Enumerable.Range(0, 5).Where(i => i != route.PrimaryIndex))
-        {
-            await Eventually.HoldsAsync(async () => (await fixture.Node(group.Name, replica).GetStatusAsync()).AppliedIndex >= last,
-                TimeSpan.FromSeconds(5), $"replica {replica} never applied the last write");
-        }
-
+        var route = await AppliedEverywhereAsync(group, last);
         var commitOnly = Enumerable.Range(0, 5).Where(i => i != route.PrimaryIndex)
             .Sum(i => Interlocked.Read(ref AppendCallCounter.Of(GroupNames.NodeKey(group.Name, i)).CommitOnly));
         Assert.True(commitOnly > 0, "no replica of the five-node group was sent the primary's commit index on its own");
+    }
+
+    /// <summary>Waits until every node of <paramref name="group"/> has applied <paramref name="index"/>; returns the group's route.</summary>
+    private static async Task<GroupRoute> AppliedEverywhereAsync(IReplicatedGroup group, long index)
+    {
+        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= index),
+            TimeSpan.FromSeconds(5), "a replica never applied the last write");
+        return await group.GetRouteAsync(refresh: true);
     }
 
     /// <summary>Writes <paramref name="count"/> keys one at a time (each acknowledged before the next leaves); returns the last one's version.</summary>
