@@ -46,4 +46,9 @@ internal static class Eventually
 
     public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string description) =>
         HoldsAsync(condition, timeout, () => Task.FromResult(description));
+
+    /// <summary>Waits until every node of <paramref name="group"/> reports having applied <paramref name="index"/>.</summary>
+    public static Task AppliedEverywhereAsync(Client.IReplicatedGroup group, long index, TimeSpan timeout) =>
+        HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= index), timeout,
+            async () => string.Join(", ", (await group.GetStatusAsync()).Nodes.Select(n => $"node {n.NodeIndex} applied {n.AppliedIndex}")));
 }

@@ -109,8 +109,7 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
     /// <summary>Waits until every node of <paramref name="group"/> has applied <paramref name="index"/>; returns the group's route.</summary>
     private static async Task<GroupRoute> AppliedEverywhereAsync(IReplicatedGroup group, long index)
     {
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= index),
-            TimeSpan.FromSeconds(5), "a replica never applied the last write");
+        await Eventually.AppliedEverywhereAsync(group, index, TimeSpan.FromSeconds(5));
         return await group.GetRouteAsync(refresh: true);
     }
 

@@ -19,8 +19,7 @@ public sealed class WritePathTests(ClusterFixture fixture)
             last = (await group.PutAsync($"k{i}", $"v{i}")).Version;
         }
 
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= last), Deadline,
-            async () => string.Join(", ", (await group.GetStatusAsync()).Nodes.Select(n => $"node {n.NodeIndex} applied {n.AppliedIndex}")));
+        await Eventually.AppliedEverywhereAsync(group, last, Deadline);
 
         for (var node = 0; node < 3; node++)
         {
