@@ -83,7 +83,7 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
     {
         var group = fixture.Store.Group("commit-calls-three");
         var last = await WriteOneByOneAsync(group, 20);
-        var route = await AppliedEverywhereAsync(group, last);
+        var route = await RouteOnceAppliedEverywhereAsync(group, last);
 
         foreach (var replica in Enumerable.Range(0, 3).Where(i => i != route.PrimaryIndex))
         {
@@ -100,14 +100,14 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
         var last = await WriteOneByOneAsync(group, 5);
 
         // A replica of five cannot count a majority from what it holds: the primary's commit index must reach it.
-        var route = await AppliedEverywhereAsync(group, last);
+        var route = await RouteOnceAppliedEverywhereAsync(group, last);
         var commitOnly = Enumerable.Range(0, 5).Where(i => i != route.PrimaryIndex)
             .Sum(i => Interlocked.Read(ref AppendCallCounter.Of(GroupNames.NodeKey(group.Name, i)).CommitOnly));
         Assert.True(commitOnly > 0, "no replica of the five-node group was sent the primary's commit index on its own");
     }
 
     /// <summary>Waits until every node of <paramref name="group"/> has applied <paramref name="index"/>; returns the group's route.</summary>
-    private static async Task<GroupRoute> AppliedEverywhereAsync(IReplicatedGroup group, long index)
+    private static async Task<GroupRoute> RouteOnceAppliedEverywhereAsync(IReplicatedGroup group, long index)
     {
         await Eventually.AppliedEverywhereAsync(group, index, TimeSpan.FromSeconds(5));
         return await group.GetRouteAsync(refresh: true);
