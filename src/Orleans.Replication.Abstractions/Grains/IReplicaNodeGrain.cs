@@ -18,6 +18,10 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     [Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands);
 
+    /// <summary>PROTOTYPE.</summary>
+    [Orleans.Concurrency.OneWay, Alias("Submit")]
+    Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId);
+
     /// <summary>
     /// Where a client reaches this node's silo directly for writes: the <see cref="IWriteIngress"/> at the silo's
     /// gateway; null when the silo has no gateway.

@@ -19,6 +19,10 @@ public interface IWriteIngress : IGrainService
     /// <summary>Hands <paramref name="commands"/> to node <paramref name="index"/> of <paramref name="group"/> and returns its answers, as <see cref="IReplicaNodeGrain.WriteBatchAsync"/>.</summary>
     [Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands);
+
+    /// <summary>PROTOTYPE.</summary>
+    [Orleans.Concurrency.OneWay, Alias("Submit")]
+    Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId);
 }
 
 /// <summary>Where a client reaches the write ingress of the silo that hosts a primary.</summary>

@@ -12,6 +12,7 @@ namespace Orleans.Replication;
 /// <param name="IsProbe">A heartbeat or leadership check: no entries and no log check.</param>
 /// <param name="Sequence">Numbers the primary's calls to this replica from 1, so that the replica can tell a call that overtook an
 /// earlier one (Orleans does not keep calls in order) from one that follows a real gap; 0 for a call outside that order.</param>
+/// <param name="Acks">PROTOTYPE.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendRequest")]
 public sealed record AppendRequest(
     [property: Id(0)] long Epoch,
@@ -23,7 +24,8 @@ public sealed record AppendRequest(
     [property: Id(6)] long LeaderCommit,
     [property: Id(7)] long LeaderLastIndex,
     [property: Id(8)] bool IsProbe,
-    [property: Id(9)] long Sequence = 0);
+    [property: Id(9)] long Sequence = 0,
+    [property: Id(10)] AckRoute[]? Acks = null);
 
 /// <summary>Outcome of an <see cref="AppendRequest"/> or a snapshot chunk.</summary>
 public enum AppendStatus : byte

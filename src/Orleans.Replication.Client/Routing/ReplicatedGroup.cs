@@ -37,6 +37,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private int _pumping;
 
     private readonly ClientGateways? _gateways;
+    private readonly WriteAckReceiver? _receiver;
 
     public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time, ClientGateways? gateways = null)
     {
@@ -51,8 +52,15 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             _nodes[i] = grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, i));
         }
 
+        if (Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_PROTO_ACKS") == "1")
+        {
+            _receiver = new WriteAckReceiver();
+            _receiver.Reference = grains.CreateObjectReference<IWriteAcks>(_receiver);
+        }
+
         _writes = new WriteBatcher(Node, time)
         {
+            Receiver = _receiver,
             AttemptTimeout = options.AttemptTimeout,
             Group = name,
             Ingress = IngressFor,

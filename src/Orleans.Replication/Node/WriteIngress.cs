@@ -26,6 +26,16 @@ internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
         type.Set(grainId.Type);
     }
 
+    public Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId)
+    {
+        if (!_nodes.TryGetValue((group, index), out var node))
+        {
+            node = _nodes.GetOrAdd((group, index), static (key, grains) => grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(key.Group, key.Index)), _grains);
+        }
+
+        return node.SubmitAsync(commands, acks, batchId);
+    }
+
     public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands)
     {
         GroupNames.Validate(group, nameof(group));

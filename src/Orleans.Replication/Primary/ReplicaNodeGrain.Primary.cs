@@ -108,6 +108,79 @@ internal sealed partial class ReplicaNodeGrain
         return Task.WhenAll(replies);
     }
 
+    private readonly List<AckRoute> _pendingRoutes = [];
+    private readonly List<(long Last, IWriteAcks Acks, long BatchId, WriteReply[] Replies)> _deferred = [];
+
+    private void SettleDeferred(ReplicaLink link, bool failed)
+    {
+        if (_deferred.Count == 0 || _links.Length == 0 || link != _links[0])
+        {
+            return;
+        }
+
+        for (var i = _deferred.Count - 1; i >= 0; i--)
+        {
+            var d = _deferred[i];
+            if (failed || link.InFlight == 0 || d.Last <= link.MatchIndex)
+            {
+                if (d.Last > link.MatchIndex)
+                {
+                    _ = d.Acks.AnsweredAsync(d.BatchId, d.Replies);
+                }
+
+                _deferred.RemoveAt(i);
+            }
+        }
+    }
+
+    public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId)
+    {
+        var appendedFrom = _log.LastIndex;
+        var now = NowTicks;
+        var replies = new Task<WriteReply>[commands.Length];
+        var replicaMayAnswer = _role == NodeRole.Primary && _links.Length > 0;
+        for (var i = 0; i < commands.Length; i++)
+        {
+            replies[i] = Accept(commands[i], now);
+            replicaMayAnswer &= commands[i] is { ExpectedVersion: null } c && c.Concern.RequiredReplicas(_nodeCount) == 1;
+        }
+
+        var last = _log.LastIndex;
+        replicaMayAnswer &= last - appendedFrom == commands.Length;
+        ReplicaLink? designated = null;
+        if (replicaMayAnswer)
+        {
+            designated = _links[0];
+            _pendingRoutes.Add(new AckRoute(acks, batchId, appendedFrom + 1, last));
+        }
+
+        Appended(appendedFrom);
+        Task.WhenAll(replies).ContinueWith(t =>
+        {
+            if (!t.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            if (designated is not null && Array.TrueForAll(t.Result, r => r.Status == WriteStatus.Ok))
+            {
+                if (designated.MatchIndex >= last)
+                {
+                    return; // the designated replica told the client
+                }
+
+                if (designated.InFlight > 0 && _links.Length > 0 && designated == _links[0])
+                {
+                    _deferred.Add((last, acks, batchId, t.Result)); // it will, with its answer to this primary
+                    return;
+                }
+            }
+
+            _ = acks.AnsweredAsync(batchId, t.Result);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return Task.CompletedTask;
+    }
+
     /// <summary>After a call's writes were accepted: one count, one commit check and one replication pass for all of them.</summary>
     private void Appended(long appendedFrom)
     {
@@ -369,7 +442,15 @@ internal sealed partial class ReplicaNodeGrain
             var prevIndex = link.NextIndex - 1;
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
-            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence);
+            AckRoute[]? routes = null;
+            if (entries.Length > 0 && _pendingRoutes.Count > 0 && _links.Length > 0 && link == _links[0])
+            {
+                var lastSent = entries[^1].Index;
+                routes = _pendingRoutes.Where(r => r.LastIndex <= lastSent).ToArray();
+                _pendingRoutes.RemoveAll(r => r.LastIndex <= lastSent);
+            }
+
+            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence, routes);
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
             _ = SendAsync(link, request);
@@ -390,11 +471,13 @@ internal sealed partial class ReplicaNodeGrain
         {
             link.InFlight--;
             OnCallFailed(link, generation, e);
+            SettleDeferred(link, failed: true);
             return null;
         }
 
         link.InFlight--;
         OnReply(link, request.Epoch, response, generation);
+        SettleDeferred(link, failed: false);
         return response;
     }
 

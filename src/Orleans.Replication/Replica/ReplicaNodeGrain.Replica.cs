@@ -192,6 +192,17 @@ internal sealed partial class ReplicaNodeGrain
         _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
         SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, _verifiedIndex), CommittedHere(request.Epoch, request.NodeCount)));
         _caughtUp |= _verifiedIndex >= request.LeaderCommit;
+        if (request.Acks is { } routes)
+        {
+            foreach (var r in routes)
+            {
+                if (_verifiedIndex >= r.LastIndex && _log.TryGetEpoch(r.LastIndex, out var e) && e == request.Epoch && request.NodeCount <= 3)
+                {
+                    _ = r.Target.HeldAsync(r.BatchId, request.Epoch, r.FirstIndex, (int)(r.LastIndex - r.FirstIndex + 1));
+                }
+            }
+        }
+
         return null;
     }
 
