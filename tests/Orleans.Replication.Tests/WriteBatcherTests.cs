@@ -869,6 +869,8 @@ public sealed class WriteBatcherTests
             }
         }
 
+        public Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId) => throw new NotSupportedException();
+
         public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands)
         {
             lock (_lock)
@@ -895,6 +897,8 @@ public sealed class WriteBatcherTests
         }
 
         public Task<ReadReply> ReadAsync(ReadRequest request) => throw new NotSupportedException();
+
+        public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId) => throw new NotSupportedException();
 
         public Task<AppendResponse> AppendAsync(AppendRequest request) => throw new NotSupportedException();
 

@@ -18,7 +18,7 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     [Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands);
 
-    /// <summary>PROTOTYPE.</summary>
+    /// <summary>Accepts a batch as <see cref="WriteBatchAsync"/> does, answering it through <paramref name="acks"/> (see <see cref="IWriteAcks"/>).</summary>
     [Orleans.Concurrency.OneWay, Alias("Submit")]
     Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId);
 

@@ -20,7 +20,11 @@ public interface IWriteIngress : IGrainService
     [Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands);
 
-    /// <summary>PROTOTYPE.</summary>
+    /// <summary>
+    /// Hands <paramref name="commands"/> to node <paramref name="index"/> of <paramref name="group"/> without waiting: the
+    /// answers come to <paramref name="acks"/> under <paramref name="batchId"/>, from a replica or the primary. Nothing
+    /// comes back when the batch is lost on the way; the caller's deadline covers that.
+    /// </summary>
     [Orleans.Concurrency.OneWay, Alias("Submit")]
     Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId);
 }

@@ -12,7 +12,7 @@ namespace Orleans.Replication;
 /// <param name="IsProbe">A heartbeat or leadership check: no entries and no log check.</param>
 /// <param name="Sequence">Numbers the primary's calls to this replica from 1, so that the replica can tell a call that overtook an
 /// earlier one (Orleans does not keep calls in order) from one that follows a real gap; 0 for a call outside that order.</param>
-/// <param name="Acks">PROTOTYPE.</param>
+/// <param name="Acks">Batches whose clients the replica tells once it holds their entries (see <see cref="IWriteAcks"/>); null for none.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendRequest")]
 public sealed record AppendRequest(
     [property: Id(0)] long Epoch,

@@ -23,6 +23,13 @@ public sealed class ReplicationClientOptions
     /// </summary>
     public bool DirectWrites { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="DirectWrites"/>: write batches are submitted one-way and answered through a receiver in this
+    /// client, so that a batch whose writes need one replica is answered by that replica, one crossing between
+    /// processes sooner than the primary could (see <see cref="IWriteAcks"/>). Off: each batch is a call answered by the primary.
+    /// </summary>
+    public bool ReplicaAnswers { get; set; } = true;
+
     /// <summary>How long a replica may wait to catch up with a session before the read moves on to another node. Default 50 ms.</summary>
     public TimeSpan SessionCatchUpWait { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -37,7 +37,28 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private int _pumping;
 
     private readonly ClientGateways? _gateways;
-    private readonly WriteAckReceiver? _receiver;
+    private WriteAckReceiver? _receiver;
+
+    /// <summary>This group's receiver of write answers, registered with the client on first use.</summary>
+    internal WriteAckReceiver Receiver()
+    {
+        if (Volatile.Read(ref _receiver) is { } receiver)
+        {
+            return receiver;
+        }
+
+        lock (_writes)
+        {
+            if (_receiver is null)
+            {
+                var created = new WriteAckReceiver();
+                created.Reference = _grains.CreateObjectReference<IWriteAcks>(created);
+                Volatile.Write(ref _receiver, created);
+            }
+
+            return _receiver;
+        }
+    }
 
     public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time, ClientGateways? gateways = null)
     {
@@ -52,15 +73,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             _nodes[i] = grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, i));
         }
 
-        if (Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_PROTO_ACKS") == "1")
-        {
-            _receiver = new WriteAckReceiver();
-            _receiver.Reference = grains.CreateObjectReference<IWriteAcks>(_receiver);
-        }
-
         _writes = new WriteBatcher(Node, time)
         {
-            Receiver = _receiver,
+            Receiver = options.ReplicaAnswers ? Receiver : null,
             AttemptTimeout = options.AttemptTimeout,
             Group = name,
             Ingress = IngressFor,

@@ -2,44 +2,59 @@ using System.Collections.Concurrent;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>PROTOTYPE: receives write answers from a replica or the primary for batches submitted one-way.</summary>
+/// <summary>This client's <see cref="IWriteAcks"/>: matches the answers of a replica or the primary to the batches submitted one-way.</summary>
+/// <remarks>Thread-safe. Answers to batches no longer waited for (answered already, or given up) are ignored.</remarks>
 internal sealed class WriteAckReceiver : IWriteAcks
 {
-    private readonly ConcurrentDictionary<long, (TaskCompletionSource<WriteReply[]> Tcs, int Count)> _pending = new();
-    private long _next;
+    private readonly ConcurrentDictionary<long, Pending> _pending = new();
+    private long _lastBatchId;
 
+    /// <summary>The reference replicas and primaries answer through; set once the receiver is registered with the client.</summary>
     public IWriteAcks? Reference { get; set; }
 
+    /// <summary>Batches waiting for an answer; internal for tests.</summary>
+    internal int Waiting => _pending.Count;
+
+    /// <summary>Batches answered by a replica first, and by the primary first; internal for tests.</summary>
+    internal long AnsweredByReplica => Interlocked.Read(ref _answeredByReplica);
+
+    internal long AnsweredByPrimary => Interlocked.Read(ref _answeredByPrimary);
+
+    private long _answeredByReplica;
+    private long _answeredByPrimary;
+
+    /// <summary>Submits <paramref name="commands"/> through <paramref name="ingress"/> and waits up to <paramref name="wait"/> for their answers.</summary>
     public async Task<WriteReply[]> SubmitAsync(IWriteIngress ingress, string group, int nodeIndex, WriteCommand[] commands, TimeSpan wait, TimeProvider time)
     {
-        var id = Interlocked.Increment(ref _next);
-        var tcs = new TaskCompletionSource<WriteReply[]>();
-        _pending[id] = (tcs, commands.Length);
+        var reference = Reference ?? throw new InvalidOperationException("The receiver is not registered.");
+        var batchId = Interlocked.Increment(ref _lastBatchId);
+        var pending = new Pending(commands.Length);
+        _pending[batchId] = pending;
         try
         {
-            _ = ingress.SubmitAsync(group, nodeIndex, commands, Reference!, id);
-            return await tcs.Task.WaitAsync(wait, time);
+            await ingress.SubmitAsync(group, nodeIndex, commands, reference, batchId);
+            return await pending.Task.WaitAsync(wait, time);
         }
         finally
         {
-            _pending.TryRemove(id, out _);
+            _pending.TryRemove(batchId, out _);
         }
     }
 
-    public static long Held, Answered, Won;
-
-    public Task HeldAsync(long batchId, long epoch, long firstIndex, int count)
+    public Task HeldAsync(long batchId, long epoch, long firstIndex, int count, int replicas)
     {
-        if (Interlocked.Increment(ref Held) % 5000 == 0) Console.Error.WriteLine($"DBG held={Held} answered={Answered} heldWon={Won}");
-        if (_pending.TryGetValue(batchId, out var p) && p.Count == count)
+        if (_pending.TryGetValue(batchId, out var pending) && pending.Count == count && firstIndex > 0)
         {
             var replies = new WriteReply[count];
             for (var i = 0; i < count; i++)
             {
-                replies[i] = new WriteReply(WriteStatus.Ok, epoch, firstIndex + i, 0, 1, 1, 2, -1, null);
+                replies[i] = new WriteReply(WriteStatus.Ok, epoch, firstIndex + i, 0, 1, 1, replicas, -1, null);
             }
 
-            if (p.Tcs.TrySetResult(replies)) Interlocked.Increment(ref Won);
+            if (pending.TrySetResult(replies))
+            {
+                Interlocked.Increment(ref _answeredByReplica);
+            }
         }
 
         return Task.CompletedTask;
@@ -47,12 +62,17 @@ internal sealed class WriteAckReceiver : IWriteAcks
 
     public Task AnsweredAsync(long batchId, WriteReply[] replies)
     {
-        Interlocked.Increment(ref Answered);
-        if (_pending.TryGetValue(batchId, out var p))
+        if (replies is not null && _pending.TryGetValue(batchId, out var pending) && pending.Count == replies.Length && pending.TrySetResult(replies))
         {
-            p.Tcs.TrySetResult(replies);
+            Interlocked.Increment(ref _answeredByPrimary);
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>A batch waiting for its answer. Callers run on the thread that delivers it, as with a grain call's response.</summary>
+    private sealed class Pending(int count) : TaskCompletionSource<WriteReply[]>
+    {
+        public int Count { get; } = count;
     }
 }

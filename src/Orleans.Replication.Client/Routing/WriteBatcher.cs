@@ -72,8 +72,8 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// <summary>Told when a call through an ingress failed, so that later calls go to the node grain.</summary>
     public Action<IWriteIngress>? IngressFailed { get; init; }
 
-    /// <summary>PROTOTYPE.</summary>
-    public WriteAckReceiver? Receiver { get; init; }
+    /// <summary>The receiver to submit batches through an ingress with (see <see cref="ReplicationClientOptions.ReplicaAnswers"/>), or null to call.</summary>
+    public Func<WriteAckReceiver?>? Receiver { get; init; }
 
     /// <summary>Most writes in one call.</summary>
     public int MaxBatch { get; init; } = 256;
@@ -226,7 +226,7 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         {
             var nodeIndex = batch[0].NodeIndex;
             var call = Ingress?.Invoke(nodeIndex) is { } ingress
-                ? Receiver is { } receiver ? receiver.SubmitAsync(ingress, Group, nodeIndex, commands, wait, time) : ThroughIngressAsync(ingress, nodeIndex, commands, wait)
+                ? ThroughIngressAsync(ingress, nodeIndex, commands, wait)
                 : commands.Length == 1
                     ? SendOneAsync(node(nodeIndex), commands[0], wait)
                     : node(nodeIndex).WriteBatchAsync(commands).WaitAsync(wait, time);
@@ -271,7 +271,9 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     {
         try
         {
-            return await ingress.WriteBatchAsync(Group, nodeIndex, commands).WaitAsync(wait, time);
+            return Receiver?.Invoke() is { } receiver
+                ? await receiver.SubmitAsync(ingress, Group, nodeIndex, commands, wait, time)
+                : await ingress.WriteBatchAsync(Group, nodeIndex, commands).WaitAsync(wait, time);
         }
         catch
         {

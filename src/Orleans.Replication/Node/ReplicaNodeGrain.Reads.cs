@@ -37,6 +37,12 @@ internal sealed partial class ReplicaNodeGrain
                     return Refuse(ReadStatus.NotPrimary, $"Node {_group}/{_index} could not confirm with a majority that it is still the primary.");
                 }
 
+                // A replica may have acknowledged a write of the key before this primary heard that it holds it.
+                if (await WaitForKeyAsync(request.Key, _time.GetUtcNow() + timeout) is { } pendingIndex)
+                {
+                    return Refuse(ReadStatus.NotPrimary, $"Node {_group}/{_index} holds a write of the key at index {pendingIndex} that did not commit in time.");
+                }
+
                 return Serve(request.Key, request.Consistency.Kind);
 
             case ReadConsistencyKind.Session:
@@ -82,20 +88,30 @@ internal sealed partial class ReplicaNodeGrain
             return Refuse(ReadStatus.Unavailable, $"Node {_group}/{_index} has not caught up since it was activated.");
         }
 
-        var deadline = _time.GetUtcNow() + timeout;
+        if (await WaitForKeyAsync(key, _time.GetUtcNow() + timeout) is { } pending)
+        {
+            return Refuse(ReadStatus.NotCaughtUp, $"Node {_group}/{_index} holds a write of the key at index {pending} that did not commit in time (applied {_state.AppliedIndex}).");
+        }
+
+        return Serve(key, ReadConsistencyKind.Quorum);
+    }
+
+    /// <summary>Waits until every write of <paramref name="key"/> this node holds is applied or cut; the index still pending at the deadline, or null.</summary>
+    private async Task<long?> WaitForKeyAsync(string key, DateTimeOffset deadline)
+    {
         while (_state.PendingIndex(key) is var pending && pending > _state.AppliedIndex)
         {
             var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                return Refuse(ReadStatus.NotCaughtUp, $"Node {_group}/{_index} holds a write of the key at index {pending} that did not commit in time (applied {_state.AppliedIndex}).");
+                return pending;
             }
 
             // A slice at a time: the entry may be cut instead of applied, which no applied-index waiter would notice.
             await WaitForAppliedAsync(pending, remaining < _options.HeartbeatInterval ? remaining : _options.HeartbeatInterval);
         }
 
-        return Serve(key, ReadConsistencyKind.Quorum);
+        return null;
     }
 
     private ReadReply Serve(string key, ReadConsistencyKind consistency)

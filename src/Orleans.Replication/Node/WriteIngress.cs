@@ -28,15 +28,14 @@ internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
 
     public Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId)
     {
-        if (!_nodes.TryGetValue((group, index), out var node))
-        {
-            node = _nodes.GetOrAdd((group, index), static (key, grains) => grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(key.Group, key.Index)), _grains);
-        }
-
-        return node.SubmitAsync(commands, acks, batchId);
+        ArgumentNullException.ThrowIfNull(acks);
+        return Node(group, index, commands).SubmitAsync(commands, acks, batchId);
     }
 
-    public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands)
+    public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands) =>
+        Node(group, index, commands).WriteBatchAsync(commands);
+
+    private IReplicaNodeGrain Node(string group, int index, WriteCommand[] commands)
     {
         GroupNames.Validate(group, nameof(group));
         ArgumentOutOfRangeException.ThrowIfNegative(index);
@@ -53,7 +52,7 @@ internal sealed class WriteIngress : Orleans.Runtime.GrainService, IWriteIngress
             node = _nodes.GetOrAdd((group, index), static (key, grains) => grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(key.Group, key.Index)), _grains);
         }
 
-        return node.WriteBatchAsync(commands);
+        return node;
     }
 }
 

@@ -80,6 +80,7 @@ internal sealed partial class ReplicaNodeGrain
         var epoch = newerEpoch ?? _epoch;
         _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         _tracker = null;
+        EndReplicaAnswers();
         _links = [];
         _sendTo = [];
         FailLeadershipRounds();
@@ -106,79 +107,6 @@ internal sealed partial class ReplicaNodeGrain
 
         Appended(appendedFrom);
         return Task.WhenAll(replies);
-    }
-
-    private readonly List<AckRoute> _pendingRoutes = [];
-    private readonly List<(long Last, IWriteAcks Acks, long BatchId, WriteReply[] Replies)> _deferred = [];
-
-    private void SettleDeferred(ReplicaLink link, bool failed)
-    {
-        if (_deferred.Count == 0 || _links.Length == 0 || link != _links[0])
-        {
-            return;
-        }
-
-        for (var i = _deferred.Count - 1; i >= 0; i--)
-        {
-            var d = _deferred[i];
-            if (failed || link.InFlight == 0 || d.Last <= link.MatchIndex)
-            {
-                if (d.Last > link.MatchIndex)
-                {
-                    _ = d.Acks.AnsweredAsync(d.BatchId, d.Replies);
-                }
-
-                _deferred.RemoveAt(i);
-            }
-        }
-    }
-
-    public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId)
-    {
-        var appendedFrom = _log.LastIndex;
-        var now = NowTicks;
-        var replies = new Task<WriteReply>[commands.Length];
-        var replicaMayAnswer = _role == NodeRole.Primary && _links.Length > 0;
-        for (var i = 0; i < commands.Length; i++)
-        {
-            replies[i] = Accept(commands[i], now);
-            replicaMayAnswer &= commands[i] is { ExpectedVersion: null } c && c.Concern.RequiredReplicas(_nodeCount) == 1;
-        }
-
-        var last = _log.LastIndex;
-        replicaMayAnswer &= last - appendedFrom == commands.Length;
-        ReplicaLink? designated = null;
-        if (replicaMayAnswer)
-        {
-            designated = _links[0];
-            _pendingRoutes.Add(new AckRoute(acks, batchId, appendedFrom + 1, last));
-        }
-
-        Appended(appendedFrom);
-        Task.WhenAll(replies).ContinueWith(t =>
-        {
-            if (!t.IsCompletedSuccessfully)
-            {
-                return;
-            }
-
-            if (designated is not null && Array.TrueForAll(t.Result, r => r.Status == WriteStatus.Ok))
-            {
-                if (designated.MatchIndex >= last)
-                {
-                    return; // the designated replica told the client
-                }
-
-                if (designated.InFlight > 0 && _links.Length > 0 && designated == _links[0])
-                {
-                    _deferred.Add((last, acks, batchId, t.Result)); // it will, with its answer to this primary
-                    return;
-                }
-            }
-
-            _ = acks.AnsweredAsync(batchId, t.Result);
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return Task.CompletedTask;
     }
 
     /// <summary>After a call's writes were accepted: one count, one commit check and one replication pass for all of them.</summary>
@@ -442,15 +370,8 @@ internal sealed partial class ReplicaNodeGrain
             var prevIndex = link.NextIndex - 1;
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
-            AckRoute[]? routes = null;
-            if (entries.Length > 0 && _pendingRoutes.Count > 0 && _links.Length > 0 && link == _links[0])
-            {
-                var lastSent = entries[^1].Index;
-                routes = _pendingRoutes.Where(r => r.LastIndex <= lastSent).ToArray();
-                _pendingRoutes.RemoveAll(r => r.LastIndex <= lastSent);
-            }
-
-            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence, routes);
+            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence,
+                entries.Length > 0 ? TakeAnswerRoutes(link, entries[^1].Index) : null);
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
             _ = SendAsync(link, request);
@@ -471,13 +392,13 @@ internal sealed partial class ReplicaNodeGrain
         {
             link.InFlight--;
             OnCallFailed(link, generation, e);
-            SettleDeferred(link, failed: true);
+            SettleReplicaAnswers(link, request.Acks, -1);
             return null;
         }
 
         link.InFlight--;
         OnReply(link, request.Epoch, response, generation);
-        SettleDeferred(link, failed: false);
+        SettleReplicaAnswers(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1);
         return response;
     }
 
@@ -544,6 +465,7 @@ internal sealed partial class ReplicaNodeGrain
     {
         var now = NowTicks;
         _tracker?.ExpireOverdue(now, TimedOut);
+        AnswerOverdue(now - _options.HeartbeatInterval.Ticks);
         foreach (var link in _sendTo)
         {
             if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)

@@ -192,18 +192,32 @@ internal sealed partial class ReplicaNodeGrain
         _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
         SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, _verifiedIndex), CommittedHere(request.Epoch, request.NodeCount)));
         _caughtUp |= _verifiedIndex >= request.LeaderCommit;
-        if (request.Acks is { } routes)
+        TellHeld(request);
+        return null;
+    }
+
+    /// <summary>
+    /// Tells the clients of the batches routed to this node in <paramref name="request"/> that it holds them: with the
+    /// primary, which appended them in its epoch, that makes the one replica each of their writes needs. The primary
+    /// learns from this call's answer that the clients were told.
+    /// </summary>
+    private void TellHeld(AppendRequest request)
+    {
+        if (request.Acks is not { } routes)
         {
-            foreach (var r in routes)
-            {
-                if (_verifiedIndex >= r.LastIndex && _log.TryGetEpoch(r.LastIndex, out var e) && e == request.Epoch && request.NodeCount <= 3)
-                {
-                    _ = r.Target.HeldAsync(r.BatchId, request.Epoch, r.FirstIndex, (int)(r.LastIndex - r.FirstIndex + 1));
-                }
-            }
+            return;
         }
 
-        return null;
+        foreach (var route in routes)
+        {
+            var count = route.LastIndex - route.FirstIndex + 1;
+            if (route.Target is not null && count is > 0 and <= int.MaxValue && _verifiedIndex >= route.LastIndex
+                && _log.TryGetEpoch(route.LastIndex, out var epoch) && epoch == request.Epoch)
+            {
+                route.Target.HeldAsync(route.BatchId, request.Epoch, route.FirstIndex, (int)count, Math.Max(0, request.NodeCount - 1))
+                    .ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            }
+        }
     }
 
     /// <summary>
