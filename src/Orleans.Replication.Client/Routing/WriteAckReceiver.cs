@@ -51,9 +51,10 @@ internal sealed class WriteAckReceiver : IWriteAcks
                 replies[i] = new WriteReply(WriteStatus.Ok, epoch, firstIndex + i, 0, 1, 1, replicas, -1, null);
             }
 
-            if (pending.TrySetResult(replies))
+            if (pending.TryClaim())
             {
                 Interlocked.Increment(ref _answeredByReplica);
+                pending.SetResult(replies);
             }
         }
 
@@ -62,9 +63,10 @@ internal sealed class WriteAckReceiver : IWriteAcks
 
     public Task AnsweredAsync(long batchId, WriteReply[] replies)
     {
-        if (replies is not null && _pending.TryGetValue(batchId, out var pending) && pending.Count == replies.Length && pending.TrySetResult(replies))
+        if (replies is not null && _pending.TryGetValue(batchId, out var pending) && pending.Count == replies.Length && pending.TryClaim())
         {
             Interlocked.Increment(ref _answeredByPrimary);
+            pending.SetResult(replies);
         }
 
         return Task.CompletedTask;
@@ -73,6 +75,11 @@ internal sealed class WriteAckReceiver : IWriteAcks
     /// <summary>A batch waiting for its answer. Callers run on the thread that delivers it, as with a grain call's response.</summary>
     private sealed class Pending(int count) : TaskCompletionSource<WriteReply[]>
     {
+        private int _claimed;
+
         public int Count { get; } = count;
+
+        /// <summary>True for the first answer only: it is counted before the callers run.</summary>
+        public bool TryClaim() => Interlocked.Exchange(ref _claimed, 1) == 0;
     }
 }
