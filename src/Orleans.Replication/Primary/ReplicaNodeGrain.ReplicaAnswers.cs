@@ -49,14 +49,19 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         Appended(appendedFrom);
-        _ = AnswerAsync(Task.WhenAll(replies), acks, batchId, answer);
+
+        // Inline in the turn that answers the last write (on this grain's scheduler either way): no turn of its own.
+        Task.WhenAll(replies).ContinueWith(static (all, state) =>
+        {
+            var (node, acks, batchId, answer) = ((ReplicaNodeGrain, IWriteAcks, long, ReplicaAnswer?))state!;
+            node.Answer(all.Result, acks, batchId, answer);
+        }, (this, acks, batchId, answer), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Current);
         return Task.CompletedTask;
     }
 
     /// <summary>Once the batch's writes are answered here: tells the client, unless its replica did or may yet.</summary>
-    private async Task AnswerAsync(Task<WriteReply[]> replies, IWriteAcks acks, long batchId, ReplicaAnswer? answer)
+    private void Answer(WriteReply[] answers, IWriteAcks acks, long batchId, ReplicaAnswer? answer)
     {
-        var answers = await replies;
         if (answer is not null)
         {
             if (answer.Told && Array.TrueForAll(answers, r => r.Status == WriteStatus.Ok))
