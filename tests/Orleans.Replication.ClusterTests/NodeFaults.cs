@@ -9,7 +9,13 @@ public interface INodeFaults : IGrainExtension
     /// <summary>Replication calls to the node wait until released: the node falls behind and confirms nothing.</summary>
     Task HoldReplicationAsync();
 
-    /// <summary>Lets held replication calls through.</summary>
+    /// <summary>Replication calls carrying entries wait until released; probes are answered: the node confirms the primary but holds nothing new.</summary>
+    Task HoldEntriesAsync();
+
+    /// <summary>Replication calls are handled at once, but their answers wait until released: the primary does not hear what the node holds.</summary>
+    Task HoldAnswersAsync();
+
+    /// <summary>Lets held replication calls and answers through.</summary>
     Task ReleaseReplicationAsync();
 
     /// <summary>How many snapshots this activation installed.</summary>
@@ -29,11 +35,24 @@ internal sealed class NodeFaults(IGrainContext context) : INodeFaults
         return Task.CompletedTask;
     }
 
+    public Task HoldEntriesAsync()
+    {
+        Node.GateEntriesOnly = true;
+        return HoldReplicationAsync();
+    }
+
+    public Task HoldAnswersAsync()
+    {
+        Node.AnswerGate ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Task.CompletedTask;
+    }
+
     public Task ReleaseReplicationAsync()
     {
-        var gate = Node.AppendGate;
-        Node.AppendGate = null;
+        var (gate, answers) = (Node.AppendGate, Node.AnswerGate);
+        (Node.AppendGate, Node.AnswerGate, Node.GateEntriesOnly) = (null, null, false);
         gate?.TrySetResult();
+        answers?.TrySetResult();
         return Task.CompletedTask;
     }
 

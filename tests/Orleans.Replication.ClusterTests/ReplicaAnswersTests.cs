@@ -90,6 +90,48 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
         await Eventually.AppliedEverywhereAsync(group, last.Version, Deadline);
     }
 
+    [Fact]
+    public async Task AStrongReadAfterAReplicaAnswered_SeesTheWriteBeforeThePrimaryHeardOfIt()
+    {
+        const string name = "answers-race";
+        var (group, receiver) = await DirectGroupAsync(name);
+        var primary = (await group.GetRouteAsync()).PrimaryIndex;
+        var replicas = Enumerable.Range(0, 3).Where(i => i != primary).ToArray();
+
+        // The lagging replica takes nothing new but still confirms the primary's leadership to a strong read. Its
+        // calls stay out, so the primary asks the other replica to answer (the one with the fewest calls out, ties
+        // going to the lowest index).
+        var (answering, lagging) = (replicas[0], replicas[1]);
+        await fixture.Faults(name, lagging).HoldEntriesAsync();
+        try
+        {
+            await group.PutAsync("race", "old");
+            var byReplica = receiver.AnsweredByReplica;
+
+            // The answering replica takes the next write and tells the client, but the primary does not hear of it.
+            await fixture.Faults(name, answering).HoldAnswersAsync();
+            var written = await group.PutAsync("race", "new");
+            Assert.Equal(byReplica + 1, receiver.AnsweredByReplica);
+
+            // The write is acknowledged but not committed on the primary: a strong read must wait for it, not serve "old".
+            // Its leadership round is confirmed by the lagging replica alone; the answering one is let through after a while.
+            var read = group.GetAsync("race", Strong);
+            await Task.WhenAny(read, Task.Delay(300));
+            await fixture.Faults(name, answering).ReleaseReplicationAsync();
+            var result = await read;
+            Assert.Equal("new", result.ValueAsString);
+            Assert.Equal(written.Version, result.Version);
+        }
+        finally
+        {
+            await fixture.Faults(name, answering).ReleaseReplicationAsync();
+            await fixture.Faults(name, lagging).ReleaseReplicationAsync();
+        }
+
+        var last = await group.PutAsync("after", "1");
+        await Eventually.AppliedEverywhereAsync(group, last.Version, Deadline);
+    }
+
     /// <summary>A group whose writes go through the ingress of its primary's silo, and this client's receiver of its answers.</summary>
     private async Task<(ReplicatedGroup Group, WriteAckReceiver Receiver)> DirectGroupAsync(string name)
     {

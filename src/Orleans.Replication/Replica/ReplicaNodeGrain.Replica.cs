@@ -56,7 +56,7 @@ internal sealed partial class ReplicaNodeGrain
     public async Task<AppendResponse> AppendAsync(AppendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (AppendGate is { } gate)
+        if (AppendGate is { } gate && (!GateEntriesOnly || request.Entries.Length > 0))
         {
             await gate.Task;
         }
@@ -66,7 +66,13 @@ internal sealed partial class ReplicaNodeGrain
             return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
         }
 
-        return Append(request);
+        var answer = Append(request);
+        if (AnswerGate is { } answerGate)
+        {
+            await answerGate.Task;
+        }
+
+        return answer;
     }
 
     /// <summary>
@@ -190,9 +196,11 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
+
+        // The clients hear first: holding the entries is what they wait for, applying them to the state is not.
+        TellHeld(request);
         SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, _verifiedIndex), CommittedHere(request.Epoch, request.NodeCount)));
         _caughtUp |= _verifiedIndex >= request.LeaderCommit;
-        TellHeld(request);
         return null;
     }
 
