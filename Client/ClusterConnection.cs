@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, TimeSpan timeout, bool verbose, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        _ = ClientOptions(builder.Configuration);
         builder.Logging.ClearProviders();
 
         // Ctrl-C belongs to the command (it ends watch and bench cleanly), not to this host: the default console
@@ -57,6 +60,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ServiceId = target.ServiceId;
             });
         });
+        builder.Services.AddOptions<ReplicationClientOptions>().Bind(builder.Configuration.GetSection(ClientSection), o => o.ErrorOnUnknownConfiguration = true);
         builder.Services.AddReplicatedStore(o =>
         {
             o.DefaultReadTimeout = timeout;
@@ -77,6 +81,34 @@ internal sealed class ClusterConnection : IAsyncDisposable
         }
 
         return new ClusterConnection(host);
+    }
+
+    /// <summary>The configuration section of the client library's settings (<see cref="ReplicationClientOptions"/>).</summary>
+    internal const string ClientSection = "ReplicationClient";
+
+    /// <summary>Prefix of environment variables read besides unprefixed ones, as the silo reads them.</summary>
+    internal const string EnvironmentPrefix = "ORLEANS_REPLICATION_";
+
+    /// <summary>
+    /// The client library's settings from section <see cref="ClientSection"/> of <paramref name="configuration"/>
+    /// (appsettings.json, or environment variables such as <c>ReplicationClient__ReplicaAnswers=false</c>); the command
+    /// line's <c>--timeout</c> then sets the default deadlines. Throws <see cref="ArgumentException"/> naming an unknown
+    /// setting or a bad value.
+    /// </summary>
+    internal static ReplicationClientOptions ClientOptions(IConfiguration configuration)
+    {
+        var options = new ReplicationClientOptions();
+        try
+        {
+            configuration.GetSection(ClientSection).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+            options.Validate();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"invalid configuration in section {ClientSection}: {e.Message}", e);
+        }
+
+        return options;
     }
 
     public async ValueTask DisposeAsync()
