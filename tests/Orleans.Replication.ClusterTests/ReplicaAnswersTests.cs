@@ -132,6 +132,37 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
         await Eventually.AppliedEverywhereAsync(group, last.Version, Deadline);
     }
 
+    [Fact]
+    public async Task StrongReadsOfAKeyWrittenWithoutPause_AreServed()
+    {
+        const string name = "answers-hot";
+        var (group, _) = await DirectGroupAsync(name);
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var i = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                await group.PutAsync("hot", $"{w}-{i++}");
+            }
+        })).ToArray();
+        try
+        {
+            // Each read waits only for the write of the key the primary held when it came, not for every next one.
+            var reads = new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(2) };
+            for (var i = 0; i < 20; i++)
+            {
+                var read = await group.GetAsync("hot", reads);
+                Assert.True(read.Found);
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(writers).WaitAsync(Deadline);
+        }
+    }
+
     /// <summary>A group whose writes go through the ingress of its primary's silo, and this client's receiver of its answers.</summary>
     private async Task<(ReplicatedGroup Group, WriteAckReceiver Receiver)> DirectGroupAsync(string name)
     {

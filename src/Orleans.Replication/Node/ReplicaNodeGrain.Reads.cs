@@ -22,6 +22,7 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         var timeout = request.Timeout > TimeSpan.Zero ? request.Timeout : TimeSpan.Zero;
+        var deadline = _time.GetUtcNow() + timeout;
         switch (request.Consistency.Kind)
         {
             case ReadConsistencyKind.Strong:
@@ -38,7 +39,7 @@ internal sealed partial class ReplicaNodeGrain
                 }
 
                 // A replica may have acknowledged a write of the key before this primary heard that it holds it.
-                if (await WaitForKeyAsync(request.Key, _time.GetUtcNow() + timeout) is { } pendingIndex)
+                if (await WaitForKeyAsync(request.Key, deadline) is { } pendingIndex)
                 {
                     return Refuse(ReadStatus.NotPrimary, $"Node {_group}/{_index} holds a write of the key at index {pendingIndex} that did not commit in time.");
                 }
@@ -96,19 +97,26 @@ internal sealed partial class ReplicaNodeGrain
         return Serve(key, ReadConsistencyKind.Quorum);
     }
 
-    /// <summary>Waits until every write of <paramref name="key"/> this node holds is applied or cut; the index still pending at the deadline, or null.</summary>
+    /// <summary>
+    /// Waits until the newest write of <paramref name="key"/> this node holds now is applied or cut; the index still
+    /// pending at the deadline, or null. Writes of the key that arrive meanwhile are not waited for: none of them was
+    /// acknowledged before the read came, and waiting for each next one would starve reads of a key written without pause.
+    /// </summary>
     private async Task<long?> WaitForKeyAsync(string key, DateTimeOffset deadline)
     {
-        while (_state.PendingIndex(key) is var pending && pending > _state.AppliedIndex)
+        var target = _state.PendingIndex(key);
+
+        // Pending at the target or later: the entry is neither applied nor cut (a cut leaves the key's pending write below it).
+        while (target > _state.AppliedIndex && _state.PendingIndex(key) >= target)
         {
             var remaining = deadline - _time.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                return pending;
+                return target;
             }
 
             // A slice at a time: the entry may be cut instead of applied, which no applied-index waiter would notice.
-            await WaitForAppliedAsync(pending, remaining < _options.HeartbeatInterval ? remaining : _options.HeartbeatInterval);
+            await WaitForAppliedAsync(target, remaining < _options.HeartbeatInterval ? remaining : _options.HeartbeatInterval);
         }
 
         return null;

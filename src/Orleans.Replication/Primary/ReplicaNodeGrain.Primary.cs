@@ -392,13 +392,13 @@ internal sealed partial class ReplicaNodeGrain
         {
             link.InFlight--;
             OnCallFailed(link, generation, e);
-            SettleReplicaAnswers(link, request.Acks, -1);
+            SettleReplicaAnswers(link, request.Acks, -1, Guid.Empty);
             return null;
         }
 
         link.InFlight--;
         OnReply(link, request.Epoch, response, generation);
-        SettleReplicaAnswers(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1);
+        SettleReplicaAnswers(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1, response.Incarnation);
         return response;
     }
 

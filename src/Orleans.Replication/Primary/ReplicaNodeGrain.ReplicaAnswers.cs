@@ -44,7 +44,7 @@ internal sealed partial class ReplicaNodeGrain
         ReplicaAnswer? answer = null;
         if (byReplica && _log.LastIndex - appendedFrom == commands.Length && _replicaAnswers.Count < MaxReplicaAnswers && PickAnswerer(now) is { } link)
         {
-            answer = new ReplicaAnswer(link, new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex));
+            answer = new ReplicaAnswer(link, new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex, link.Incarnation));
             _replicaAnswers.Add(answer);
         }
 
@@ -118,10 +118,11 @@ internal sealed partial class ReplicaNodeGrain
 
     /// <summary>
     /// After a call to <paramref name="link"/> that carried <paramref name="routes"/> ended: the replica told the clients
-    /// of the batches it holds by its answer (<paramref name="heldUpTo"/>, or -1 when the call failed); the batches
-    /// already committed whose client it did not tell are answered here.
+    /// of the batches it holds by its answer (<paramref name="heldUpTo"/>, or -1 when the call failed), if the answer came
+    /// from the activation each route names (<paramref name="incarnation"/>); the batches already committed whose client
+    /// it did not tell are answered here.
     /// </summary>
-    private void SettleReplicaAnswers(ReplicaLink link, AckRoute[]? routes, long heldUpTo)
+    private void SettleReplicaAnswers(ReplicaLink link, AckRoute[]? routes, long heldUpTo, Guid incarnation)
     {
         if (routes is null)
         {
@@ -137,7 +138,7 @@ internal sealed partial class ReplicaNodeGrain
             }
 
             answer.CallsOut--;
-            answer.Told |= heldUpTo >= answer.Route.LastIndex;
+            answer.Told |= heldUpTo >= answer.Route.LastIndex && incarnation == answer.Route.Incarnation;
             if (answer.Replies is { } replies)
             {
                 _replicaAnswers.RemoveAt(i);

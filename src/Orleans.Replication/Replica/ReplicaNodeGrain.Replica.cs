@@ -219,7 +219,7 @@ internal sealed partial class ReplicaNodeGrain
         foreach (var route in routes)
         {
             var count = route.LastIndex - route.FirstIndex + 1;
-            if (route.Target is not null && count is > 0 and <= int.MaxValue && _verifiedIndex >= route.LastIndex
+            if (route.Target is not null && route.Incarnation == _incarnation && count is > 0 and <= int.MaxValue && _verifiedIndex >= route.LastIndex
                 && _log.TryGetEpoch(route.LastIndex, out var epoch) && epoch == request.Epoch)
             {
                 route.Target.HeldAsync(route.BatchId, request.Epoch, route.FirstIndex, (int)count, Math.Max(0, request.NodeCount - 1))
