@@ -51,4 +51,8 @@ internal static class Eventually
     public static Task AppliedEverywhereAsync(Client.IReplicatedGroup group, long index, TimeSpan timeout) =>
         HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= index), timeout,
             async () => string.Join(", ", (await group.GetStatusAsync()).Nodes.Select(n => $"node {n.NodeIndex} applied {n.AppliedIndex}")));
+
+    /// <summary>Waits until <paramref name="group"/> sends writes to node <paramref name="nodeIndex"/> through the ingress of its silo.</summary>
+    public static Task WritesGoDirectAsync(Client.ReplicatedGroup group, int nodeIndex, TimeSpan timeout) =>
+        HoldsAsync(() => Task.FromResult(group.WritesGoDirect(nodeIndex)), timeout, $"writes to node {nodeIndex} never went through an ingress");
 }

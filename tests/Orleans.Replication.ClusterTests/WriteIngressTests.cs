@@ -32,7 +32,7 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
         await group.PutAsync("warm", "up");
         var primary = (await group.GetRouteAsync()).PrimaryIndex;
 
-        await Eventually.HoldsAsync(() => Task.FromResult(group.WritesGoDirect(primary)), Deadline, $"writes to node {primary} never went through an ingress");
+        await Eventually.WritesGoDirectAsync(group, primary, Deadline);
         Assert.All(Enumerable.Range(0, ReplicationLimits.MaxNodeCount).Where(i => i != primary), i => Assert.False(group.WritesGoDirect(i)));
 
         // The ingress the client uses is the one on the gateway of the silo that hosts the primary.

@@ -421,7 +421,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
     /// <summary>Tells the coordinator at once that the primary did not answer, so it need not wait for its next check.</summary>
     private void ReportTrouble(GroupRoute route) =>
-        _coordinator.ReportPrimaryTroubleAsync(route.Epoch).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        _coordinator.ReportPrimaryTroubleAsync(route.Epoch).Ignore();
 
     internal static bool IsTransient(Exception e) =>
         e is TimeoutException or OrleansException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };

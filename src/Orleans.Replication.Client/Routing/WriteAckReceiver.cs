@@ -43,7 +43,7 @@ internal sealed class WriteAckReceiver : IWriteAcks
 
     public Task HeldAsync(long batchId, long epoch, long firstIndex, int count, int replicas)
     {
-        if (_pending.TryGetValue(batchId, out var pending) && pending.Count == count && firstIndex > 0)
+        if (_pending.TryGetValue(batchId, out var pending) && pending.Count == count && firstIndex > 0 && pending.TryClaim())
         {
             var replies = new WriteReply[count];
             for (var i = 0; i < count; i++)
@@ -51,11 +51,8 @@ internal sealed class WriteAckReceiver : IWriteAcks
                 replies[i] = new WriteReply(WriteStatus.Ok, epoch, firstIndex + i, 0, 1, 1, replicas, -1, null);
             }
 
-            if (pending.TryClaim())
-            {
-                Interlocked.Increment(ref _answeredByReplica);
-                pending.SetResult(replies);
-            }
+            Interlocked.Increment(ref _answeredByReplica);
+            pending.SetResult(replies);
         }
 
         return Task.CompletedTask;

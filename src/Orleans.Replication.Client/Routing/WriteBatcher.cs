@@ -246,7 +246,7 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         {
             if (!call.IsCompleted && await Task.WhenAny(call, abandon) != call)
             {
-                _ = call.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                call.Ignore();
                 throw new TimeoutException("The group moved to a newer epoch while the call was out; the write is resent to the new primary.");
             }
 

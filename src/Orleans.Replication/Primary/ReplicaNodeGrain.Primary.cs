@@ -98,15 +98,21 @@ internal sealed partial class ReplicaNodeGrain
     {
         ArgumentNullException.ThrowIfNull(commands);
         var appendedFrom = _log.LastIndex;
-        var now = NowTicks;
+        var replies = AcceptAll(commands, NowTicks);
+        Appended(appendedFrom);
+        return Task.WhenAll(replies);
+    }
+
+    /// <summary>Accepts a call's writes in order (see <see cref="Accept"/>); the caller then calls <see cref="Appended"/> once.</summary>
+    private Task<WriteReply>[] AcceptAll(WriteCommand[] commands, long now)
+    {
         var replies = new Task<WriteReply>[commands.Length];
         for (var i = 0; i < commands.Length; i++)
         {
             replies[i] = Accept(commands[i], now);
         }
 
-        Appended(appendedFrom);
-        return Task.WhenAll(replies);
+        return replies;
     }
 
     /// <summary>After a call's writes were accepted: one count, one commit check and one replication pass for all of them.</summary>

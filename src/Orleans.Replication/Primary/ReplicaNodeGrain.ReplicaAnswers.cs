@@ -31,14 +31,12 @@ internal sealed partial class ReplicaNodeGrain
         ArgumentNullException.ThrowIfNull(acks);
         var appendedFrom = _log.LastIndex;
         var now = NowTicks;
-        var replies = new Task<WriteReply>[commands.Length];
+        var replies = AcceptAll(commands, now);
         var byReplica = _role == NodeRole.Primary && _tracker is not null;
-        for (var i = 0; i < commands.Length; i++)
+        for (var i = 0; byReplica && i < commands.Length; i++)
         {
-            replies[i] = Accept(commands[i], now);
-
             // Only a fresh write is still waiting here (a refused or known one is answered at once), so its concern is valid.
-            byReplica &= !replies[i].IsCompleted && commands[i].ExpectedVersion is null && commands[i].Concern.RequiredReplicas(_nodeCount) == 1;
+            byReplica = !replies[i].IsCompleted && commands[i].ExpectedVersion is null && commands[i].Concern.RequiredReplicas(_nodeCount) == 1;
         }
 
         ReplicaAnswer? answer = null;
@@ -64,13 +62,14 @@ internal sealed partial class ReplicaNodeGrain
     {
         if (answer is not null)
         {
-            if (answer.Told && Array.TrueForAll(answers, r => r.Status == WriteStatus.Ok))
+            var allOk = Array.TrueForAll(answers, static r => r.Status == WriteStatus.Ok);
+            if (answer.Told && allOk)
             {
                 _replicaAnswers.Remove(answer);
                 return;
             }
 
-            if (answer.CallsOut > 0 && _role == NodeRole.Primary && Array.TrueForAll(answers, r => r.Status == WriteStatus.Ok))
+            if (answer.CallsOut > 0 && _role == NodeRole.Primary && allOk)
             {
                 // The call carrying the route is out: its answer says whether the replica told the client.
                 answer.Replies = answers;
@@ -171,8 +170,7 @@ internal sealed partial class ReplicaNodeGrain
         _replicaAnswers.Clear();
     }
 
-    private static void Tell(IWriteAcks acks, long batchId, WriteReply[] replies) =>
-        acks.AnsweredAsync(batchId, replies).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+    private static void Tell(IWriteAcks acks, long batchId, WriteReply[] replies) => acks.AnsweredAsync(batchId, replies).Ignore();
 
     /// <summary>A batch a replica is to answer.</summary>
     private sealed class ReplicaAnswer(ReplicaLink link, AckRoute route)

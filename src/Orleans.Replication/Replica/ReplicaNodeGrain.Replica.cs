@@ -222,8 +222,7 @@ internal sealed partial class ReplicaNodeGrain
             if (route.Target is not null && route.Incarnation == _incarnation && count is > 0 and <= int.MaxValue && _verifiedIndex >= route.LastIndex
                 && _log.TryGetEpoch(route.LastIndex, out var epoch) && epoch == request.Epoch)
             {
-                route.Target.HeldAsync(route.BatchId, request.Epoch, route.FirstIndex, (int)count, Math.Max(0, request.NodeCount - 1))
-                    .ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+                route.Target.HeldAsync(route.BatchId, request.Epoch, route.FirstIndex, (int)count, Math.Max(0, request.NodeCount - 1)).Ignore();
             }
         }
     }
