@@ -135,6 +135,14 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
     /// <summary>Told by a client that the primary did not answer: checks it at once instead of waiting for the next periodic check.</summary>
     [Alias("ReportPrimaryTrouble")]
     Task ReportPrimaryTroubleAsync(long epoch);
+
+    /// <summary>
+    /// An operator's way out of a group left without a primary: promotes the best reachable node under a new epoch.
+    /// Without <paramref name="acceptLoss"/> it refuses (with <see cref="InvalidOperationException"/>, saying why) unless
+    /// the promotion provably keeps every acknowledged write; with it, it promotes anyway and says what may be lost.
+    /// </summary>
+    [Alias("Recover")]
+    Task<RecoveryResult> RecoverAsync(bool acceptLoss);
 }
 
 /// <summary>The list of groups of the cluster, so that a dead silo can be announced to every coordinator.</summary>

@@ -100,6 +100,12 @@ public sealed record GroupConfiguration([property: Id(0)] int NodeCount)
 }
 
 /// <summary>A group's state: epoch, primary and every node.</summary>
+/// <remarks>
+/// <see cref="UnderReplicatedSince"/> is the coordinator's own record, from its periodic checks (not from this call):
+/// since when fewer than <see cref="NodeCount"/> nodes have been caught up on silos of their own, or null while every
+/// node is. <see cref="Repair"/> says what the coordinator is doing about it. <see cref="NextElection"/> is set while
+/// the group has no primary: when the coordinator will next try to elect one (it backs off while no majority answers).
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("orepl.GroupStatus")]
 public sealed record GroupStatus(
     [property: Id(0)] string Group,
@@ -108,7 +114,10 @@ public sealed record GroupStatus(
     [property: Id(3)] int NodeCount,
     [property: Id(4)] IReadOnlyList<NodeStatus> Nodes,
     [property: Id(5)] string? Problem = null,
-    [property: Id(6)] int Failovers = 0)
+    [property: Id(6)] int Failovers = 0,
+    [property: Id(7)] DateTimeOffset? UnderReplicatedSince = null,
+    [property: Id(8)] string? Repair = null,
+    [property: Id(9)] DateTimeOffset? NextElection = null)
 {
     /// <summary>
     /// The replicas fit to serve reads under a lag bound (the seed's healthy replicas): caught up in their current
@@ -118,3 +127,18 @@ public sealed record GroupStatus(
         [.. Nodes.Where(n => n.Role == NodeRole.Replica && n.NodeIndex != PrimaryIndex && n.Healthy && n.CaughtUp
                              && n.LagMs >= 0 && n.LagMs <= maxLag.TotalMilliseconds && n.LagEntries <= maxLagEntries)];
 }
+
+/// <summary>What an operator's recovery of a stuck group did.</summary>
+/// <param name="Route">The route after the recovery.</param>
+/// <param name="Promoted">The node promoted.</param>
+/// <param name="MayHaveLostWrites">
+/// True when the promotion could not be proven to keep every acknowledged write: the promoted node was the best
+/// reachable one, but nodes that did not answer may have held writes it lacks.
+/// </param>
+/// <param name="Message">What was done and what may be lost, in words.</param>
+[GenerateSerializer, Immutable, Alias("orepl.RecoveryResult")]
+public sealed record RecoveryResult(
+    [property: Id(0)] GroupRoute Route,
+    [property: Id(1)] int Promoted,
+    [property: Id(2)] bool MayHaveLostWrites,
+    [property: Id(3)] string Message);

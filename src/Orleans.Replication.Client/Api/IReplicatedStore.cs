@@ -58,6 +58,15 @@ public interface IReplicatedGroup : IReplicatedOperations
     /// </summary>
     Task<GroupRoute> RemoveReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Brings a group left without a primary back: promotes the best reachable node under a new epoch. Without
+    /// <paramref name="acceptLoss"/> it refuses, changing nothing, unless the node provably holds every acknowledged
+    /// write (the group then recovers by itself anyway); with it, it promotes the best node it can reach and the
+    /// result says what may have been lost.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Refused: the group has a primary, no node answers, or loss is not accepted.</exception>
+    Task<RecoveryResult> RecoverAsync(bool acceptLoss = false, CancellationToken cancellationToken = default);
+
     /// <summary>Adds or removes replicas, one at a time, until the group has <paramref name="nodeCount"/> nodes (1..7).</summary>
     Task<GroupRoute> ResizeAsync(int nodeCount, TimeSpan? timeout = null, CancellationToken cancellationToken = default);
 

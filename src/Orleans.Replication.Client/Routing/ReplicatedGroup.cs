@@ -172,6 +172,13 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         return await ApplyRouteAsync(_coordinator.RemoveReplicaAsync(t), t + TimeSpan.FromSeconds(10), cancellationToken);
     }
 
+    public async Task<RecoveryResult> RecoverAsync(bool acceptLoss = false, CancellationToken cancellationToken = default)
+    {
+        var result = await _coordinator.RecoverAsync(acceptLoss).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken);
+        SetRoute(result.Route);
+        return result;
+    }
+
     public async Task<GroupRoute> ResizeAsync(int nodeCount, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ReplicationLimits.ValidateNodeCount(nodeCount);

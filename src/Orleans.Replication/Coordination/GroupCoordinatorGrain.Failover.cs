@@ -236,6 +236,9 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
+    public Task<RecoveryResult> RecoverAsync(bool acceptLoss) =>
+        throw new NotSupportedException("Recovery is being written.");
+
     private async Task<int> MostCaughtUpReplicaAsync(GroupRoute route)
     {
         var statuses = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Where(i => i != route.PrimaryIndex).Select(i => GetNodeStatusAsync(route, i)));
