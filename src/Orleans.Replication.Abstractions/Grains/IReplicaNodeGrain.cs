@@ -143,6 +143,13 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Recover")]
     Task<RecoveryResult> RecoverAsync(bool acceptLoss);
+
+    /// <summary>
+    /// Where a new activation of node <paramref name="index"/> should go: an active silo holding no other node of the
+    /// group, or null when the coordinator knows too little to say. Asked by the silos' placement, not by users.
+    /// </summary>
+    [Alias("PlaceNode")]
+    Task<Orleans.Runtime.SiloAddress?> PlaceNodeAsync(int index);
 }
 
 /// <summary>The list of groups of the cluster, so that a dead silo can be announced to every coordinator.</summary>

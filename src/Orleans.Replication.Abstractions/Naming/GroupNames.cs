@@ -51,14 +51,25 @@ public static class GroupNames
     public static string NodeKey(string group, int index) => $"{group}/{index}";
 
     /// <summary>Splits a node key made by <see cref="NodeKey"/>.</summary>
-    public static (string Group, int Index) ParseNodeKey(string key)
+    public static (string Group, int Index) ParseNodeKey(string key) =>
+        TryParseNodeKey(key, out var group, out var index)
+            ? (group, index)
+            : throw new FormatException($"'{key}' is not a node key of the form 'group/index'.");
+
+    /// <summary>Splits a node key into group and index; false when <paramref name="key"/> is not a node key.</summary>
+    public static bool TryParseNodeKey(string key, out string group, out int index)
     {
+        ArgumentNullException.ThrowIfNull(key);
         var slash = key.LastIndexOf('/');
-        if (slash <= 0 || !int.TryParse(key.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+        if (slash <= 0 || !int.TryParse(key.AsSpan(slash + 1), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out index))
         {
-            throw new FormatException($"'{key}' is not a node key of the form 'group/index'.");
+            group = "";
+            index = 0;
+            return false;
         }
 
-        return (key[..slash], index);
+        group = key[..slash];
+        return true;
     }
 }

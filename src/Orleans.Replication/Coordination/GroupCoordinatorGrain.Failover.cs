@@ -46,6 +46,7 @@ internal sealed partial class GroupCoordinatorGrain
             await Task.WhenAll(Enumerable.Range(1, nodeCount - 1).Select(i => AssignAsync(route, i, bootstrap: true, required: false)));
             var primary = await AssignAsync(route, 0, bootstrap: true, required: true);
             Remember(route, primary!);
+            _lastPromoted = (0, primary!.Incarnation, route.Epoch);
             LogGroupCreated(Group, nodeCount);
             _ = GrainFactory.GetGrain<IGroupDirectoryGrain>(0).RegisterAsync(Group);
             return route;
@@ -140,9 +141,11 @@ internal sealed partial class GroupCoordinatorGrain
     private async Task<GroupRoute> ElectAsync(GroupRoute route, string reason, int? preferred, int? nodeCount = null)
     {
         LogFailoverStarted(Group, route.Epoch, reason);
+        _lastFailoverTicks = NowTicks;
         var oldCount = route.NodeCount;
         var n = nodeCount ?? oldCount;
         var epoch = route.Epoch + 1;
+        var wentPast = false;
         NodeStatus?[] answers = [];
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -156,19 +159,30 @@ internal sealed partial class GroupCoordinatorGrain
             }
 
             epoch = highest + 1; // a node already went further (an earlier coordinator's attempt): go past it
+            wentPast = true;
         }
 
         var voters = answers.OfType<NodeStatus>().Where(a => a.Epoch == epoch && a.CaughtUp).ToList();
         var oldVoters = voters.Count(a => a.NodeIndex < oldCount);
         var newVoters = voters.Count(a => a.NodeIndex < n);
-        if (oldVoters < oldCount / 2 + 1 || newVoters < n / 2 + 1)
+        if ((oldVoters < oldCount / 2 + 1 || newVoters < n / 2 + 1)
+            && !(n == oldCount && !wentPast && InSyncSurvivor(voters) is not null))
         {
             var problem = n == oldCount
                 ? $"no majority: {newVoters} of {n} nodes reachable and caught up, {n / 2 + 1} needed"
                 : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} and {newVoters} of the {n} reachable and caught up";
             LogNoPromotion(Group, epoch, problem);
+            BackOffElection();
             _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = problem };
             return _route;
+        }
+
+        if (oldVoters < oldCount / 2 + 1 && InSyncSurvivor(voters) is { } survivor)
+        {
+            // Without a majority, but the voters include the last primary this coordinator promoted, in the same
+            // incarnation and with nothing of a later epoch: every acknowledged write is on it.
+            LogInSyncSurvivor(Group, survivor.NodeIndex, _lastPromoted!.Value.Epoch, voters.Count, n);
+            voters = [survivor];
         }
 
         var best = voters.OrderByDescending(a => a.LastEpoch).ThenByDescending(a => a.LastIndex).First();
@@ -185,6 +199,7 @@ internal sealed partial class GroupCoordinatorGrain
         if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
         {
             // Never promote an activation that did not vote (a duplicate, or one activated again empty): that would lose data.
+            BackOffElection();
             _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (its voting activation did not answer)" };
             return _route;
         }
@@ -194,6 +209,9 @@ internal sealed partial class GroupCoordinatorGrain
         _failovers++;
         Diagnostics.ReplicationMetrics.FailoverDone(Group);
         Remember(next, promoted);
+        _lastPromoted = (best.NodeIndex, promoted.Incarnation, epoch);
+        _lastFailoverTicks = NowTicks;
+        ResetElectionBackoff();
         LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
         _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
         return next;
@@ -236,8 +254,111 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    public Task<RecoveryResult> RecoverAsync(bool acceptLoss) =>
-        throw new NotSupportedException("Recovery is being written.");
+    /// <summary>The last node this activation promoted (or created the group with), its incarnation and its epoch.</summary>
+    /// <remarks>
+    /// The in-sync set of a group is the nodes that hold every acknowledged write. The primary of the last epoch that
+    /// had one is always in it: it was elected holding everything acknowledged before, and it acknowledged everything
+    /// after. While that same activation answers, with no entry of a later epoch (no later primary it followed) and no
+    /// node reporting an epoch beyond this coordinator's, it is promoted even alone and re-seeds the others. What only
+    /// this activation remembers is lost with it: a coordinator activated again proves nothing this way.
+    /// </remarks>
+    private (int Index, Guid Incarnation, long Epoch)? _lastPromoted;
+
+    private NodeStatus? InSyncSurvivor(IEnumerable<NodeStatus> voters) =>
+        _lastPromoted is { } last
+            ? voters.FirstOrDefault(v => v.NodeIndex == last.Index && v.Incarnation == last.Incarnation && v.LastEpoch <= last.Epoch && v.CaughtUp)
+            : null;
+
+    /// <remarks>
+    /// First an ordinary election, which promotes only what a majority (or the in-sync survivor) proves safe. When that
+    /// fails, without <paramref name="acceptLoss"/> nothing changes and the caller is told why; with it, the best node
+    /// that answers (caught up first, then the longest log) is promoted under a new epoch, and the log says loudly what
+    /// may be lost: writes that only the nodes that did not answer held.
+    /// </remarks>
+    public async Task<RecoveryResult> RecoverAsync(bool acceptLoss)
+    {
+        var known = await GetRouteAsync();
+        if (known.Epoch == 0)
+        {
+            throw new InvalidOperationException($"Group '{Group}': {known.Problem}");
+        }
+
+        await _change.WaitAsync();
+        try
+        {
+            var route = _route!;
+            if (route.HasPrimary)
+            {
+                throw new InvalidOperationException(
+                    $"Group '{Group}' has a primary (node {route.PrimaryIndex}, epoch {route.Epoch}); there is nothing to recover.");
+            }
+
+            var elected = await ElectAsync(route, "an operator asked for recovery", preferred: null);
+            if (elected.HasPrimary)
+            {
+                return new RecoveryResult(elected, elected.PrimaryIndex, MayHaveLostWrites: false,
+                    $"Node {elected.PrimaryIndex} was promoted in epoch {elected.Epoch} by an ordinary election: no acknowledged write was lost.");
+            }
+
+            if (!acceptLoss)
+            {
+                throw new InvalidOperationException(
+                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. The nodes that do not answer may hold " +
+                    "acknowledged writes that the reachable ones lack, so nothing was changed. Bring those nodes back if you can; " +
+                    "to promote the best reachable node anyway and lose what only the others held, recover with accept-loss " +
+                    $"(CLI: recover --group {Group} --accept-loss).");
+            }
+
+            return await ForcePromoteAsync(elected);
+        }
+        finally
+        {
+            _change.Release();
+        }
+    }
+
+    private async Task<RecoveryResult> ForcePromoteAsync(GroupRoute route)
+    {
+        var n = route.NodeCount;
+        var epoch = route.Epoch + 1;
+        var answers = await BeginEpochOnAllAsync(n, epoch, n, earlyMajority: 0);
+        if (answers.Max(a => a?.Epoch ?? 0) is var highest && highest > epoch)
+        {
+            epoch = highest + 1;
+            answers = await BeginEpochOnAllAsync(n, epoch, n, earlyMajority: 0);
+        }
+
+        var reachable = answers.OfType<NodeStatus>().Where(a => a.Epoch == epoch).ToList();
+        var best = reachable.OrderByDescending(a => a.CaughtUp).ThenByDescending(a => a.LastEpoch).ThenByDescending(a => a.LastIndex).FirstOrDefault()
+            ?? throw new InvalidOperationException($"Group '{Group}': no node answered in epoch {epoch}; there is nothing to promote.");
+        var next = new GroupRoute(Group, epoch, best.NodeIndex, n);
+        var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false, best.Incarnation);
+        if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
+        {
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (it did not answer)" };
+            throw new InvalidOperationException($"Group '{Group}': node {best.NodeIndex} did not take the promotion; try again.");
+        }
+
+        _failovers++;
+        Diagnostics.ReplicationMetrics.FailoverDone(Group);
+        Remember(next, promoted);
+        _lastPromoted = (best.NodeIndex, promoted.Incarnation, epoch);
+        _lastFailoverTicks = NowTicks;
+        ResetElectionBackoff();
+        var missing = Enumerable.Range(0, n).Where(i => reachable.All(r => r.NodeIndex != i)).ToList();
+        var message = $"Node {best.NodeIndex} was promoted in epoch {epoch} without a majority (log ends at {best.LastIndex}, " +
+                      $"{(best.CaughtUp ? "caught up" : "not caught up")}); nodes {(missing.Count == 0 ? "none" : string.Join(", ", missing))} did not answer. " +
+                      "Acknowledged writes that only those nodes held are lost, and they are overwritten when the nodes come back.";
+        LogForcedRecovery(Group, message);
+        _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
+        return new RecoveryResult(next, best.NodeIndex, MayHaveLostWrites: true, message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: no majority, but node {Index} is the primary this coordinator promoted in epoch {Epoch} and holds every acknowledged write; it is promoted alone ({Voters} of {NodeCount} nodes voted) and re-seeds the others.")]
+    private partial void LogInSyncSurvivor(string group, int index, long epoch, int voters, int nodeCount);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Group {Group}: RECOVERED WITH POSSIBLE DATA LOSS, as an operator asked: {Message}")]
+    private partial void LogForcedRecovery(string group, string message);
 
     private async Task<int> MostCaughtUpReplicaAsync(GroupRoute route)
     {

@@ -22,10 +22,15 @@ internal sealed partial class GroupCoordinatorGrain(
     IOptions<ReplicationOptions> options,
     TimeProvider time,
     ILocalSiloDetails silo,
+    IClusterMembershipService membership,
     ILogger<GroupCoordinatorGrain> logger) : Grain, IGroupCoordinatorGrain
 {
     private static readonly TimeSpan RegistrationInterval = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan SpreadCheckInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FirstElectionBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxElectionBackoff = TimeSpan.FromSeconds(8);
+
+    /// <summary>How long after a failover the coordinator stays where it is, even beside the new primary.</summary>
+    private static readonly TimeSpan SettleAfterFailover = TimeSpan.FromSeconds(15);
     private readonly ReplicationOptions _options = options.Value;
     private readonly SemaphoreSlim _change = new(1, 1);
     private GroupRoute? _route;
@@ -34,8 +39,10 @@ internal sealed partial class GroupCoordinatorGrain(
     private int _missedChecks;
     private int _failovers;
     private long _lastRegisteredTicks;
-    private long _lastElectionTicks;
-    private long _lastSpreadCheckTicks;
+    private long _lastFailoverTicks;
+    private long _lastMoveTicks;
+    private TimeSpan _electionBackoff = FirstElectionBackoff;
+    private long _nextElectionTicks;
     private bool _checking;
 
     private string Group => this.GetPrimaryKeyString();
@@ -50,6 +57,7 @@ internal sealed partial class GroupCoordinatorGrain(
         GroupNames.Validate(Group);
         this.RegisterGrainTimer(CheckPrimaryAsync,
             new GrainTimerCreationOptions(_options.PrimaryCheckInterval, _options.PrimaryCheckInterval) { Interleave = true, KeepAlive = true });
+        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(SweepInterval, SweepInterval) { Interleave = true, KeepAlive = true });
         return Task.CompletedTask;
     }
 
@@ -70,15 +78,25 @@ internal sealed partial class GroupCoordinatorGrain(
     {
         var route = await GetRouteAsync();
         var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
+        route = _route ?? route;
+        DateTimeOffset? nextElection = route.HasPrimary ? null : new DateTimeOffset(Math.Max(_nextElectionTicks, NowTicks), TimeSpan.Zero);
         return new GroupStatus(Group, route.Epoch, route.PrimaryIndex, route.NodeCount,
-            Diagnostics.ReplicationMonitor.WithPrimaryView(nodes, route.PrimaryIndex), route.Problem, _failovers);
+            Diagnostics.ReplicationMonitor.WithPrimaryView(nodes, route.PrimaryIndex), route.Problem, _failovers,
+            _underReplicatedSince, _repair, nextElection);
     }
 
     public async Task OnSiloDeadAsync(string silo)
     {
-        if (_route is { } route && route.HasPrimary && _primarySilo == silo)
+        if (_route is { } route && HostsNode(silo))
         {
-            await FailoverAsync(route.Epoch, $"the primary's silo {silo} is dead", preferred: null);
+            // Re-create what was lost now, not at the next sweep; a silo's death may also be what a stuck group waited for.
+            ResetElectionBackoff();
+            SweepAsync().Ignore();
+        }
+
+        if (_route is { } current && current.HasPrimary && _primarySilo == silo)
+        {
+            await FailoverAsync(current.Epoch, $"the primary's silo {silo} is dead", preferred: null);
         }
     }
 
@@ -114,10 +132,9 @@ internal sealed partial class GroupCoordinatorGrain(
 
             if (!route.HasPrimary)
             {
-                // Try again now and then: nodes may have come back.
-                if (NowTicks - _lastElectionTicks > TimeSpan.FromSeconds(1).Ticks)
+                // Try again now and then, backing off while no majority answers; nodes coming back cut the wait short.
+                if (NowTicks >= _nextElectionTicks)
                 {
-                    _lastElectionTicks = NowTicks;
                     await FailoverAsync(route.Epoch, route.Problem ?? "the group has no primary", preferred: null);
                 }
 
@@ -128,13 +145,6 @@ internal sealed partial class GroupCoordinatorGrain(
             if (trouble is null)
             {
                 _missedChecks = 0;
-                if (NowTicks - _lastSpreadCheckTicks > SpreadCheckInterval.Ticks)
-                {
-                    _lastSpreadCheckTicks = NowTicks;
-                    await SpreadNodesAsync(route);
-                    await MoveAwayFromPrimaryAsync();
-                }
-
                 return;
             }
 
@@ -151,55 +161,79 @@ internal sealed partial class GroupCoordinatorGrain(
     }
 
     /// <summary>
-    /// Placement puts a group's nodes on distinct silos, but a node re-created after its silo died is placed among
-    /// the silos alive at that moment and may land beside another node of the group. When two nodes share a silo
-    /// while an active silo hosts none, one replica moves there (it starts empty and catches up), so that one silo's
-    /// loss never takes two nodes. One move per check, only while every node is caught up.
+    /// Placement puts a node re-created after its silo died on a silo holding no other node of the group when there is
+    /// one; when there is none at that moment (the dead silo's replacement has not joined yet), it shares. Once an
+    /// active silo hosts no node, one sharing replica moves there, so that one silo's loss never takes two nodes: a
+    /// replica still catching up simply starts again there; a caught-up one carries its data with it (see
+    /// <c>RelocateAsync</c> on the node), so the group never has fewer caught-up copies because of a move. One move at
+    /// a time, only while every node answers.
     /// </summary>
-    private async Task SpreadNodesAsync(GroupRoute route)
+    private async Task SpreadNodesAsync(GroupRoute route, NodeStatus[] nodes)
     {
-        var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
-        if (nodes.Any(n => !n.CaughtUp || n.Silo == "?"))
+        if (nodes.Any(n => n.Silo == "?") || NowTicks - _lastMoveTicks < MoveSettleTime.Ticks)
         {
             return;
         }
 
         var shared = nodes.GroupBy(n => n.Silo).FirstOrDefault(g => g.Count() > 1);
-        if (shared is null)
+        var free = shared is null ? null : ActiveSilos().FirstOrDefault(s => nodes.All(n => n.Silo != s.ToString()));
+        var mover = shared?.Where(n => n.NodeIndex != route.PrimaryIndex).OrderBy(n => n.CaughtUp).FirstOrDefault();
+        if (free is null || mover is null)
         {
             return;
         }
 
-        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var free = hosts.Keys.Where(s => nodes.All(n => n.Silo != s.ToString())).OrderBy(s => s).FirstOrDefault();
-        var mover = shared.FirstOrDefault(n => n.NodeIndex != route.PrimaryIndex);
-        if (free is not null && mover is not null)
+        _lastMoveTicks = NowTicks;
+        LogSpreading(Group, mover.NodeIndex, mover.Silo, free.ToString(), mover.CaughtUp);
+        try
         {
             await Node(mover.NodeIndex).RelocateAsync(free).WaitAsync(_options.PrimaryCheckTimeout, time);
+            _placements[mover.NodeIndex] = (free, NowTicks);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogSpreadFailed(Group, mover.NodeIndex, e.Message);
         }
     }
 
+    /// <summary>How long after moving a node the coordinator waits before it moves another.</summary>
+    private static readonly TimeSpan MoveSettleTime = TimeSpan.FromSeconds(3);
+
     /// <summary>
-    /// A coordinator on the primary's silo dies with it and, activated again elsewhere, is unreachable until the
-    /// cluster has settled the dead silo's directory entries: the failover would wait for that. So the coordinator
-    /// moves to another silo when it finds itself beside the primary. It carries no state: it rebuilds from the nodes.
+    /// A coordinator on the primary's silo dies with it, and the failover would wait for it to be activated again. So
+    /// the coordinator moves to another silo when it finds itself beside the primary, but only to a silo that hosts a
+    /// node which has just answered, caught up (a frozen silo is still called active by membership for a while), and
+    /// never during or right after a failover. It carries no state: it rebuilds from the nodes.
     /// </summary>
-    private async Task MoveAwayFromPrimaryAsync()
+    private void MoveAwayFromPrimary(NodeStatus[] sweep)
     {
         var here = silo.SiloAddress;
-        if (_primarySilo != here.ToString())
+        if (_primarySilo != here.ToString() || NowTicks - _lastFailoverTicks < SettleAfterFailover.Ticks)
         {
             return;
         }
 
-        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
-        var target = hosts.Keys.Where(s => !s.Equals(here)).OrderBy(s => s).FirstOrDefault();
+        var answered = sweep.Where(n => n.CaughtUp && n.Silo != "?").Select(n => n.Silo).ToHashSet();
+        var target = ActiveSilos().FirstOrDefault(s => !s.Equals(here) && answered.Contains(s.ToString()));
         if (target is not null)
         {
             LogMovingAway(Group, target.ToString());
             RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, target);
             this.MigrateOnIdle();
         }
+    }
+
+    private void ResetElectionBackoff()
+    {
+        _electionBackoff = FirstElectionBackoff;
+        _nextElectionTicks = 0;
+    }
+
+    /// <summary>After an election without a majority: the next waits 1, 2, 4, then 8 s, unless nodes come back first.</summary>
+    private void BackOffElection()
+    {
+        _nextElectionTicks = NowTicks + _electionBackoff.Ticks;
+        _electionBackoff = _electionBackoff * 2 > MaxElectionBackoff ? MaxElectionBackoff : _electionBackoff * 2;
     }
 
     /// <summary>Null when the primary answers as it should; otherwise what is wrong.</summary>
@@ -254,6 +288,12 @@ internal sealed partial class GroupCoordinatorGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: the coordinator shares the primary's silo; it moves to {Silo}.")]
     private partial void LogMovingAway(string group, string silo);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: nodes share a silo; node {Index} moves from {From} to {To} (caught up: {CaughtUp}).")]
+    private partial void LogSpreading(string group, int index, string from, string to, bool caughtUp);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Index} could not move ({Reason}).")]
+    private partial void LogSpreadFailed(string group, int index, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: check of primary {Primary} failed ({Trouble}), {Missed} in a row.")]
     private partial void LogCheckFailed(string group, int primary, string trouble, int missed);

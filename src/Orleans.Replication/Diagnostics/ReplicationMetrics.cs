@@ -17,6 +17,7 @@ internal static class ReplicationMetrics
 
     private static readonly Meter Meter = new(MeterName);
     private static readonly ConcurrentDictionary<(string Group, int Node), (long Entries, double Seconds)> Lag = new();
+    private static readonly ConcurrentDictionary<string, DateTimeOffset> UnderReplicated = new();
 
     private static readonly Counter<long> Writes = Meter.CreateCounter<long>("replication.writes", "{write}", "Writes appended to a primary's log (each write once, retries not counted).");
     private static readonly Counter<long> Reads = Meter.CreateCounter<long>("replication.reads", "{read}", "Reads served by nodes.");
@@ -32,6 +33,23 @@ internal static class ReplicationMetrics
             "Committed entries a replica has not applied.");
         Meter.CreateObservableGauge("replication.lag.duration", () => Lag.Select(l => new Measurement<double>(l.Value.Seconds, Tags(l.Key))), "s",
             "Age of the oldest entry a replica has not applied (silence from the primary counted).");
+        Meter.CreateObservableGauge("replication.under_replicated.duration",
+            () => UnderReplicated.Select(u => new Measurement<double>(Math.Max(0, (DateTimeOffset.UtcNow - u.Value).TotalSeconds),
+                new KeyValuePair<string, object?>("group", u.Key))), "s",
+            "How long a group has had fewer caught-up nodes on distinct silos than its size; absent while it has all.");
+    }
+
+    /// <summary>A group's coordinator found it short of caught-up nodes since <paramref name="since"/>, or (null) whole again.</summary>
+    public static void SetUnderReplicated(string group, DateTimeOffset? since)
+    {
+        if (since is { } s)
+        {
+            UnderReplicated[group] = s;
+        }
+        else
+        {
+            UnderReplicated.TryRemove(group, out _);
+        }
     }
 
     /// <summary>A node's latest lag figures; replaces the previous ones.</summary>

@@ -74,7 +74,14 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     {
         (_group, _index) = GroupNames.ParseNodeKey(this.GetPrimaryKeyString());
         GroupNames.Validate(_group);
-        _nodeCount = _options.DefaultNodeCount;
+        if (_rehydrated)
+        {
+            LogArrived(_group, _index, _state.AppliedIndex, _log.LastIndex);
+        }
+        else
+        {
+            _nodeCount = _options.DefaultNodeCount;
+        }
 
         // An activation nobody assigns (a lookup of a node index the group does not have) goes away after a while.
         this.RegisterGrainTimer(() =>
@@ -192,21 +199,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         return Task.FromResult<WriteIngressAddress?>(new WriteIngressAddress(ingress, gateway.Endpoint.Address.ToString(), gateway.Endpoint.Port));
     }
 
-    public Task RelocateAsync(SiloAddress target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        if (_role == NodeRole.Primary)
-        {
-            throw new InvalidOperationException($"Node {_group}/{_index} is the primary; switch over before moving it.");
-        }
-
-        // The node holds no state worth carrying: it starts empty on the target and catches up from the primary.
-        LogRelocating(_group, _index, target.ToString());
-        RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, target);
-        this.MigrateOnIdle();
-        return Task.CompletedTask;
-    }
-
     public Task<NodeStatus> BeginEpochAsync(long epoch, int nodeCount)
     {
         ReplicationLimits.ValidateNodeCount(nodeCount);
@@ -261,6 +253,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         {
             NodeRole.Unassigned => "not assigned a role yet",
             NodeRole.Replica when _lastContactTicks == 0 => "has not heard from a primary yet",
+            NodeRole.Replica when !_caughtUp => "catching up: it does not hold everything committed yet",
             NodeRole.Replica when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"{lagMs:0} ms behind the primary",
             NodeRole.Primary when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"no majority heard for {lagMs:0} ms",
             _ => null,
@@ -434,9 +427,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} follows node {Primary} in epoch {Epoch}.")]
     private partial void LogBecameReplica(string group, int index, int primary, long epoch);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} moves to silo {Silo}, where no other node of its group lives.")]
-    private partial void LogRelocating(string group, int index, string silo);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} refuses an assignment for epoch {Epoch} meant for another activation of it.")]
     private partial void LogWrongIncarnation(string group, int index, long epoch);

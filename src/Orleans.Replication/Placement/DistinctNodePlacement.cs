@@ -14,7 +14,16 @@ public sealed class DistinctNodePlacement : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class DistinctNodePlacementAttribute() : PlacementAttribute(new DistinctNodePlacement());
 
-/// <summary>Node i of group g goes to silo (h(g) + i) mod n of the n compatible silos in address order.</summary>
+/// <summary>
+/// A new activation of a node goes where the group's coordinator says (a silo holding no other node of the group);
+/// failing an answer, node i of group g goes to silo (h(g) + i) mod n of the n compatible silos in address order.
+/// </summary>
+/// <remarks>
+/// The formula alone is not enough once silos come and go: when one dies, n changes, and a node re-created after it
+/// lands by the formula over the survivors, often beside another node of its group, although the nodes already
+/// alive stay where they are. The coordinator knows where every node lives (from its periodic checks) and which silos
+/// are active, so placement asks it, briefly; the coordinator itself is placed by the formula.
+/// </remarks>
 /// <remarks>
 /// Consecutive indexes land on consecutive silos, so a group's nodes are distinct whenever n ≥ its size; the
 /// offset h(g), a stable hash of the group name, spreads the primaries (node 0 at first) of many groups over
@@ -23,32 +32,53 @@ public sealed class DistinctNodePlacementAttribute() : PlacementAttribute(new Di
 /// goes to the silo before node 0's. A placement hint from the caller wins.
 /// Stateless and thread-safe.
 /// </remarks>
-internal sealed class DistinctNodePlacementDirector : IPlacementDirector
+internal sealed class DistinctNodePlacementDirector(IServiceProvider services) : IPlacementDirector
 {
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    /// <summary>How long placement waits for the coordinator's choice before it falls back on the formula.</summary>
+    internal static readonly TimeSpan AskTimeout = TimeSpan.FromMilliseconds(500);
+
+    private IGrainFactory? _grains;
+
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
         if (IPlacementDirector.GetPlacementHint(target.RequestContextData, silos) is { } hint)
         {
-            return Task.FromResult(hint);
+            return hint;
         }
 
+        var formula = ByFormula(target, silos);
+        if (GroupNames.TryParseNodeKey(target.GrainIdentity.Key.ToString() ?? "", out var group, out var index))
+        {
+            try
+            {
+                _grains ??= (IGrainFactory)services.GetService(typeof(IGrainFactory))!;
+                var chosen = await _grains.GetGrain<IGroupCoordinatorGrain>(group).PlaceNodeAsync(index).WaitAsync(AskTimeout);
+                if (chosen is not null && silos.Contains(chosen))
+                {
+                    return chosen;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The coordinator is unreachable or slow: the formula still spreads the nodes while silos are stable.
+            }
+        }
+
+        return formula;
+    }
+
+    private static SiloAddress ByFormula(PlacementTarget target, SiloAddress[] silos)
+    {
         var ordered = silos.ToArray();
         Array.Sort(ordered);
         var key = target.GrainIdentity.Key.ToString() ?? "";
-        var slot = 0L;
-        try
-        {
-            var (group, index) = GroupNames.ParseNodeKey(key);
-            slot = StableHash(group) + index;
-        }
-        catch (FormatException)
-        {
-            // A group's coordinator: on the silo before node 0's, so that losing the primary's silo rarely takes the coordinator too.
-            slot = StableHash(key) + ordered.Length - 1;
-        }
+        // A group's coordinator goes on the silo before node 0's, so that losing the primary's silo rarely takes it too.
+        var slot = GroupNames.TryParseNodeKey(key, out var group, out var index)
+            ? StableHash(group) + (long)index
+            : StableHash(key) + (long)ordered.Length - 1;
 
-        return Task.FromResult(ordered[(int)(slot % ordered.Length)]);
+        return ordered[(int)(slot % ordered.Length)];
     }
 
     /// <summary>FNV-1a over UTF-16 code units: the same on every silo and every run, unlike <see cref="string.GetHashCode()"/>.</summary>
