@@ -9,6 +9,23 @@ namespace Orleans.Replication.ClusterTests;
 internal sealed class Freezer : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Frozen = new();
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> Starved = new();
+
+    /// <summary>
+    /// Holds the replication calls that would bring the node with key <paramref name="key"/> up to date (appends carrying
+    /// entries, snapshot chunks), in every activation of it, while letting probes and everything else through: the node
+    /// hears from its primary but stays behind, catching up.
+    /// </summary>
+    public static void Starve(string key) => Starved.TryAdd(key, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Lets the replication calls held by <see cref="Starve"/> through.</summary>
+    public static void Feed(string key)
+    {
+        if (Starved.TryRemove(key, out var gate))
+        {
+            gate.TrySetResult();
+        }
+    }
 
     /// <summary>Freezes the grain with string key <paramref name="key"/> (a node: <c>"{group}/{index}"</c>).</summary>
     public static void Freeze(string key) => Frozen.TryAdd(key, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -27,6 +44,13 @@ internal sealed class Freezer : IIncomingGrainCallFilter
         if (!Frozen.IsEmpty && context.TargetId.Key.ToString() is { } key && Frozen.TryGetValue(key, out var gate))
         {
             await gate.Task;
+        }
+
+        if (!Starved.IsEmpty && context.TargetId.Key.ToString() is { } starvedKey && Starved.TryGetValue(starvedKey, out var hunger)
+            && (context.InterfaceMethod.Name == nameof(IReplicaNodeGrain.InstallSnapshotAsync)
+                || (context.InterfaceMethod.Name == nameof(IReplicaNodeGrain.AppendAsync) && context.Request.GetArgument(0) is AppendRequest { Entries.Length: > 0 })))
+        {
+            await hunger.Task;
         }
 
         await context.Invoke();

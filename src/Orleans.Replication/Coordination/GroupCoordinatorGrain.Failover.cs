@@ -34,6 +34,7 @@ internal sealed partial class GroupCoordinatorGrain
             if (rebuilt is not null)
             {
                 _route = rebuilt;
+                SweepAsync().Ignore();
                 LogRouteRebuilt(Group, rebuilt.Epoch, rebuilt.PrimaryIndex, rebuilt.NodeCount);
 
                 // The primary was lost while no coordinator watched: elect now rather than hand out a dead end.
@@ -48,6 +49,7 @@ internal sealed partial class GroupCoordinatorGrain
             Remember(route, primary!);
             _lastPromoted = (0, primary!.Incarnation, route.Epoch);
             LogGroupCreated(Group, nodeCount);
+            SweepAsync().Ignore();
             _ = GrainFactory.GetGrain<IGroupDirectoryGrain>(0).RegisterAsync(Group);
             return route;
         }

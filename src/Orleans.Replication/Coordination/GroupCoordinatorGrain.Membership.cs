@@ -37,8 +37,9 @@ internal sealed partial class GroupCoordinatorGrain
                 throw new InvalidOperationException($"Group '{Group}' already has {route.NodeCount} nodes, the most a group can have.");
             }
 
-            // The node may hold data of an earlier membership: it starts afresh, then follows the primary.
+            // The node may hold data of an earlier membership: it starts afresh, on a silo of its own, then follows the primary.
             await Node(learner).ResetAsync(route.Epoch).WaitAsync(PatientTimeout, time);
+            await PlaceEmptyNodeAsync(learner, Math.Min(deadline, NowTicks + PatientTimeout.Ticks));
             await AssignAsync(route, learner, bootstrap: false, required: true);
             if (!await Node(route.PrimaryIndex).AddLearnerAsync(learner, route.Epoch).WaitAsync(PatientTimeout, time))
             {

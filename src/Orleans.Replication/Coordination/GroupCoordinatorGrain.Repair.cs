@@ -36,7 +36,8 @@ internal sealed partial class GroupCoordinatorGrain
 
     public Task<SiloAddress?> PlaceNodeAsync(int index)
     {
-        if (_route is not { } route || index < 0 || index >= ReplicationLimits.MaxNodeCount)
+        // Before the first sweep the coordinator knows no more than the formula does.
+        if (_route is not { } route || index < 0 || index >= ReplicationLimits.MaxNodeCount || _sightings.Count == 0)
         {
             return Task.FromResult<SiloAddress?>(null);
         }
@@ -89,6 +90,40 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         return seen.Status is { } status ? active.FirstOrDefault(s => s.ToString() == status.Silo) : null;
+    }
+
+    /// <summary>
+    /// Moves node <paramref name="index"/>, which holds nothing yet (a learner about to be synced), to the silo
+    /// <see cref="PlaceNodeAsync"/> chooses when it lives beside another node of the group: an earlier lookup may have
+    /// activated it where the formula put it. Best effort: where it cannot move, it stays.
+    /// </summary>
+    private async Task PlaceEmptyNodeAsync(int index, long deadlineTicks)
+    {
+        var status = await Node(index).GetStatusAsync().WaitAsync(PatientTimeout, time);
+        var active = ActiveSilos();
+        var sharing = Enumerable.Range(0, _route?.NodeCount ?? 0).Any(j => j != index && WhereIs(j, active)?.ToString() == status.Silo);
+        if (!sharing || status.LastIndex > 0 || await PlaceNodeAsync(index) is not { } target || target.ToString() == status.Silo)
+        {
+            return;
+        }
+
+        await Node(index).RelocateAsync(target).WaitAsync(PatientTimeout, time);
+        while (NowTicks < deadlineTicks)
+        {
+            try
+            {
+                if ((await Node(index).GetStatusAsync().WaitAsync(PatientTimeout, time)).Silo == target.ToString())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Moving: not yet.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time);
+        }
     }
 
     /// <summary>Whether a sighting puts a node on <paramref name="silo"/>.</summary>
