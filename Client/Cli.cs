@@ -101,6 +101,19 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
+        var acceptLoss = new Option<bool>("--accept-loss")
+        {
+            Description = "Promote the best reachable node even when the nodes that do not answer may hold acknowledged writes it lacks: those writes are lost.",
+        };
+        var recover = new Command("recover", "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by promoting the best reachable node.") { acceptLoss };
+        recover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        {
+            var r = await c.Store.Group(p.GetValue(group)!).RecoverAsync(p.GetValue(acceptLoss), ct);
+            await output.WriteLineAsync(Invariant($"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"));
+            await (r.MayHaveLostWrites ? error : output).WriteLineAsync(r.Message);
+            return ExitCodes.Ok;
+        }));
+
         var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
         root.Add(put);
         root.Add(get);
@@ -109,6 +122,7 @@ internal static class Cli
         root.Add(failover);
         root.Add(addReplica);
         root.Add(removeReplica);
+        root.Add(recover);
         root.Add(bench);
         root.Add(CasCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, group));
         root.Add(WatchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), group));
@@ -236,6 +250,16 @@ internal static class Cli
     {
         var b = new StringBuilder();
         b.AppendLine(Invariant($"group {s.Group}  epoch {s.Epoch}  primary node {(s.PrimaryIndex >= 0 ? s.PrimaryIndex.ToString(CultureInfo.InvariantCulture) : "none: " + s.Problem)}  nodes {s.NodeCount}  failovers {s.Failovers}"));
+        if (s.UnderReplicatedSince is { } since)
+        {
+            b.AppendLine(Invariant($"under-replicated since {since:u}: {s.Repair}"));
+        }
+
+        if (s.NextElection is { } next)
+        {
+            b.AppendLine(Invariant($"next election at {next:u}"));
+        }
+
         b.AppendLine(Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} {"lag",7} {"lag ms",8} {"healthy",-8}"));
         foreach (var n in s.Nodes)
         {

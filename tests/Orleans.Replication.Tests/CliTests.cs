@@ -31,6 +31,8 @@ public sealed class CliTests : IDisposable
     [InlineData("watch", "--interval", "0")]
     [InlineData("watch", "--count", "0")]
     [InlineData("check")]
+    [InlineData("recover", "--accept-loss", "maybe")]
+    [InlineData("recover", "extra")]
     public async Task BadUsageExitsWithCode2AndOneErrorLineBeforeConnecting(params string[] args)
     {
         var watch = Stopwatch.StartNew();
@@ -113,6 +115,30 @@ public sealed class CliTests : IDisposable
         (code, _, error) = await RunAsync(["check", Write("bad.jsonl", "{\"process\":0,\"type\":\"invoke\"")]);
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("line 1", error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task RecoverWithNoSiloListeningFailsWithCode1()
+    {
+        var (code, output, error) = await RunAsync(["--gateway", $"127.0.0.1:{FreePort()}", "--timeout", "1", "recover", "--accept-loss"]);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StatusTableSaysSinceWhenAGroupIsShortAndWhenItElectsNext()
+    {
+        var since = new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
+        var status = new GroupStatus("g", 7, -1, 3,
+            [new NodeStatus(0, NodeRole.Replica, "S127.0.0.1:11111:1", 7, 10, 10, 10, 0, 0, true, Guid.NewGuid(), 5, null, CaughtUp: true)],
+            "no majority", 2, since, "node 1 unreachable", since.AddSeconds(4));
+
+        var table = CommandLine.StatusTable(status);
+        Assert.Contains("under-replicated since 2026-12-03 09:00:00Z: node 1 unreachable", table, StringComparison.Ordinal);
+        Assert.Contains("next election at 2026-12-03 09:00:04Z", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("under-replicated", CommandLine.StatusTable(status with { UnderReplicatedSince = null, Repair = null }), StringComparison.Ordinal);
     }
 
     [Fact]
