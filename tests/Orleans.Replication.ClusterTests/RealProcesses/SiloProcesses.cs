@@ -41,7 +41,9 @@ internal sealed class SiloProcesses : IAsyncDisposable
 
     public static async Task<SiloProcesses> StartAsync(int count, string name)
     {
-        var siloBase = 40000 + Random.Shared.Next(0, 400) * 20;
+        // Below Linux's ephemeral range (32768 and up): a restarted silo takes its old ports again, and an outgoing
+        // connection of any process on the machine may meanwhile hold a port in that range.
+        var siloBase = 20000 + Random.Shared.Next(0, 250) * 20;
         var silos = new SiloProcesses(count, siloBase, siloBase + 5000, Path.Combine(AppContext.BaseDirectory, $"silo-{name}"));
         try
         {
