@@ -127,6 +127,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
+    /// <summary>Whether a check for a newer route, made because writes are stuck, is under way; internal for tests.</summary>
+    internal bool CheckingStall => Volatile.Read(ref _checkingStall) == 1;
+
     /// <summary>Writes waiting for a primary now; internal for tests.</summary>
     internal int QueuedWrites => _held.Count;
 
