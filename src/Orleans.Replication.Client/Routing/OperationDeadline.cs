@@ -1,6 +1,6 @@
 namespace Orleans.Replication.Client;
 
-/// <summary>When one operation of the client must end: its timeout, counted from when it began, on the client's clock.</summary>
+/// <summary>When one operation of the client must end: its timeout, counted from its start on the client's clock.</summary>
 internal readonly struct OperationDeadline
 {
     private readonly TimeProvider _time;
@@ -22,7 +22,7 @@ internal readonly struct OperationDeadline
     /// <summary>Whether the deadline has passed.</summary>
     public bool HasPassed => Remaining <= TimeSpan.Zero;
 
-    /// <summary>The shorter of what is left and <paramref name="limit"/>: how long one step of the operation may wait.</summary>
+    /// <summary>The shorter of what is left and <paramref name="limit"/>: how long one step may wait.</summary>
     public TimeSpan Bound(TimeSpan limit)
     {
         var remaining = Remaining;

@@ -1,11 +1,11 @@
 namespace Orleans.Replication.Client;
 
-/// <summary>Finding the group's route: from the cache, the coordinator, the nodes themselves, or a node's hint.</summary>
+/// <summary>Finding the group's route: from the cache, the coordinator, the nodes themselves, or a hint.</summary>
 /// <remarks>
-/// Every lookup is bounded by what is left of its operation's deadline and by <see cref="ReplicationClientOptions.AttemptTimeout"/>.
-/// When the coordinator does not answer in time (its silo crashed or froze, its gateway hangs) the client asks the
-/// group's nodes directly, so that finding a new primary does not depend on one grain: the route is the node that
-/// says it is primary at the highest epoch any node reports. A refused write names the primary its node follows; when
+/// Every lookup is bounded by what is left of its operation's deadline and by
+/// <see cref="ReplicationClientOptions.AttemptTimeout"/>. When the coordinator does not answer in time (its silo
+/// crashed or froze, its gateway hangs) the client asks the group's nodes directly, so that finding a new primary
+/// does not depend on one grain: the route is the node that says it is primary at the highest epoch any node reports. A refused write names the primary its node follows; when
 /// that epoch is newer than the client's route, the client follows it without asking anyone.
 /// </remarks>
 internal sealed partial class ReplicatedGroup
@@ -66,7 +66,8 @@ internal sealed partial class ReplicatedGroup
 
     /// <summary>
     /// Asks every node of the group (as the cached route sizes it) for its status, in parallel, within what is left of
-    /// <paramref name="deadline"/> (at most an attempt), and caches the node that leads the highest epoch reported.
+    /// <paramref name="deadline"/> (at most an attempt), and caches the node that leads the highest epoch
+    /// reported.
     /// Null when the group's size is not known yet, or no node leads that epoch.
     /// </summary>
     /// <remarks>
@@ -131,9 +132,12 @@ internal sealed partial class ReplicatedGroup
             return null;
         }
 
-        var route = new GroupRoute(Name, leader.Epoch, leader.NodeIndex, leader.NodeCount > 0 ? leader.NodeCount : known.NodeCount);
+        var nodeCount = leader.NodeCount > 0 ? leader.NodeCount : known.NodeCount;
+        var route = new GroupRoute(Name, leader.Epoch, leader.NodeIndex, nodeCount);
         SetRoute(route);
-        return Volatile.Read(ref _route) is { HasPrimary: true } current && current.Epoch >= route.Epoch ? current : null;
+        return Volatile.Read(ref _route) is { HasPrimary: true } current && current.Epoch >= route.Epoch
+            ? current
+            : null;
     }
 
     /// <summary>
@@ -151,7 +155,8 @@ internal sealed partial class ReplicatedGroup
         }
 
         SetRoute(new GroupRoute(Name, reply.Epoch, reply.PrimaryHint, nodeCount));
-        return Volatile.Read(ref _route) is { } current && current.Epoch == reply.Epoch && current.PrimaryIndex == reply.PrimaryHint;
+        return Volatile.Read(ref _route) is { } current
+            && current.Epoch == reply.Epoch && current.PrimaryIndex == reply.PrimaryHint;
     }
 
     internal void SetRoute(GroupRoute route)
