@@ -122,6 +122,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             }
             finally
             {
+                Interlocked.Increment(ref _stallChecksEnded);
                 Volatile.Write(ref _checkingStall, 0);
             }
         }
@@ -129,6 +130,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
     /// <summary>Whether a check for a newer route, made because writes are stuck, is under way; internal for tests.</summary>
     internal bool CheckingStall => Volatile.Read(ref _checkingStall) == 1;
+
+    /// <summary>Checks for a newer route made because writes were stuck that have ended; internal for tests.</summary>
+    internal long StallChecksEnded => Interlocked.Read(ref _stallChecksEnded);
+
+    private long _stallChecksEnded;
 
     /// <summary>Writes waiting for a primary now; internal for tests.</summary>
     internal int QueuedWrites => _held.Count;

@@ -20,9 +20,10 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
 
     /// <summary>
     /// A write that waited this long for a call leaves with its timeout cut to what is left; one sent sooner keeps its
-    /// command (no copy per write), and the primary then waits at most this much past the caller's deadline.
+    /// command (no copy per write), and the primary then waits at most this much past the caller's deadline, no more
+    /// than the call's own grace (<see cref="CallGrace"/>) lets the caller wait for its answer.
     /// </summary>
-    internal static readonly TimeSpan Restamp = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan Restamp = CallGrace;
 
     /// <summary>Longest wait for one call whose writes are due later than this: a call stuck on a crashed primary is given up and retried.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.MaxValue;
