@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
@@ -32,30 +31,80 @@ internal sealed partial class ReplicatedGroup
             throw new ArgumentOutOfRangeException(nameof(options), strategy, "Unknown load-balancing strategy.");
         }
 
-        var started = Stopwatch.GetTimestamp();
-        await _router.RefreshIfDueAsync(ct);
-        var route = await GetRouteAsync(false, ct);
+        var deadline = new OperationDeadline(timeout, _time);
+        await RefreshRoutingAsync(deadline, ct);
+        var route = await ReadRouteAsync(deadline, ct);
         consistency.Validate(route.NodeCount);
         var reply = consistency.Kind switch
         {
-            ReadConsistencyKind.Strong => await ReadPrimaryAsync(key, consistency, timeout, started, ct),
-            ReadConsistencyKind.Quorum => await ReadQuorumAsync(key, consistency, route, options?.Strategy, timeout, started, ct),
-            _ => await ReadAnyAsync(key, consistency, session?.Token.Index ?? 0, route, options?.Strategy, timeout, started, ct),
+            ReadConsistencyKind.Strong => await ReadPrimaryAsync(key, consistency, deadline, ct),
+            ReadConsistencyKind.Quorum => await ReadQuorumAsync(key, consistency, route, options?.Strategy, deadline, ct),
+            _ => await ReadAnyAsync(key, consistency, session?.Token.Index ?? 0, route, options?.Strategy, deadline, ct),
         };
         var result = new ReadResult(reply.Found, reply.Value, reply.Version, reply.NodeIndex, reply.Epoch, reply.AppliedIndex, reply.LagEntries, reply.LagMs);
         session?.Observe(new SessionToken(reply.Epoch, reply.AppliedIndex));
         return result;
     }
 
-    private async Task<ReadReply> ReadPrimaryAsync(string key, ReadConsistency consistency, TimeSpan timeout, long started, CancellationToken ct)
+    /// <summary>
+    /// The load balancer's snapshot, when one is due, waited for (a group's first read only) no longer than the
+    /// read's deadline: without a snapshot the read goes to the nodes in rotation order.
+    /// </summary>
+    private async Task RefreshRoutingAsync(OperationDeadline deadline, CancellationToken ct)
+    {
+        var refresh = _router.RefreshIfDueAsync(ct);
+        if (refresh.IsCompleted)
+        {
+            await refresh;
+            return;
+        }
+
+        try
+        {
+            await refresh.WaitAsync(deadline.Bound(_options.AttemptTimeout), _time, ct);
+        }
+        catch (TimeoutException)
+        {
+            // The load balancer is slow: this read does without its snapshot.
+        }
+    }
+
+    /// <summary>The route for a read, looked up again while none is known and the deadline allows.</summary>
+    private async Task<GroupRoute> ReadRouteAsync(OperationDeadline deadline, CancellationToken ct)
     {
         string? lastProblem = null;
         for (var attempt = 0; ; attempt++)
         {
-            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (attempt > 0)
+            {
+                if (deadline.HasPassed)
+                {
+                    throw new NoAvailableNodeException($"No route to group '{Name}' was found within the read's {deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem}).");
+                }
+
+                await Task.Delay(Backoff(attempt, deadline.Remaining), _time, ct);
+            }
+
+            try
+            {
+                return await LookUpRouteAsync(false, deadline, ct);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                lastProblem = e.Message;
+            }
+        }
+    }
+
+    private async Task<ReadReply> ReadPrimaryAsync(string key, ReadConsistency consistency, OperationDeadline deadline, CancellationToken ct)
+    {
+        string? lastProblem = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var remaining = deadline.Remaining;
             if (remaining <= TimeSpan.Zero)
             {
-                throw new NoAvailableNodeException($"No primary of group '{Name}' could serve a strong read within {timeout.TotalMilliseconds:0} ms ({lastProblem}).");
+                throw new NoAvailableNodeException($"No primary of group '{Name}' could serve a strong read within {deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem}).");
             }
 
             if (attempt > 0)
@@ -63,15 +112,32 @@ internal sealed partial class ReplicatedGroup
                 await Task.Delay(Backoff(attempt, remaining), _time, ct);
             }
 
+            GroupRoute route;
             try
             {
-                var route = await GetRouteAsync(attempt > 0, ct);
-                if (!route.HasPrimary)
-                {
-                    lastProblem = route.Problem;
-                    continue;
-                }
+                route = await LookUpRouteAsync(attempt > 0, deadline, ct);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // The primary was not asked, so it is not reported; the next attempt looks the route up again.
+                lastProblem = "no route: " + e.Message;
+                continue;
+            }
 
+            if (!route.HasPrimary)
+            {
+                lastProblem = route.Problem;
+                continue;
+            }
+
+            remaining = deadline.Remaining;
+            if (remaining <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
+            try
+            {
                 var wait = remaining <= _options.AttemptTimeout ? remaining + CallGrace : _options.AttemptTimeout;
                 var reply = await ReadNodeAsync(route.PrimaryIndex, new ReadRequest(key, consistency, 0, remaining), wait, ct);
                 if (reply.Status == ReadStatus.Ok)
@@ -83,8 +149,9 @@ internal sealed partial class ReplicatedGroup
             }
             catch (Exception e) when (IsTransient(e))
             {
+                // The primary itself did not answer: tell the coordinator about the primary that was asked.
                 lastProblem = e.Message;
-                ReportTrouble(await GetRouteAsync(false, ct));
+                ReportTrouble(route);
             }
         }
     }
@@ -108,12 +175,12 @@ internal sealed partial class ReplicatedGroup
 
     /// <summary>Tries the nodes the router picks (the primary last when it is out of rotation) until one can serve the read.</summary>
     private async Task<ReadReply> ReadAnyAsync(string key, ReadConsistency consistency, long minIndex, GroupRoute route, LoadBalancingStrategy? strategy,
-        TimeSpan timeout, long started, CancellationToken ct)
+        OperationDeadline deadline, CancellationToken ct)
     {
         var problems = new List<string>();
         foreach (var index in _router.Order(route, strategy))
         {
-            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            var remaining = deadline.Remaining;
             if (remaining <= TimeSpan.Zero)
             {
                 break;
@@ -139,12 +206,12 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        throw new NoAvailableNodeException($"No available nodes: no node of group '{Name}' could serve a {consistency} read within {timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}.");
+        throw new NoAvailableNodeException($"No available nodes: no node of group '{Name}' could serve a {consistency} read within {deadline.Timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}.");
     }
 
     /// <summary>Reads r nodes at once and returns the highest version; unreachable nodes are replaced by others while any remain.</summary>
     private async Task<ReadReply> ReadQuorumAsync(string key, ReadConsistency consistency, GroupRoute route, LoadBalancingStrategy? strategy,
-        TimeSpan timeout, long started, CancellationToken ct)
+        OperationDeadline deadline, CancellationToken ct)
     {
         // Nodes in rotation first; the others (lagging ones still answer correctly, only slower) when too few answer.
         var picked = _router.Order(route, strategy);
@@ -154,7 +221,7 @@ internal sealed partial class ReplicatedGroup
         var problems = new List<string>();
         while (replies.Count < consistency.QuorumSize)
         {
-            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            var remaining = deadline.Remaining;
             var wanted = consistency.QuorumSize - replies.Count;
             if (remaining <= TimeSpan.Zero || order.Length - next < wanted)
             {

@@ -45,7 +45,8 @@ internal sealed partial class ReplicatedGroup
                 await Task.Delay(PumpInterval, _time);
                 try
                 {
-                    if ((await GetRouteAsync(refresh: true)).HasPrimary)
+                    // One lookup per turn, bounded like an attempt, so that a hung coordinator does not hold the pump.
+                    if ((await LookUpRouteAsync(refresh: true, new OperationDeadline(_options.AttemptTimeout, _time), CancellationToken.None)).HasPrimary)
                     {
                         _held.Release();
                     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
@@ -113,7 +112,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                     ReportTrouble(route);
                 }
 
-                await GetRouteAsync(refresh: true);
+                // One lookup, bounded like an attempt: a coordinator that hangs must not keep the check (and every
+                // later one) waiting, since the next check starts only once this one ends.
+                await LookUpRouteAsync(refresh: true, new OperationDeadline(_options.AttemptTimeout, _time), CancellationToken.None);
             }
             catch (Exception e) when (IsTransient(e))
             {
@@ -121,10 +122,19 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             }
             finally
             {
+                Interlocked.Increment(ref _stallChecksEnded);
                 Volatile.Write(ref _checkingStall, 0);
             }
         }
     }
+
+    /// <summary>Whether a check for a newer route, made because writes are stuck, is under way; internal for tests.</summary>
+    internal bool CheckingStall => Volatile.Read(ref _checkingStall) == 1;
+
+    /// <summary>Checks for a newer route made because writes were stuck that have ended; internal for tests.</summary>
+    internal long StallChecksEnded => Interlocked.Read(ref _stallChecksEnded);
+
+    private long _stallChecksEnded;
 
     /// <summary>Writes waiting for a primary now; internal for tests.</summary>
     internal int QueuedWrites => _held.Count;
@@ -208,42 +218,6 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         return t;
     }
 
-    public async Task<GroupRoute> GetRouteAsync(bool refresh = false, CancellationToken cancellationToken = default)
-    {
-        // A route without a primary is not served from the cache: it says "ask again" (no primary yet, or the group's
-        // state unknown while nodes do not answer), and a long-lived client must not keep failing on it.
-        if (!refresh && Volatile.Read(ref _route) is { HasPrimary: true } cached)
-        {
-            return cached;
-        }
-
-        var route = await _coordinator.GetRouteAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
-        SetRoute(route);
-        return route;
-    }
-
-    internal void SetRoute(GroupRoute route)
-    {
-        // Never go back to an older epoch: a slow answer must not undo a newer one.
-        GroupRoute? current;
-        do
-        {
-            current = Volatile.Read(ref _route);
-            if (current is not null && current.Epoch > route.Epoch)
-            {
-                return;
-            }
-        }
-        while (Interlocked.CompareExchange(ref _route, route, current) != current);
-
-        if (current is not null && route.Epoch > current.Epoch)
-        {
-            _writes.AbandonCallsOut();
-        }
-
-        FindIngress(route);
-    }
-
     internal IReplicaNodeGrain Node(int index) => _nodes[index];
 
     public Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -296,6 +270,12 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     }
 
     /// <summary>Sends a write to the primary until it is acknowledged, refused, or its deadline passes.</summary>
+    /// <remarks>
+    /// Nothing leaves with its deadline past: each send carries what is left of the deadline, and a write whose time
+    /// ran out while it waited (for a route, a primary, a retry) is not sent. At the deadline, a write that was never
+    /// sent fails with <see cref="NoPrimaryException"/> (or <see cref="ReplicationTimeoutException"/> when it waited in the
+    /// queue for a primary); one that may have reached a primary, with <see cref="WriteOutcomeUnknownException"/>.
+    /// </remarks>
     private async Task<(WriteReply Reply, Guid WriteId)> WriteAsync(string key, LogOperation operation, byte[]? value, long? expectedVersion, WriteOptions? options, CancellationToken ct)
     {
         options ??= new WriteOptions();
@@ -306,22 +286,29 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
 
         var writeId = options.WriteId ?? WriteIds.Next();
-        var started = Stopwatch.GetTimestamp();
+        var deadline = new OperationDeadline(timeout, _time);
         var maybeSent = false;
         var refresh = false;
         var released = false;
+        var hinted = false;
         string? lastProblem = null;
         Task<WriteReply>? handedOver = null;
         GroupRoute? handedRoute = null;
 
-        Task<WriteReply> Send(GroupRoute route) =>
-            _writes.SendAsync(route.PrimaryIndex, new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, timeout - Stopwatch.GetElapsedTime(started)));
+        // Null when the deadline has passed: the write is then not sent at all.
+        Task<WriteReply>? Send(GroupRoute route)
+        {
+            var left = deadline.Remaining;
+            return left > TimeSpan.Zero
+                ? _writes.SendAsync(route.PrimaryIndex, new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, left))
+                : null;
+        }
 
         // Run by the queue when a primary appears, in queue order: the write is handed to the sender before the next
         // queued one is, whatever thread the caller's continuation runs on later.
         void OnRelease()
         {
-            if (Volatile.Read(ref _route) is { HasPrimary: true } route && timeout > Stopwatch.GetElapsedTime(started))
+            if (Volatile.Read(ref _route) is { HasPrimary: true } route && !deadline.HasPassed)
             {
                 options.Concern.Validate(route.NodeCount);
                 handedRoute = route;
@@ -334,7 +321,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             if (attempt == 0 && _held.Count > 0)
             {
                 // Writes already wait for a primary: this one goes behind them, so that they leave in order.
-                released = await WaitForPrimaryAsync(writeId, timeout, timeout - Stopwatch.GetElapsedTime(started), OnRelease, ct);
+                released = await WaitForPrimaryAsync(writeId, timeout, deadline.Remaining, OnRelease, ct);
             }
 
             var route = handedRoute;
@@ -343,7 +330,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             handedRoute = null;
             if (call is null)
             {
-                var remaining = timeout - Stopwatch.GetElapsedTime(started);
+                var remaining = deadline.Remaining;
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw maybeSent
@@ -351,15 +338,16 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                         : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
                 }
 
-                if (attempt > 0 && !released)
+                if (attempt > 0 && !released && !hinted)
                 {
                     await Task.Delay(Backoff(attempt, remaining), _time, ct);
                 }
 
                 released = false;
+                hinted = false;
                 try
                 {
-                    route = await GetRouteAsync(refresh, ct);
+                    route = await LookUpRouteAsync(refresh, deadline, ct);
                 }
                 catch (Exception e) when (IsTransient(e))
                 {
@@ -384,7 +372,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                     }
 
                     lastProblem = route.Problem;
-                    released = await WaitForPrimaryAsync(writeId, timeout, remaining, OnRelease, ct);
+                    released = await WaitForPrimaryAsync(writeId, timeout, deadline.Remaining, OnRelease, ct);
                     refresh = false;
                     continue;
                 }
@@ -392,10 +380,22 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                 call = Send(route);
             }
 
+            if (call is null)
+            {
+                lastProblem ??= "the deadline passed before the write could be sent";
+                continue;
+            }
+
             WriteReply reply;
             try
             {
                 reply = await call.WaitAsync(ct);
+            }
+            catch (WriteNotSentException e)
+            {
+                // It waited in the sender's queue past its deadline and never left.
+                lastProblem = e.Message;
+                continue;
             }
             catch (Exception e) when (IsTransient(e))
             {
@@ -422,7 +422,10 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             }
 
             lastProblem = $"{reply.Status}: {reply.Message}";
-            refresh = true;
+
+            // A node that is not the primary names the one it follows: go there at once when that epoch is newer.
+            hinted = FollowHint(reply, route!.PrimaryIndex);
+            refresh = !hinted;
         }
     }
 

@@ -10,11 +10,20 @@ namespace Orleans.Replication.Client;
 /// responses: a thread hop per write costs more than the write on a small machine. The answered callers run before
 /// the next call leaves, so the writes they issue next go out in it: a writer waits one round trip per write, not
 /// one and a half. A caller that blocks holds up only its call's slot; if writes then wait with no call answered
-/// for a while, <see cref="SendPastBlockedCallers"/> sends them on an extra call. Thread-safe.
+/// for a while, <see cref="SendPastBlockedCallers"/> sends them on an extra call. A write whose timeout ran out while
+/// it waited for a call is not sent: it fails with <see cref="WriteNotSentException"/>; one that waited longer than
+/// <see cref="Restamp"/> leaves with what is left of its timeout. Thread-safe.
 /// </remarks>
 internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvider time)
 {
     private static readonly TimeSpan CallGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A write that waited this long for a call leaves with its timeout cut to what is left; one sent sooner keeps its
+    /// command (no copy per write), and the primary then waits at most this much past the caller's deadline, no more
+    /// than the call's own grace (<see cref="CallGrace"/>) lets the caller wait for its answer.
+    /// </summary>
+    internal static readonly TimeSpan Restamp = CallGrace;
 
     /// <summary>Longest wait for one call whose writes are due later than this: a call stuck on a crashed primary is given up and retried.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.MaxValue;
@@ -90,7 +99,7 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// <summary>Sends <paramref name="command"/> to node <paramref name="nodeIndex"/>; the task ends with its answer or the call's error.</summary>
     public Task<WriteReply> SendAsync(int nodeIndex, WriteCommand command)
     {
-        var queued = new Queued(nodeIndex, command);
+        var queued = new Queued(nodeIndex, command, time.GetUtcNow().UtcTicks);
         bool start;
         lock (_lock)
         {
@@ -156,6 +165,8 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// <param name="handedOver">Whether the loop has just handed a call's answers to its callers.</param>
     private Queued[]? Next(bool handedOver)
     {
+        List<Queued>? expired = null;
+        Queued[]? batch;
         lock (_lock)
         {
             if (handedOver)
@@ -164,15 +175,32 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
                 _completed++;
             }
 
-            // A loop started by SendPastBlockedCallers ends once the blocked ones are back and there are too many.
-            if (_queue.Count == 0 || _inFlight - _completing > MaxInFlight)
+            while (true)
             {
-                _inFlight--;
-                return null;
-            }
+                // A loop started by SendPastBlockedCallers ends once the blocked ones are back and there are too many.
+                if (_queue.Count == 0 || _inFlight - _completing > MaxInFlight)
+                {
+                    _inFlight--;
+                    batch = null;
+                    break;
+                }
 
-            return TakeBatch();
+                batch = TakeBatch(ref expired);
+                if (batch.Length > 0)
+                {
+                    break;
+                }
+            }
         }
+
+        // Outside the lock: their callers' continuations run here.
+        foreach (var q in expired ?? [])
+        {
+            q.Reply.TrySetException(new WriteNotSentException(
+                $"The write's {q.Command.Timeout.TotalMilliseconds:0} ms ran out while it waited to be sent to node {q.NodeIndex}; it was not sent."));
+        }
+
+        return batch;
     }
 
     /// <summary>
@@ -302,8 +330,11 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         }
     }
 
-    /// <summary>Takes the head of the queue and the writes behind it bound for the same node (called under the lock).</summary>
-    private Queued[] TakeBatch()
+    /// <summary>
+    /// Takes the head of the queue and the writes behind it bound for the same node (called under the lock); those
+    /// whose timeout ran out go to <paramref name="expired"/> instead, so the batch may be empty.
+    /// </summary>
+    private Queued[] TakeBatch(ref List<Queued>? expired)
     {
         var nodeIndex = _queue.Peek().NodeIndex;
         var count = 0;
@@ -317,20 +348,44 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
             count++;
         }
 
+        var now = time.GetUtcNow().UtcTicks;
         var batch = new Queued[count];
+        var taken = 0;
         for (var i = 0; i < count; i++)
         {
-            batch[i] = _queue.Dequeue();
+            var q = _queue.Dequeue();
+            var waited = TimeSpan.FromTicks(now - q.QueuedTicks);
+            if (waited >= q.Command.Timeout)
+            {
+                (expired ??= []).Add(q);
+                continue;
+            }
+
+            if (waited >= Restamp)
+            {
+                q.Command = q.Command with { Timeout = q.Command.Timeout - waited };
+            }
+
+            batch[taken++] = q;
+        }
+
+        if (taken < count)
+        {
+            Array.Resize(ref batch, taken);
         }
 
         return batch;
     }
 
-    private sealed class Queued(int nodeIndex, WriteCommand command)
+    private sealed class Queued(int nodeIndex, WriteCommand command, long queuedTicks)
     {
         public int NodeIndex { get; } = nodeIndex;
 
-        public WriteCommand Command { get; } = command;
+        /// <summary>The command as it leaves: its timeout is cut by the time it waited here (see <see cref="Restamp"/>).</summary>
+        public WriteCommand Command { get; set; } = command;
+
+        /// <summary>When it was queued, on the batcher's clock.</summary>
+        public long QueuedTicks { get; } = queuedTicks;
 
         public TaskCompletionSource<WriteReply> Reply { get; } = new();
     }
