@@ -3,19 +3,31 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Replication.Client;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests.RealProcesses;
 
 /// <summary>A test-owned deployment on Redis clustering: a redis-server on a free loopback port, in a temporary directory, and silo processes.</summary>
-/// <remarks>Everything it starts it kills on dispose; the temporary directory goes too. Every wait has a deadline.</remarks>
+/// <remarks>
+/// Everything it starts it kills on dispose; the temporary directory goes too, after its logs are copied beside the
+/// test binaries when a name was given. Every wait has a deadline. Silo <c>i</c> keeps its ports across restarts,
+/// as a silo restarted by its supervisor would.
+/// </remarks>
 internal sealed class RedisDeployment : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly Dictionary<Process, TaskCompletionSource> _started = [];
+    private readonly Dictionary<int, (int SiloPort, int GatewayPort)> _siloPorts = [];
+    private readonly Dictionary<int, Process> _silos = [];
     private readonly string _dir = Directory.CreateTempSubdirectory("orleans-replication-redis-").FullName;
+    private readonly string? _keepLogsAs;
+    private IHost? _client;
 
-    private RedisDeployment(int redisPort) => RedisPort = redisPort;
+    private RedisDeployment(int redisPort, string? keepLogsAs) => (RedisPort, _keepLogsAs) = (redisPort, keepLogsAs);
 
     /// <summary>The redis-server executable on the PATH, or null when it is not installed.</summary>
     public static string? RedisServer { get; } = FindOnPath("redis-server");
@@ -27,10 +39,14 @@ internal sealed class RedisDeployment : IAsyncDisposable
     /// <summary>A cluster id of this deployment only, so that runs never see each other's silos.</summary>
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
 
-    public static async Task<RedisDeployment> StartAsync()
+    /// <summary>The client started by <see cref="ConnectAsync"/>.</summary>
+    public IReplicatedStore Store => _client?.Services.GetRequiredService<IReplicatedStore>() ?? throw new InvalidOperationException("Not connected.");
+
+    /// <summary>Starts redis-server; with <paramref name="keepLogsAs"/>, the logs are kept beside the test binaries as <c>{keepLogsAs}-silo-i.log</c>.</summary>
+    public static async Task<RedisDeployment> StartAsync(string? keepLogsAs = null)
     {
         var port = FreePort();
-        var deployment = new RedisDeployment(port);
+        var deployment = new RedisDeployment(port, keepLogsAs);
         try
         {
             deployment.Start(RedisServer!, "redis", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
@@ -45,19 +61,29 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts silo <paramref name="i"/> on free ports with Redis clustering; returns its gateway port once it listens.</summary>
+    /// <summary>
+    /// Starts silo <paramref name="i"/> with Redis clustering, on free ports the first time and on the same ports when
+    /// it is started again; returns its gateway port once the silo reports that it started.
+    /// </summary>
     public async Task<int> StartSiloAsync(int i)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
-        while (gatewayPort == siloPort)
+        if (!_siloPorts.TryGetValue(i, out var ports))
         {
-            gatewayPort = FreePort();
+            ports = (FreePort(), FreePort());
+            while (ports.GatewayPort == ports.SiloPort)
+            {
+                ports.GatewayPort = FreePort();
+            }
+
+            _siloPorts[i] = ports;
         }
+
+        var (siloPort, gatewayPort) = ports;
 
         var process = Start("dotnet", $"silo-{i}", BuiltPrograms.Silo,
             "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture));
+        _silos[i] = process;
         await BuiltPrograms.WaitForPortAsync(gatewayPort, process, TimeSpan.FromSeconds(45));
 
         // The gateway listens before the silo is active in the membership table, and clients only use active gateways.
@@ -73,6 +99,51 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
         return gatewayPort;
     }
+
+    /// <summary>Starts an Orleans client in this process on the deployment's Redis membership table, with the replicated store.</summary>
+    public async Task ConnectAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        var redis = StackExchange.Redis.ConfigurationOptions.Parse(Redis);
+        builder.UseOrleansClient(c =>
+        {
+            c.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            c.Services.PostConfigure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = "default";
+            });
+        });
+        builder.Services.AddReplicatedStore();
+        _client = builder.Build();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _client.StartAsync(deadline.Token);
+    }
+
+    /// <summary>The silo whose address is <paramref name="silo"/> (as node status reports it, "S127.0.0.1:PORT:GENERATION").</summary>
+    public int InstanceOf(string silo)
+    {
+        var port = int.Parse(silo.TrimStart('S').Split(':')[1], CultureInfo.InvariantCulture);
+        return _siloPorts.Single(p => p.Value.SiloPort == port).Key;
+    }
+
+    /// <summary>kill -9 of silo <paramref name="i"/>'s process.</summary>
+    public void KillSilo(int i)
+    {
+        var process = _silos[i];
+        process.Kill();
+        process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGSTOP: silo <paramref name="i"/>'s process freezes with its connections open.</summary>
+    public void PauseSilo(int i) => SiloProcesses.SendSignal(_silos[i].Id, SiloProcesses.SigStop);
+
+    /// <summary>SIGCONT: the end of <see cref="PauseSilo"/>.</summary>
+    public void ResumeSilo(int i) => SiloProcesses.SendSignal(_silos[i].Id, SiloProcesses.SigCont);
+
+    /// <summary>Whether silo <paramref name="i"/>'s process has ended (killed, or stopped itself).</summary>
+    public bool SiloExited(int i) => _silos[i].HasExited;
 
     /// <summary>Runs the command-line client against this deployment; its exit code and output, within <paramref name="timeout"/>.</summary>
     public Task<(int Code, string Output, string Error)> CliAsync(TimeSpan timeout, params string[] args) =>
@@ -92,11 +163,26 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_client is not null)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _client.StopAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Leaving anyway.
+            }
+
+            _client.Dispose();
+        }
+
         foreach (var p in _processes)
         {
             if (!p.HasExited)
             {
-                p.Kill(entireProcessTree: true);
+                p.Kill(entireProcessTree: true); // SIGKILL ends a stopped (SIGSTOP) process too
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
@@ -109,6 +195,14 @@ internal sealed class RedisDeployment : IAsyncDisposable
             }
 
             p.Dispose();
+        }
+
+        if (_keepLogsAs is not null)
+        {
+            foreach (var log in Directory.GetFiles(_dir, "*.log"))
+            {
+                File.Copy(log, Path.Combine(AppContext.BaseDirectory, $"{_keepLogsAs}-{Path.GetFileName(log)}"), overwrite: true);
+            }
         }
 
         try
