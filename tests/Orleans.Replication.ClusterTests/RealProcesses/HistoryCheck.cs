@@ -14,6 +14,7 @@ internal static class HistoryCheck
     public static async Task AssertNothingLostAndLinearizableAsync(IReplicatedGroup group, Workload workload, ITestOutputHelper output)
     {
         Assert.True(workload.SessionViolations.Count == 0, string.Join("\n", workload.SessionViolations.Take(10)));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
 
         // (a) every acknowledged write is there at the end
         var lost = await LostWritesAsync(group, workload);
@@ -29,7 +30,7 @@ internal static class HistoryCheck
         }
 
         var result = LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = TimeSpan.FromSeconds(60) });
-        output.WriteLine($"{history.Count} operations on {history.Select(h => h.Key).Distinct().Count()} keys, {workload.AckedUniqueWrites.Count} unique acknowledged writes: {result}");
+        output.WriteLine($"{history.Count} operations on {history.Select(h => h.Key).Distinct().Count()} keys, {workload.AckedUniqueWrites.Count} unique acknowledged writes: {result} (checked in {watch.Elapsed.TotalSeconds:0.0} s)");
         Assert.False(result.TimedOut, "the linearizability check ran out of time");
         Assert.True(result.IsLinearizable, result.FirstViolation?.ToString());
     }

@@ -154,6 +154,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         workload.Start(writers: 6, readers: 2, sessions: 2);
         long from, to;
         var restarts = new List<Task<bool>>();
+        using var runEnd = new CancellationTokenSource();
         try
         {
             await Task.Delay(1500);
@@ -169,7 +170,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 deployment.PauseSilo(others[turn]);
                 await DelayUntilAsync(pausedAt, TimeSpan.FromSeconds(12));
                 deployment.ResumeSilo(others[turn]);
-                restarts.Add(RestartWhenItExitsAsync(deployment, others[turn], TimeSpan.FromSeconds(20)));
+                restarts.Add(RestartWhenItExitsAsync(deployment, others[turn], TimeSpan.FromSeconds(30), runEnd.Token));
             }
 
             await Task.Delay(TimeSpan.FromSeconds(3));
@@ -177,6 +178,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
         finally
         {
+            await runEnd.CancelAsync();
             await workload.StopAsync();
         }
 
@@ -212,9 +214,21 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             await DelayUntilAsync(killedAt, RestartDelay);
             await Task.WhenAll(others.Select(deployment.StartSiloAsync));
             var restartedAt = Workload.Now;
-            var resumed = await workload.FirstAckAfterAsync(restartedAt, TimeSpan.FromSeconds(30));
+            long resumed;
+            try
+            {
+                resumed = await workload.FirstAckAfterAsync(restartedAt, TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"no write was acknowledged within 30 s after both replicas' processes were started again " +
+                            $"({Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms after the kill)");
+                throw;
+            }
+
+            var gap = workload.LongestAckGap(killedAt - Stopwatch.Frequency, resumed + 1).TotalMilliseconds;
             output.WriteLine($"killed instances {string.Join(", ", others)}; started again {Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms " +
-                             $"after the kill; writes resumed {Stopwatch.GetElapsedTime(restartedAt, resumed).TotalMilliseconds:0} ms after that");
+                             $"after the kill; longest gap between acknowledged writes {gap:0} ms");
             await Task.Delay(TimeSpan.FromSeconds(2));
         }
         finally
@@ -250,10 +264,22 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
             // Majority writes need two of the three nodes: they succeed once the killed processes are back and the
             // nodes re-created there have caught up from the promoted one.
+            var recoveredAt = Workload.Now;
             await Task.WhenAll(victims.Select(deployment.StartSiloAsync));
             var restartedAt = Workload.Now;
-            var resumed = await second.FirstAckAboveAsync(recovery.Route.Epoch - 1, TimeSpan.FromSeconds(30));
-            output.WriteLine($"writes acknowledged in the recovered epoch {Stopwatch.GetElapsedTime(restartedAt, Math.Max(resumed, restartedAt)).TotalMilliseconds:0} ms after the restart");
+            long resumed;
+            try
+            {
+                resumed = await second.FirstAckAboveAsync(recovery.Route.Epoch - 1, TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the killed processes were started again");
+                throw;
+            }
+
+            output.WriteLine($"first write acknowledged in the recovered epoch {Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} ms after the recovery; " +
+                             $"the killed processes were started again {Stopwatch.GetElapsedTime(recoveredAt, restartedAt).TotalMilliseconds:0} ms after it");
             var put = await group.PutAsync("after-recovery", "yes", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) });
             Assert.True(put.Epoch >= recovery.Route.Epoch, $"a write after the recovery was acknowledged in epoch {put.Epoch}");
         }
@@ -340,11 +366,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Watches silo <paramref name="i"/> for <paramref name="within"/>; if its process ends, starts it again (as its supervisor would).</summary>
-    private static async Task<bool> RestartWhenItExitsAsync(RedisDeployment deployment, int i, TimeSpan within)
+    /// <summary>
+    /// Watches silo <paramref name="i"/> for <paramref name="within"/> or until <paramref name="runEnd"/>; if its process
+    /// ends, starts it again (as its supervisor would) and returns true.
+    /// </summary>
+    private static async Task<bool> RestartWhenItExitsAsync(RedisDeployment deployment, int i, TimeSpan within, CancellationToken runEnd = default)
     {
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < within)
+        while (watch.Elapsed < within && !runEnd.IsCancellationRequested)
         {
             if (deployment.SiloExited(i))
             {
