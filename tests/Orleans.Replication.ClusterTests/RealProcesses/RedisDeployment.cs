@@ -128,6 +128,27 @@ internal sealed class RedisDeployment : IAsyncDisposable
         return _siloPorts.Single(p => p.Value.SiloPort == port).Key;
     }
 
+    /// <summary>The membership table as Redis holds it, one line per entry (for failure messages: it reads Redis, not the silos).</summary>
+    public async Task<string> MembershipTableAsync()
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
+        var lines = new List<string>();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        await foreach (var key in server.KeysAsync(pattern: $"*{ClusterId}*"))
+        {
+            if (await redis.GetDatabase().KeyTypeAsync(key) == StackExchange.Redis.RedisType.Hash)
+            {
+                foreach (var entry in await redis.GetDatabase().HashGetAllAsync(key))
+                {
+                    var value = entry.Value.ToString();
+                    lines.Add($"{entry.Name}: {(value.Length > 400 ? value[..400] + "…" : value)}");
+                }
+            }
+        }
+
+        return string.Join("\n", lines);
+    }
+
     /// <summary>kill -9 of silo <paramref name="i"/>'s process.</summary>
     public void KillSilo(int i)
     {
