@@ -21,7 +21,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 {
     private const string Name = "heal";
     private const int Silos = 3;
-    /// <remarks>Enough for acknowledgements milliseconds apart; more only lengthens the end-of-run check.</remarks>
+
+    // Enough for acknowledgements a few milliseconds apart; more writers only lengthen the end-of-run check.
     private const int Writers = 3;
     private static readonly TimeSpan KillPeriod = TimeSpan.FromSeconds(12);
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(2);
