@@ -15,7 +15,9 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 /// <remarks>
 /// Everything it starts it kills on dispose; the temporary directory goes too, after its logs are copied beside the
 /// test binaries when a name was given. Every wait has a deadline. Silo <c>i</c> keeps its ports across restarts,
-/// as a silo restarted by its supervisor would.
+/// as a silo restarted by its supervisor would. With <see cref="Supervise"/> on, a silo process that ends by itself (a
+/// silo told by the cluster that it was declared dead stops itself) is started again as a supervisor (systemd,
+/// Kubernetes) would; the ones the test kills are left to the test.
 /// </remarks>
 internal sealed class RedisDeployment : IAsyncDisposable
 {
@@ -23,6 +25,10 @@ internal sealed class RedisDeployment : IAsyncDisposable
     private readonly Dictionary<Process, TaskCompletionSource> _started = [];
     private readonly Dictionary<int, (int SiloPort, int GatewayPort)> _siloPorts = [];
     private readonly Dictionary<int, Process> _silos = [];
+    private readonly HashSet<int> _killed = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _supervision = new();
+    private readonly Lock _gate = new();
+    private bool _disposing;
     private readonly string _dir = Directory.CreateTempSubdirectory("orleans-replication-redis-").FullName;
     private readonly string? _keepLogsAs;
     private IHost? _client;
@@ -38,6 +44,12 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     /// <summary>A cluster id of this deployment only, so that runs never see each other's silos.</summary>
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Whether a silo process that ends by itself is started again on its ports.</summary>
+    public bool Supervise { get; set; }
+
+    /// <summary>What supervision did: one line per silo started again (or that could not be).</summary>
+    public IReadOnlyCollection<string> Supervision => _supervision;
 
     /// <summary>The client started by <see cref="ConnectAsync"/>.</summary>
     public IReplicatedStore Store => _client?.Services.GetRequiredService<IReplicatedStore>() ?? throw new InvalidOperationException("Not connected.");
@@ -83,14 +95,23 @@ internal sealed class RedisDeployment : IAsyncDisposable
         var process = Start("dotnet", $"silo-{i}", BuiltPrograms.Silo,
             "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture));
-        _silos[i] = process;
+        Task started;
+        lock (_gate)
+        {
+            _silos[i] = process;
+            _killed.Remove(i);
+            started = _started[process].Task;
+        }
+
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => OnSiloExited(i, process);
         await BuiltPrograms.WaitForPortAsync(gatewayPort, process, TimeSpan.FromSeconds(45));
 
         // The gateway listens before the silo is active in the membership table, and clients only use active gateways.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
         try
         {
-            await _started[process].Task.WaitAsync(deadline.Token);
+            await started.WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
@@ -149,22 +170,63 @@ internal sealed class RedisDeployment : IAsyncDisposable
         return string.Join("\n", lines);
     }
 
-    /// <summary>kill -9 of silo <paramref name="i"/>'s process.</summary>
+    /// <summary>kill -9 of silo <paramref name="i"/>'s process; supervision leaves it dead until the test starts it.</summary>
     public void KillSilo(int i)
     {
-        var process = _silos[i];
+        Process process;
+        lock (_gate)
+        {
+            _killed.Add(i);
+            process = _silos[i];
+        }
+
         process.Kill();
         process.WaitForExit(10_000);
     }
 
     /// <summary>SIGSTOP: silo <paramref name="i"/>'s process freezes with its connections open.</summary>
-    public void PauseSilo(int i) => SiloProcesses.SendSignal(_silos[i].Id, SiloProcesses.SigStop);
+    public void PauseSilo(int i) => SiloProcesses.SendSignal(Silo(i).Id, SiloProcesses.SigStop);
 
     /// <summary>SIGCONT: the end of <see cref="PauseSilo"/>.</summary>
-    public void ResumeSilo(int i) => SiloProcesses.SendSignal(_silos[i].Id, SiloProcesses.SigCont);
+    public void ResumeSilo(int i) => SiloProcesses.SendSignal(Silo(i).Id, SiloProcesses.SigCont);
 
     /// <summary>Whether silo <paramref name="i"/>'s process has ended (killed, or stopped itself).</summary>
-    public bool SiloExited(int i) => _silos[i].HasExited;
+    public bool SiloExited(int i) => Silo(i).HasExited;
+
+    private Process Silo(int i)
+    {
+        lock (_gate)
+        {
+            return _silos[i];
+        }
+    }
+
+    private void OnSiloExited(int i, Process process)
+    {
+        lock (_gate)
+        {
+            if (!Supervise || _disposing || _killed.Contains(i) || _silos[i] != process)
+            {
+                return;
+            }
+        }
+
+        _ = RestartAsync();
+
+        async Task RestartAsync()
+        {
+            var at = DateTime.UtcNow;
+            try
+            {
+                await StartSiloAsync(i);
+                _supervision.Enqueue($"silo {i} ended by itself at {at:HH:mm:ss.fff} and was started again by {DateTime.UtcNow:HH:mm:ss.fff}");
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+            {
+                _supervision.Enqueue($"silo {i} ended by itself at {at:HH:mm:ss.fff} and could not be started again: {e.Message}");
+            }
+        }
+    }
 
     /// <summary>Runs the command-line client against this deployment; its exit code and output, within <paramref name="timeout"/>.</summary>
     public Task<(int Code, string Output, string Error)> CliAsync(TimeSpan timeout, params string[] args) =>
@@ -184,6 +246,13 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        List<Process> processes;
+        lock (_gate)
+        {
+            _disposing = true;
+            processes = [.. _processes];
+        }
+
         if (_client is not null)
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -199,7 +268,7 @@ internal sealed class RedisDeployment : IAsyncDisposable
             _client.Dispose();
         }
 
-        foreach (var p in _processes)
+        foreach (var p in processes)
         {
             if (!p.HasExited)
             {
@@ -247,9 +316,13 @@ internal sealed class RedisDeployment : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Replication"] = "Information";
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
-        _processes.Add(process);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _started[process] = started;
+        lock (_gate)
+        {
+            _processes.Add(process);
+            _started[process] = started;
+        }
+
         var log = new StreamWriter(Path.Combine(_dir, name + ".log"), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) =>
         {

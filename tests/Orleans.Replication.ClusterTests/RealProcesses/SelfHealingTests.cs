@@ -14,6 +14,7 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 /// Between a fault and its assertion only the workload talks to the cluster: no status call and no switchover that
 /// could wake the coordinator up. A status call is made only before a victim is chosen, to find the primary's process.
 /// The number of kills of the first test can be raised with the environment variable ORLEANS_REPLICATION_HEAL_KILLS.
+/// A silo process that ends by itself (declared dead, it stops) is started again, as its supervisor would.
 /// The silos' logs are kept beside the test binaries as heal-*-silo-i.log.
 /// </remarks>
 [Collection("real-processes")]
@@ -71,12 +72,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         foreach (var (killedAt, epoch, instance) in rounds)
         {
             var windowEnd = killedAt + (long)((KillPeriod - TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
-            var gap = workload.LongestAckGap(killedAt - Stopwatch.Frequency, windowEnd).TotalMilliseconds;
+            var (length, start) = workload.LongestAckGap(killedAt - Stopwatch.Frequency, windowEnd);
+            var gap = length.TotalMilliseconds;
             var firstAck = workload.Acks.Where(a => a.Epoch > epoch).Select(a => a.CompleteTicks).DefaultIfEmpty(long.MaxValue).Min();
             var failover = firstAck == long.MaxValue ? double.PositiveInfinity : Stopwatch.GetElapsedTime(killedAt, firstAck).TotalMilliseconds;
             gaps.Add(gap);
             failovers.Add(failover);
-            output.WriteLine($"kill {gaps.Count}: instance {instance} (epoch {epoch}): longest gap between acknowledged writes {gap:0} ms, first write acknowledged in a newer epoch after {failover:0} ms");
+            output.WriteLine($"kill {gaps.Count} at {Utc(killedAt)}: instance {instance} (epoch {epoch}): longest gap between acknowledged writes {gap:0} ms " +
+                             $"(from {Utc(start)}), first write acknowledged in a newer epoch after {failover:0} ms");
             if (gap > 3000)
             {
                 failures.Add($"kill {gaps.Count} (instance {instance}, epoch {epoch}): no write was acknowledged for {gap:0} ms");
@@ -85,6 +88,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
         output.WriteLine($"over {kills} kills: longest gap p50 {Median(gaps):0} ms, max {gaps.Max():0} ms; kill to first acknowledgement in the new epoch p50 {Median(failovers):0} ms, max {failovers.Max():0} ms");
         output.WriteLine($"10 s after the last restart: {Describe(healed)}");
+        Report(deployment);
         if (healed.UnderReplicatedSince is not null || !IsWhole(healed))
         {
             failures.Add($"10 s after the last restart the group is not whole: {Describe(healed)}");
@@ -103,7 +107,6 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         workload.Start(Writers, readers: 2, sessions: 2);
         long pausedAt, resumedAt, epoch;
         double? failoverMs = null;
-        bool restarted;
         try
         {
             await Task.Delay(1500);
@@ -131,10 +134,12 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 resumedAt = Workload.Now;
             }
 
-            // Declared dead while frozen, the silo stops itself once it learns so; its supervisor starts it again.
-            restarted = await RestartWhenItExitsAsync(deployment, instance, TimeSpan.FromSeconds(10));
-            output.WriteLine($"paused instance {instance} (epoch {epoch}) for 15 s; first write acknowledged in a newer epoch after " +
-                             $"{(failoverMs is { } ms ? $"{ms:0} ms" : "never")}; {(restarted ? "it stopped itself after resuming and was started again" : "it ran on for 10 s after resuming")}");
+            // Declared dead while frozen, the silo stops itself once it learns so, and supervision starts it again;
+            // until then it may run on. Ten seconds of the workload after the resume.
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            output.WriteLine($"paused instance {instance} at {Utc(pausedAt)} (epoch {epoch}) for 15 s; first write acknowledged in a newer epoch after " +
+                             $"{(failoverMs is { } ms ? $"{ms:0} ms" : "never")}");
+            Report(deployment);
         }
         finally
         {
@@ -155,8 +160,6 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         var workload = new Workload(group, keys: 4);
         workload.Start(Writers, readers: 2, sessions: 2);
         long from, to;
-        var restarts = new List<Task<bool>>();
-        using var runEnd = new CancellationTokenSource();
         try
         {
             await Task.Delay(1500);
@@ -172,7 +175,6 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 deployment.PauseSilo(others[turn]);
                 await DelayUntilAsync(pausedAt, TimeSpan.FromSeconds(12));
                 deployment.ResumeSilo(others[turn]);
-                restarts.Add(RestartWhenItExitsAsync(deployment, others[turn], TimeSpan.FromSeconds(30), runEnd.Token));
             }
 
             await Task.Delay(TimeSpan.FromSeconds(3));
@@ -180,14 +182,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
         finally
         {
-            await runEnd.CancelAsync();
             await workload.StopAsync();
         }
 
-        var restarted = await Task.WhenAll(restarts);
-        var gap = workload.LongestAckGap(from, to).TotalMilliseconds;
-        output.WriteLine($"paused two processes without the primary for 12 s each, 15 s apart ({string.Join(", ", restarted.Select(r => r ? "stopped itself and started again" : "ran on"))}): " +
-                         $"longest gap between acknowledged writes {gap:0} ms");
+        var (length, start) = workload.LongestAckGap(from, to);
+        var gap = length.TotalMilliseconds;
+        output.WriteLine($"paused two processes without the primary for 12 s each, 15 s apart, from {Utc(from + Stopwatch.Frequency)}: " +
+                         $"longest gap between acknowledged writes {gap:0} ms (from {Utc(start)})");
+        Report(deployment);
         Assert.True(gap <= 2000, $"no write was acknowledged for {gap:0} ms while processes without the primary were paused");
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
@@ -228,8 +230,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 throw;
             }
 
-            var gap = workload.LongestAckGap(killedAt - Stopwatch.Frequency, resumed + 1).TotalMilliseconds;
-            output.WriteLine($"killed instances {string.Join(", ", others)}; started again {Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms " +
+            var gap = workload.LongestAckGap(killedAt - Stopwatch.Frequency, resumed + 1).Length.TotalMilliseconds;
+            output.WriteLine($"killed instances {string.Join(", ", others)} at {Utc(killedAt)}; started again {Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms " +
                              $"after the kill; longest gap between acknowledged writes {gap:0} ms");
 
             // Ten seconds after the restart, with only the workload talking to it, the group is whole again.
@@ -242,6 +244,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
         var healed = await group.GetStatusAsync();
         output.WriteLine("10 s after the restart: " + Describe(healed));
+        Report(deployment);
         Assert.True(healed.UnderReplicatedSince is null && IsWhole(healed), "10 s after the restart the group is not whole: " + Describe(healed));
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
 
@@ -307,6 +310,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         try
         {
             await Task.WhenAll(Enumerable.Range(0, Silos).Select(deployment.StartSiloAsync));
+            deployment.Supervise = true;
             await deployment.ConnectAsync();
             var group = deployment.Store.Group(Name);
 
@@ -372,33 +376,18 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         throw new Xunit.Sdk.XunitException($"recover without accepting loss was not refused for want of a majority within {deadline.TotalSeconds:0} s of the kill; last answer {last}");
     }
 
-    /// <summary>
-    /// Watches silo <paramref name="i"/> for <paramref name="within"/> or until <paramref name="runEnd"/>; if its process
-    /// ends, starts it again (as its supervisor would) and returns true.
-    /// </summary>
-    private static async Task<bool> RestartWhenItExitsAsync(RedisDeployment deployment, int i, TimeSpan within, CancellationToken runEnd = default)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < within && !runEnd.IsCancellationRequested)
-        {
-            if (deployment.SiloExited(i))
-            {
-                await deployment.StartSiloAsync(i);
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return false;
-    }
-
     /// <summary>The fault schedule: waits until <paramref name="after"/> has passed since the timestamp <paramref name="start"/>.</summary>
     private static Task DelayUntilAsync(long start, TimeSpan after)
     {
         var left = after - Stopwatch.GetElapsedTime(start);
         return left > TimeSpan.Zero ? Task.Delay(left) : Task.CompletedTask;
     }
+
+    /// <summary>A timestamp as the silos' logs write it (UTC), to find a moment of the run in them.</summary>
+    private static string Utc(long ticks) => (DateTime.UtcNow - Stopwatch.GetElapsedTime(ticks)).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private void Report(RedisDeployment deployment) =>
+        output.WriteLine(deployment.Supervision.Count == 0 ? "no silo ended by itself" : string.Join("\n", deployment.Supervision));
 
     private static bool IsWhole(GroupStatus s) =>
         s.PrimaryIndex >= 0 && s.Nodes.Count == s.NodeCount && s.Nodes.All(n => n.Healthy && n.CaughtUp)

@@ -101,20 +101,23 @@ internal sealed class Workload
     /// <summary>
     /// The longest time without an acknowledged write between the timestamps <paramref name="from"/> and
     /// <paramref name="to"/>: between consecutive acknowledgements, and from each end of the window to the nearest one
-    /// (the whole window when nothing was acknowledged in it).
+    /// (the whole window when nothing was acknowledged in it); and the timestamp at which that gap began.
     /// </summary>
-    public TimeSpan LongestAckGap(long from, long to)
+    public (TimeSpan Length, long Start) LongestAckGap(long from, long to)
     {
         var previous = from;
-        var longest = 0L;
-        foreach (var done in _acks.Select(a => a.CompleteTicks).Where(t => t > from && t < to).Order())
+        var longest = (Ticks: 0L, Start: from);
+        foreach (var done in _acks.Select(a => a.CompleteTicks).Where(t => t > from && t < to).Order().Append(to))
         {
-            longest = Math.Max(longest, done - previous);
+            if (done - previous > longest.Ticks)
+            {
+                longest = (done - previous, previous);
+            }
+
             previous = done;
         }
 
-        longest = Math.Max(longest, to - previous);
-        return Stopwatch.GetElapsedTime(0, longest);
+        return (Stopwatch.GetElapsedTime(0, longest.Ticks), longest.Start);
     }
 
     private async Task WriterAsync(int process)
