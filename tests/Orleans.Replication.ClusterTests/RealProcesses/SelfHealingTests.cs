@@ -191,7 +191,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         output.WriteLine($"paused two processes without the primary for 12 s each, 15 s apart, from {Utc(from + Stopwatch.Frequency)}: " +
                          $"longest gap between acknowledged writes {gap:0} ms (from {Utc(start)})");
         Report(deployment);
-        Assert.True(gap <= 2000, $"no write was acknowledged for {gap:0} ms while processes without the primary were paused");
+        Assert.True(gap <= 2000, $"no write was acknowledged for {gap:0} ms from {Utc(start)} while processes without the primary were paused");
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
 
