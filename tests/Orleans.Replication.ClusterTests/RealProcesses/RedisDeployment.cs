@@ -79,15 +79,19 @@ internal sealed class RedisDeployment : IAsyncDisposable
     /// </summary>
     public async Task<int> StartSiloAsync(int i)
     {
-        if (!_siloPorts.TryGetValue(i, out var ports))
+        (int SiloPort, int GatewayPort) ports;
+        lock (_gate)
         {
-            ports = (FreePort(), FreePort());
-            while (ports.GatewayPort == ports.SiloPort)
+            if (!_siloPorts.TryGetValue(i, out ports))
             {
-                ports.GatewayPort = FreePort();
-            }
+                ports = (FreePort(), FreePort());
+                while (ports.GatewayPort == ports.SiloPort)
+                {
+                    ports.GatewayPort = FreePort();
+                }
 
-            _siloPorts[i] = ports;
+                _siloPorts[i] = ports;
+            }
         }
 
         var (siloPort, gatewayPort) = ports;
@@ -146,7 +150,10 @@ internal sealed class RedisDeployment : IAsyncDisposable
     public int InstanceOf(string silo)
     {
         var port = int.Parse(silo.TrimStart('S').Split(':')[1], CultureInfo.InvariantCulture);
-        return _siloPorts.Single(p => p.Value.SiloPort == port).Key;
+        lock (_gate)
+        {
+            return _siloPorts.Single(p => p.Value.SiloPort == port).Key;
+        }
     }
 
     /// <summary>The membership table as Redis holds it, one line per entry (for failure messages: it reads Redis, not the silos).</summary>
