@@ -32,7 +32,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     [RedisFact]
     public async Task RepeatedKillsOfThePrimaryStallWritesAtMostThreeSecondsAndTheGroupHealsWithoutBeingLookedAt()
     {
-        var kills = int.TryParse(Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_HEAL_KILLS"), CultureInfo.InvariantCulture, out var k) && k > 6 ? k : 6;
+        var kills = int.TryParse(Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_HEAL_KILLS"), CultureInfo.InvariantCulture, out var k)
+                    && k > 6 ? k : 6;
         await using var deployment = await StartAsync("kills");
         var group = deployment.Store.Group(Name);
         var workload = new Workload(group, keys: Math.Max(4, 2 * kills));
@@ -75,19 +76,24 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             var windowEnd = killedAt + (long)((KillPeriod - TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
             var (length, start) = workload.LongestAckGap(killedAt - Stopwatch.Frequency, windowEnd);
             var gap = length.TotalMilliseconds;
-            var firstAck = workload.Acks.Where(a => a.Epoch > epoch).Select(a => a.CompleteTicks).DefaultIfEmpty(long.MaxValue).Min();
-            var failover = firstAck == long.MaxValue ? double.PositiveInfinity : Stopwatch.GetElapsedTime(killedAt, firstAck).TotalMilliseconds;
+            var firstAck = workload.Acks.Where(a => a.Epoch > epoch).Select(a => a.CompleteTicks)
+                .DefaultIfEmpty(long.MaxValue).Min();
+            var failover = firstAck == long.MaxValue
+                ? double.PositiveInfinity
+                : Stopwatch.GetElapsedTime(killedAt, firstAck).TotalMilliseconds;
             gaps.Add(gap);
             failovers.Add(failover);
-            output.WriteLine($"kill {gaps.Count} at {Utc(killedAt)}: instance {instance} (epoch {epoch}): longest gap between acknowledged writes {gap:0} ms " +
-                             $"(from {Utc(start)}), first write acknowledged in a newer epoch after {failover:0} ms");
+            output.WriteLine($"kill {gaps.Count} at {Utc(killedAt)}: instance {instance} (epoch {epoch}): longest gap between " +
+                             $"acknowledged writes {gap:0} ms (from {Utc(start)}), first write acknowledged in a newer epoch " +
+                             $"after {failover:0} ms");
             if (gap > 3000)
             {
                 failures.Add($"kill {gaps.Count} (instance {instance}, epoch {epoch}): no write was acknowledged for {gap:0} ms");
             }
         }
 
-        output.WriteLine($"over {kills} kills: longest gap p50 {Median(gaps):0} ms, max {gaps.Max():0} ms; kill to first acknowledgement in the new epoch p50 {Median(failovers):0} ms, max {failovers.Max():0} ms");
+        output.WriteLine($"over {kills} kills: longest gap p50 {Median(gaps):0} ms, max {gaps.Max():0} ms; kill to first " +
+                         $"acknowledgement in the new epoch p50 {Median(failovers):0} ms, max {failovers.Max():0} ms");
         output.WriteLine($"10 s after the last restart: {Describe(healed)}");
         Report(deployment);
         if (healed.UnderReplicatedSince is not null || !IsWhole(healed))
@@ -120,7 +126,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             {
                 try
                 {
-                    failoverMs = Stopwatch.GetElapsedTime(pausedAt, await workload.FirstAckAboveAsync(epoch, TimeSpan.FromSeconds(14))).TotalMilliseconds;
+                    var firstAck = await workload.FirstAckAboveAsync(epoch, TimeSpan.FromSeconds(14));
+                    failoverMs = Stopwatch.GetElapsedTime(pausedAt, firstAck).TotalMilliseconds;
                 }
                 catch (TimeoutException)
                 {
@@ -147,7 +154,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             await workload.StopAsync();
         }
 
-        Assert.True(failoverMs is <= 3000, $"writes resumed in a newer epoch {(failoverMs is { } f ? $"{f:0} ms" : "never (within 14 s)")} after the primary's process was paused");
+        Assert.True(failoverMs is <= 3000, $"writes resumed in a newer epoch {(failoverMs is { } f ? $"{f:0} ms" : "never (within 14 s)")} " +
+                                           "after the primary's process was paused");
         var late = workload.Acks.Count(a => a.Epoch == epoch && a.CompleteTicks > resumedAt);
         Assert.True(late == 0, $"{late} writes were acknowledged in the deposed epoch {epoch} after its primary resumed");
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
@@ -232,8 +240,9 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             }
 
             var gap = workload.LongestAckGap(killedAt - Stopwatch.Frequency, resumed + 1).Length.TotalMilliseconds;
-            output.WriteLine($"killed instances {string.Join(", ", others)} at {Utc(killedAt)}; started again {Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms " +
-                             $"after the kill; longest gap between acknowledged writes {gap:0} ms");
+            output.WriteLine($"killed instances {string.Join(", ", others)} at {Utc(killedAt)}; started again " +
+                             $"{Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms after the kill; " +
+                             $"longest gap between acknowledged writes {gap:0} ms");
 
             // Ten seconds after the restart, with only the workload talking to it, the group is whole again.
             await DelayUntilAsync(restartedAt, TimeSpan.FromSeconds(10));
@@ -268,7 +277,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             var refusal = await RecoverRefusedAsync(deployment, group, killedAt);
             output.WriteLine("recover without accepting loss: " + refusal.Message);
             var recovery = await group.RecoverAsync(acceptLoss: true);
-            output.WriteLine($"recover accepting loss: node {recovery.Promoted} promoted in epoch {recovery.Route.Epoch}, may have lost writes {recovery.MayHaveLostWrites}: {recovery.Message}");
+            output.WriteLine($"recover accepting loss: node {recovery.Promoted} promoted in epoch {recovery.Route.Epoch}, " +
+                             $"may have lost writes {recovery.MayHaveLostWrites}: {recovery.Message}");
             Assert.True(recovery.Route.HasPrimary, $"no primary after a recovery that accepts loss: {recovery.Message}");
             Assert.True(recovery.MayHaveLostWrites, "a recovery from one node of three claims it lost nothing");
             Assert.True(recovery.Route.Epoch > epoch, $"recovered in epoch {recovery.Route.Epoch}, not after {epoch}");
@@ -285,12 +295,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             }
             catch (TimeoutException)
             {
-                Assert.Fail($"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the killed processes were started again");
+                Assert.Fail($"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the killed " +
+                            "processes were started again");
                 throw;
             }
 
-            output.WriteLine($"first write acknowledged in the recovered epoch {Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} ms after the recovery; " +
-                             $"the killed processes were started again {Stopwatch.GetElapsedTime(recoveredAt, restartedAt).TotalMilliseconds:0} ms after it");
+            output.WriteLine($"first write acknowledged in the recovered epoch {Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} " +
+                             $"ms after the recovery; the killed processes were started again " +
+                             $"{Stopwatch.GetElapsedTime(recoveredAt, restartedAt).TotalMilliseconds:0} ms after it");
             var put = await group.PutAsync("after-recovery", "yes", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) });
             Assert.True(put.Epoch >= recovery.Route.Epoch, $"a write after the recovery was acknowledged in epoch {put.Epoch}");
         }
@@ -300,7 +312,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
 
         var lost = await HistoryCheck.LostWritesAsync(group, second);
-        output.WriteLine($"{lost.Count} of {second.AckedUniqueWrites.Count} writes acknowledged before the double kill are gone after the recovery that accepted loss");
+        output.WriteLine($"{lost.Count} of {second.AckedUniqueWrites.Count} writes acknowledged before the double kill are gone " +
+                         "after the recovery that accepted loss");
     }
 
     /// <summary>A deployment of three silos with the group created, every node caught up on a silo of its own.</summary>
@@ -322,7 +335,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) });
                 return true;
             }, TimeSpan.FromSeconds(60), "the group could not be created");
-            await Eventually.HoldsAsync(async () => IsWhole(await group.GetStatusAsync()), TimeSpan.FromSeconds(60), async () => Describe(await group.GetStatusAsync()));
+            await Eventually.HoldsAsync(async () => IsWhole(await group.GetStatusAsync()), TimeSpan.FromSeconds(60),
+                async () => Describe(await group.GetStatusAsync()));
             output.WriteLine($"three silos on Redis clustering, the group whole, in {watch.Elapsed.TotalSeconds:0.0} s");
             return deployment;
         }
@@ -364,7 +378,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             {
                 return e;
             }
-            catch (Exception e) when (e is InvalidOperationException or OrleansException or TimeoutException or ReplicationException or OperationCanceledException)
+            catch (Exception e) when (e is InvalidOperationException or OrleansException or TimeoutException or ReplicationException
+                                           or OperationCanceledException)
             {
                 last = $"{Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill: {e.GetType().Name}: {e.Message}";
                 output.WriteLine("recover without accepting loss, " + last);
@@ -373,8 +388,10 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             await Task.Delay(200);
         }
 
-        output.WriteLine($"membership table {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill:\n{await deployment.MembershipTableAsync()}");
-        throw new Xunit.Sdk.XunitException($"recover without accepting loss was not refused for want of a majority within {deadline.TotalSeconds:0} s of the kill; last answer {last}");
+        var table = await deployment.MembershipTableAsync();
+        output.WriteLine($"membership table {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill:\n{table}");
+        throw new Xunit.Sdk.XunitException($"recover without accepting loss was not refused for want of a majority within " +
+                                           $"{deadline.TotalSeconds:0} s of the kill; last answer {last}");
     }
 
     /// <summary>The fault schedule: waits until <paramref name="after"/> has passed since the timestamp <paramref name="start"/>.</summary>
@@ -385,7 +402,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     }
 
     /// <summary>A timestamp as the silos' logs write it (UTC), to find a moment of the run in them.</summary>
-    private static string Utc(long ticks) => (DateTime.UtcNow - Stopwatch.GetElapsedTime(ticks)).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    private static string Utc(long ticks) =>
+        (DateTime.UtcNow - Stopwatch.GetElapsedTime(ticks)).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private void Report(RedisDeployment deployment) =>
         output.WriteLine(deployment.Supervision.Count == 0 ? "no silo ended by itself" : string.Join("\n", deployment.Supervision));
@@ -397,6 +415,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static string Describe(GroupStatus s) =>
-        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since {s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, " +
-        $"repair {s.Repair ?? "-"}: " + string.Join("; ", s.Nodes.Select(n => $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} healthy {n.Healthy} {n.Problem}"));
+        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since " +
+        $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, repair {s.Repair ?? "-"}: " +
+        string.Join("; ", s.Nodes.Select(n => $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} " +
+                                              $"caught-up {n.CaughtUp} healthy {n.Healthy} {n.Problem}"));
 }
