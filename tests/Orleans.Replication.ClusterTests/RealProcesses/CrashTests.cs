@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Orleans.Replication.Client;
-using Orleans.Replication.Client.Checking;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -58,7 +57,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         var sorted = failoverMs.Order().ToList();
         output.WriteLine($"failover over {sorted.Count} kills: p50 {sorted[sorted.Count / 2]:0} ms, max {sorted[^1]:0} ms");
-        await CheckAsync(group, workload);
+        await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
 
     [Fact]
@@ -105,7 +104,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         var late = workload.Acks.Where(a => a.Epoch == oldEpoch && a.CompleteTicks > resumedAt).ToList();
         Assert.True(late.Count == 0, $"{late.Count} writes were acknowledged in the deposed epoch {oldEpoch} after its primary resumed");
-        await CheckAsync(group, workload);
+        await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
 
     /// <summary>The primary's instance and epoch, after moving the primary off instance 0 if it was there.</summary>
@@ -122,39 +121,6 @@ public sealed class CrashTests(ITestOutputHelper output)
         var route = await silos.Grains.GetGrain<IGroupCoordinatorGrain>(Name).SwitchoverAsync(target);
         status = await group.GetStatusAsync();
         return (silos.InstanceOf(status.Nodes[route.PrimaryIndex].Silo), route.Epoch);
-    }
-
-    private async Task CheckAsync(IReplicatedGroup group, Workload workload)
-    {
-        Assert.True(workload.SessionViolations.Count == 0, string.Join("\n", workload.SessionViolations.Take(10)));
-
-        // (a) every acknowledged write is there at the end
-        var strong = new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) };
-        var lost = new System.Collections.Concurrent.ConcurrentBag<string>();
-        await Parallel.ForEachAsync(workload.AckedUniqueWrites, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (write, _) =>
-        {
-            var read = await group.GetAsync(write.Key, strong);
-            if (read.ValueAsString != write.Value)
-            {
-                lost.Add($"{write.Key}={write.Value} (read {read.ValueAsString ?? "absent"})");
-            }
-        });
-
-        Assert.True(lost.Count == 0, $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: {string.Join(", ", lost.Take(10))}");
-
-        // (b) the history of the shared keys, with a final read of each, is linearizable
-        var history = workload.History.ToList();
-        foreach (var key in history.Select(h => h.Key).Distinct().ToList())
-        {
-            var invoked = Workload.Now;
-            var read = await group.GetAsync(key, strong);
-            history.Add(new HistoryOperation(99_999, OperationKind.Read, key, read.Found ? read.ValueAsString : null, null, invoked, Workload.Now, OperationOutcome.Ok));
-        }
-
-        var result = LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = TimeSpan.FromSeconds(60) });
-        output.WriteLine($"{history.Count} operations on {history.Select(h => h.Key).Distinct().Count()} keys, {workload.AckedUniqueWrites.Count} unique acknowledged writes: {result}");
-        Assert.False(result.TimedOut, "the linearizability check ran out of time");
-        Assert.True(result.IsLinearizable, result.FirstViolation?.ToString());
     }
 
     private static async Task<bool> IsHealedAsync(IReplicatedGroup group)

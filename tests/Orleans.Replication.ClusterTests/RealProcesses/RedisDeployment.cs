@@ -3,19 +3,37 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Replication.Client;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests.RealProcesses;
 
 /// <summary>A test-owned deployment on Redis clustering: a redis-server on a free loopback port, in a temporary directory, and silo processes.</summary>
-/// <remarks>Everything it starts it kills on dispose; the temporary directory goes too. Every wait has a deadline.</remarks>
+/// <remarks>
+/// Everything it starts it kills on dispose; the temporary directory goes too, after its logs are copied beside the
+/// test binaries when a name was given. Every wait has a deadline. Silo <c>i</c> keeps its ports across restarts,
+/// as a silo restarted by its supervisor would. With <see cref="Supervise"/> on, a silo process that ends by itself (a
+/// silo told by the cluster that it was declared dead stops itself) is started again as a supervisor (systemd,
+/// Kubernetes) would; the ones the test kills are left to the test.
+/// </remarks>
 internal sealed class RedisDeployment : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly Dictionary<Process, TaskCompletionSource> _started = [];
+    private readonly Dictionary<int, (int SiloPort, int GatewayPort)> _siloPorts = [];
+    private readonly Dictionary<int, Process> _silos = [];
+    private readonly HashSet<int> _killed = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _supervision = new();
+    private readonly Lock _gate = new();
+    private bool _disposing;
     private readonly string _dir = Directory.CreateTempSubdirectory("orleans-replication-redis-").FullName;
+    private readonly string? _keepLogsAs;
+    private IHost? _client;
 
-    private RedisDeployment(int redisPort) => RedisPort = redisPort;
+    private RedisDeployment(int redisPort, string? keepLogsAs) => (RedisPort, _keepLogsAs) = (redisPort, keepLogsAs);
 
     /// <summary>The redis-server executable on the PATH, or null when it is not installed.</summary>
     public static string? RedisServer { get; } = FindOnPath("redis-server");
@@ -27,10 +45,20 @@ internal sealed class RedisDeployment : IAsyncDisposable
     /// <summary>A cluster id of this deployment only, so that runs never see each other's silos.</summary>
     public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
 
-    public static async Task<RedisDeployment> StartAsync()
+    /// <summary>Whether a silo process that ends by itself is started again on its ports.</summary>
+    public bool Supervise { get; set; }
+
+    /// <summary>What supervision did: one line per silo started again (or that could not be).</summary>
+    public IReadOnlyCollection<string> Supervision => _supervision;
+
+    /// <summary>The client started by <see cref="ConnectAsync"/>.</summary>
+    public IReplicatedStore Store => _client?.Services.GetRequiredService<IReplicatedStore>() ?? throw new InvalidOperationException("Not connected.");
+
+    /// <summary>Starts redis-server; with <paramref name="keepLogsAs"/>, the logs are kept beside the test binaries as <c>{keepLogsAs}-silo-i.log</c>.</summary>
+    public static async Task<RedisDeployment> StartAsync(string? keepLogsAs = null)
     {
         var port = FreePort();
-        var deployment = new RedisDeployment(port);
+        var deployment = new RedisDeployment(port, keepLogsAs);
         try
         {
             deployment.Start(RedisServer!, "redis", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
@@ -45,26 +73,49 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts silo <paramref name="i"/> on free ports with Redis clustering; returns its gateway port once it listens.</summary>
+    /// <summary>
+    /// Starts silo <paramref name="i"/> with Redis clustering, on free ports the first time and on the same ports when
+    /// it is started again; returns its gateway port once the silo reports that it started.
+    /// </summary>
     public async Task<int> StartSiloAsync(int i)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
-        while (gatewayPort == siloPort)
+        (int SiloPort, int GatewayPort) ports;
+        lock (_gate)
         {
-            gatewayPort = FreePort();
+            if (!_siloPorts.TryGetValue(i, out ports))
+            {
+                ports = (FreePort(), FreePort());
+                while (ports.GatewayPort == ports.SiloPort)
+                {
+                    ports.GatewayPort = FreePort();
+                }
+
+                _siloPorts[i] = ports;
+            }
         }
+
+        var (siloPort, gatewayPort) = ports;
 
         var process = Start("dotnet", $"silo-{i}", BuiltPrograms.Silo,
             "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
             "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture));
+        Task started;
+        lock (_gate)
+        {
+            _silos[i] = process;
+            _killed.Remove(i);
+            started = _started[process].Task;
+        }
+
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => OnSiloExited(i, process);
         await BuiltPrograms.WaitForPortAsync(gatewayPort, process, TimeSpan.FromSeconds(45));
 
         // The gateway listens before the silo is active in the membership table, and clients only use active gateways.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(45));
         try
         {
-            await _started[process].Task.WaitAsync(deadline.Token);
+            await started.WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
@@ -72,6 +123,116 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }
 
         return gatewayPort;
+    }
+
+    /// <summary>Starts an Orleans client in this process on the deployment's Redis membership table, with the replicated store.</summary>
+    public async Task ConnectAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        var redis = StackExchange.Redis.ConfigurationOptions.Parse(Redis);
+        builder.UseOrleansClient(c =>
+        {
+            c.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            c.Services.PostConfigure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = "default";
+            });
+        });
+        builder.Services.AddReplicatedStore();
+        _client = builder.Build();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _client.StartAsync(deadline.Token);
+    }
+
+    /// <summary>The silo whose address is <paramref name="silo"/> (as node status reports it, "S127.0.0.1:PORT:GENERATION").</summary>
+    public int InstanceOf(string silo)
+    {
+        var port = int.Parse(silo.TrimStart('S').Split(':')[1], CultureInfo.InvariantCulture);
+        lock (_gate)
+        {
+            return _siloPorts.Single(p => p.Value.SiloPort == port).Key;
+        }
+    }
+
+    /// <summary>The membership table as Redis holds it, one line per entry (for failure messages: it reads Redis, not the silos).</summary>
+    public async Task<string> MembershipTableAsync()
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
+        var lines = new List<string>();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        await foreach (var key in server.KeysAsync(pattern: $"*{ClusterId}*"))
+        {
+            if (await redis.GetDatabase().KeyTypeAsync(key) == StackExchange.Redis.RedisType.Hash)
+            {
+                foreach (var entry in await redis.GetDatabase().HashGetAllAsync(key))
+                {
+                    var value = entry.Value.ToString();
+                    lines.Add($"{entry.Name}: {(value.Length > 400 ? value[..400] + "…" : value)}");
+                }
+            }
+        }
+
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>kill -9 of silo <paramref name="i"/>'s process; supervision leaves it dead until the test starts it.</summary>
+    public void KillSilo(int i)
+    {
+        Process process;
+        lock (_gate)
+        {
+            _killed.Add(i);
+            process = _silos[i];
+        }
+
+        process.Kill();
+        process.WaitForExit(10_000);
+    }
+
+    /// <summary>SIGSTOP: silo <paramref name="i"/>'s process freezes with its connections open.</summary>
+    public void PauseSilo(int i) => SiloProcesses.SendSignal(Silo(i).Id, SiloProcesses.SigStop);
+
+    /// <summary>SIGCONT: the end of <see cref="PauseSilo"/>.</summary>
+    public void ResumeSilo(int i) => SiloProcesses.SendSignal(Silo(i).Id, SiloProcesses.SigCont);
+
+    /// <summary>Whether silo <paramref name="i"/>'s process has ended (killed, or stopped itself).</summary>
+    public bool SiloExited(int i) => Silo(i).HasExited;
+
+    private Process Silo(int i)
+    {
+        lock (_gate)
+        {
+            return _silos[i];
+        }
+    }
+
+    private void OnSiloExited(int i, Process process)
+    {
+        lock (_gate)
+        {
+            if (!Supervise || _disposing || _killed.Contains(i) || _silos[i] != process)
+            {
+                return;
+            }
+        }
+
+        _ = RestartAsync();
+
+        async Task RestartAsync()
+        {
+            var at = DateTime.UtcNow;
+            try
+            {
+                await StartSiloAsync(i);
+                _supervision.Enqueue($"silo {i} ended by itself at {at:HH:mm:ss.fff} and was started again by {DateTime.UtcNow:HH:mm:ss.fff}");
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+            {
+                _supervision.Enqueue($"silo {i} ended by itself at {at:HH:mm:ss.fff} and could not be started again: {e.Message}");
+            }
+        }
     }
 
     /// <summary>Runs the command-line client against this deployment; its exit code and output, within <paramref name="timeout"/>.</summary>
@@ -92,11 +253,33 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var p in _processes)
+        List<Process> processes;
+        lock (_gate)
+        {
+            _disposing = true;
+            processes = [.. _processes];
+        }
+
+        if (_client is not null)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _client.StopAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Leaving anyway.
+            }
+
+            _client.Dispose();
+        }
+
+        foreach (var p in processes)
         {
             if (!p.HasExited)
             {
-                p.Kill(entireProcessTree: true);
+                p.Kill(entireProcessTree: true); // SIGKILL ends a stopped (SIGSTOP) process too
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
@@ -109,6 +292,14 @@ internal sealed class RedisDeployment : IAsyncDisposable
             }
 
             p.Dispose();
+        }
+
+        if (_keepLogsAs is not null)
+        {
+            foreach (var log in Directory.GetFiles(_dir, "*.log"))
+            {
+                File.Copy(log, Path.Combine(AppContext.BaseDirectory, $"{_keepLogsAs}-{Path.GetFileName(log)}"), overwrite: true);
+            }
         }
 
         try
@@ -132,9 +323,13 @@ internal sealed class RedisDeployment : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Replication"] = "Information";
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
-        _processes.Add(process);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _started[process] = started;
+        lock (_gate)
+        {
+            _processes.Add(process);
+            _started[process] = started;
+        }
+
         var log = new StreamWriter(Path.Combine(_dir, name + ".log"), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) =>
         {

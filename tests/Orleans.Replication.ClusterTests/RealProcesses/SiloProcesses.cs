@@ -17,8 +17,8 @@ internal sealed class SiloProcesses : IAsyncDisposable
 {
     private const int SigKill = 9;
     private const int SigTerm = 15;
-    private const int SigCont = 18;
-    private const int SigStop = 19;
+    internal const int SigCont = 18;
+    internal const int SigStop = 19;
     private readonly Process?[] _processes;
     private readonly int _siloBase;
     private readonly int _gatewayBase;
@@ -136,7 +136,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     }
 
     /// <summary>Sends a signal with the system's kill command: -9 is a crash, -STOP a pause, -CONT the end of it.</summary>
-    private static int SendSignal(int pid, int signal)
+    internal static int SendSignal(int pid, int signal)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { UseShellExecute = false })
             ?? throw new InvalidOperationException("Could not run kill.");

@@ -17,6 +17,7 @@ internal sealed class Workload
     private readonly ConcurrentQueue<string> _sessionViolations = new();
     private readonly ConcurrentQueue<(long Epoch, long CompleteTicks)> _acks = new();
     private readonly CancellationTokenSource _stop = new();
+    private long _lastAckTicks;
     private Task? _running;
 
     public Workload(IReplicatedGroup group, int keys) => (_group, _keys) = (group, Enumerable.Range(0, keys).Select(i => $"k{i}").ToArray());
@@ -80,6 +81,45 @@ internal sealed class Workload
         throw new TimeoutException($"No write was acknowledged in an epoch above {epoch} within {timeout}.");
     }
 
+    /// <summary>When the first write acknowledged after <paramref name="ticks"/> completed, waiting up to <paramref name="timeout"/>.</summary>
+    public async Task<long> FirstAckAfterAsync(long ticks, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (Interlocked.Read(ref _lastAckTicks) <= ticks)
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"No write was acknowledged within {timeout} after the moment waited from.");
+            }
+
+            await Task.Delay(5);
+        }
+
+        return _acks.Where(a => a.CompleteTicks > ticks).Min(a => a.CompleteTicks);
+    }
+
+    /// <summary>
+    /// The longest time without an acknowledged write between the timestamps <paramref name="from"/> and
+    /// <paramref name="to"/>: between consecutive acknowledgements, and from each end of the window to the nearest one
+    /// (the whole window when nothing was acknowledged in it); and the timestamp at which that gap began.
+    /// </summary>
+    public (TimeSpan Length, long Start) LongestAckGap(long from, long to)
+    {
+        var previous = from;
+        var longest = (Ticks: 0L, Start: from);
+        foreach (var done in _acks.Select(a => a.CompleteTicks).Where(t => t > from && t < to).Order().Append(to))
+        {
+            if (done - previous > longest.Ticks)
+            {
+                longest = (done - previous, previous);
+            }
+
+            previous = done;
+        }
+
+        return (Stopwatch.GetElapsedTime(0, longest.Ticks), longest.Start);
+    }
+
     private async Task WriterAsync(int process)
     {
         var options = new WriteOptions { Timeout = TimeSpan.FromSeconds(5) };
@@ -96,6 +136,7 @@ internal sealed class Workload
                 Record(process, OperationKind.Write, key, value, invoked, done, OperationOutcome.Ok, unique);
                 _firstAckByEpoch.TryAdd(result.Epoch, done);
                 _acks.Enqueue((result.Epoch, done));
+                InterlockedMax(ref _lastAckTicks, done);
                 if (unique)
                 {
                     _ackedUnique[key] = value;
@@ -164,6 +205,15 @@ internal sealed class Workload
             {
                 await Task.Delay(20);
             }
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var seen = Interlocked.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var actual && actual != seen)
+        {
+            seen = actual;
         }
     }
 
