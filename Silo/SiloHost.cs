@@ -99,6 +99,12 @@ internal static class SiloHost
                 // A frozen process keeps its connections open; with this check on, recent traffic on them
                 // suppressed the votes against it and it was declared dead only about 8 s into a pause.
                 o.EnableConnectionLivenessCheck = false;
+
+                // After its first missed probe a silo asks another silo to probe the suspect; when that one is dead
+                // too (two of three processes lost), the relayed probe fails as "unknown", counts as no miss, and the
+                // survivor never declares either dead: calls went on to the dead silos, and a recovery never arrived.
+                // With one vote enough to declare a death, the relay adds nothing but that failure.
+                o.EnableIndirectProbes = false;
             });
         });
     }

@@ -348,9 +348,12 @@ internal sealed partial class GroupCoordinatorGrain
         _lastFailoverTicks = NowTicks;
         ResetElectionBackoff();
         var missing = Enumerable.Range(0, n).Where(i => reachable.All(r => r.NodeIndex != i)).ToList();
+        var emptied = reachable.Where(r => r.NodeIndex != best.NodeIndex && !r.CaughtUp && r.LastIndex == 0).Select(r => r.NodeIndex).ToList();
         var message = $"Node {best.NodeIndex} was promoted in epoch {epoch} without a majority (log ends at {best.LastIndex}, " +
-                      $"{(best.CaughtUp ? "caught up" : "not caught up")}); nodes {(missing.Count == 0 ? "none" : string.Join(", ", missing))} did not answer. " +
-                      "Acknowledged writes that only those nodes held are lost, and they are overwritten when the nodes come back.";
+                      $"{(best.CaughtUp ? "caught up" : "not caught up")}); " +
+                      $"nodes that did not answer: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; " +
+                      $"nodes that came back empty: {(emptied.Count == 0 ? "none" : string.Join(", ", emptied))}. " +
+                      "Acknowledged writes that only the other nodes held are lost; nodes that come back with them are overwritten.";
         LogForcedRecovery(Group, message);
         _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
         return new RecoveryResult(next, best.NodeIndex, MayHaveLostWrites: true, message);
