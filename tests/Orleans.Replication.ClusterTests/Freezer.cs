@@ -10,6 +10,10 @@ internal sealed class Freezer : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Frozen = new();
     private static readonly ConcurrentDictionary<string, TaskCompletionSource> Starved = new();
+    private static readonly ConcurrentDictionary<string, int> Withheld = new();
+
+    /// <summary>How many replication calls <see cref="Starve"/> has held for <paramref name="key"/>: proof that a primary reached the node.</summary>
+    public static int WithheldCalls(string key) => Withheld.GetValueOrDefault(key);
 
     /// <summary>
     /// Holds the replication calls that would bring the node with key <paramref name="key"/> up to date (appends carrying
@@ -21,6 +25,7 @@ internal sealed class Freezer : IIncomingGrainCallFilter
     /// <summary>Lets the replication calls held by <see cref="Starve"/> through.</summary>
     public static void Feed(string key)
     {
+        Withheld.TryRemove(key, out _);
         if (Starved.TryRemove(key, out var gate))
         {
             gate.TrySetResult();
@@ -50,6 +55,7 @@ internal sealed class Freezer : IIncomingGrainCallFilter
             && (context.InterfaceMethod.Name == nameof(IReplicaNodeGrain.InstallSnapshotAsync)
                 || (context.InterfaceMethod.Name == nameof(IReplicaNodeGrain.AppendAsync) && context.Request.GetArgument(0) is AppendRequest { Entries.Length: > 0 })))
         {
+            Withheld.AddOrUpdate(starvedKey, 1, (_, n) => n + 1);
             await hunger.Task;
         }
 

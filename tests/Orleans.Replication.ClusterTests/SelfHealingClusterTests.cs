@@ -75,6 +75,10 @@ public sealed class SelfHealingClusterTests
             // The node loses its state, as when its silo dies; it comes back empty and hears from the primary, but
             // every entry and snapshot it needs is held.
             await cluster.Cluster.DeactivateAsync(cluster.Grains.GetGrain<IReplicaNodeGrain>(key));
+
+            // Hands off until the group itself has brought the node back: a status call would re-create it.
+            await Eventually.HoldsAsync(() => Task.FromResult(Freezer.WithheldCalls(key) > 0), TimeSpan.FromSeconds(15),
+                "no primary sent the emptied node anything it could catch up from");
             await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is var s
                     && s.Nodes[lagging] is { Role: NodeRole.Replica, CaughtUp: false } n && n.Incarnation != status.Nodes[lagging].Incarnation
                     && n.Problem is not null && n.Problem.Contains("catching up", StringComparison.Ordinal),

@@ -206,17 +206,26 @@ internal sealed partial class GroupCoordinatorGrain
             return _route;
         }
 
-        // Clients may use the new primary from here on. The others are told in the background: a crashed one would
-        // hold the route back for its timeout, and each of them also learns from the new primary's first message.
+        LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
+        CompletePromotion(next, promoted);
+        return next;
+    }
+
+    /// <summary>
+    /// Records a promotion that took: the route, the primary the in-sync rule may rely on, the failover's time, a fresh
+    /// back-off. Clients may use the new primary from here on. The others are told in the background: a crashed one
+    /// would hold the route back for its timeout, and each of them also learns from the new primary's first message.
+    /// </summary>
+    private void CompletePromotion(GroupRoute next, NodeStatus promoted)
+    {
         _failovers++;
         Diagnostics.ReplicationMetrics.FailoverDone(Group);
         Remember(next, promoted);
-        _lastPromoted = (best.NodeIndex, promoted.Incarnation, epoch);
+        _lastPromoted = (next.PrimaryIndex, promoted.Incarnation, next.Epoch);
         _lastFailoverTicks = NowTicks;
         ResetElectionBackoff();
-        LogPromoted(Group, best.NodeIndex, epoch, best.LastIndex, voters.Count, n);
-        _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
-        return next;
+        _ = Task.WhenAll(Enumerable.Range(0, next.NodeCount).Where(i => i != next.PrimaryIndex)
+            .Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
     }
 
     /// <remarks>Failures are reported with framework exception types, which cross the grain boundary as they are.</remarks>
@@ -341,12 +350,6 @@ internal sealed partial class GroupCoordinatorGrain
             throw new InvalidOperationException($"Group '{Group}': node {best.NodeIndex} did not take the promotion; try again.");
         }
 
-        _failovers++;
-        Diagnostics.ReplicationMetrics.FailoverDone(Group);
-        Remember(next, promoted);
-        _lastPromoted = (best.NodeIndex, promoted.Incarnation, epoch);
-        _lastFailoverTicks = NowTicks;
-        ResetElectionBackoff();
         var missing = Enumerable.Range(0, n).Where(i => reachable.All(r => r.NodeIndex != i)).ToList();
         var emptied = reachable.Where(r => r.NodeIndex != best.NodeIndex && !r.CaughtUp && r.LastIndex == 0).Select(r => r.NodeIndex).ToList();
         var message = $"Node {best.NodeIndex} was promoted in epoch {epoch} without a majority (log ends at {best.LastIndex}, " +
@@ -355,7 +358,7 @@ internal sealed partial class GroupCoordinatorGrain
                       $"nodes that came back empty: {(emptied.Count == 0 ? "none" : string.Join(", ", emptied))}. " +
                       "Acknowledged writes that only the other nodes held are lost; nodes that come back with them are overwritten.";
         LogForcedRecovery(Group, message);
-        _ = Task.WhenAll(Enumerable.Range(0, n).Where(i => i != best.NodeIndex).Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
+        CompletePromotion(next, promoted);
         return new RecoveryResult(next, best.NodeIndex, MayHaveLostWrites: true, message);
     }
 

@@ -32,7 +32,6 @@ internal sealed partial class GroupCoordinatorGrain
     private string? _repair;
     private bool _sweeping;
     private NodeStatus[] _lastSweep = [];
-    private long _lastSweepTicks;
 
     public Task<SiloAddress?> PlaceNodeAsync(int index)
     {
@@ -143,7 +142,6 @@ internal sealed partial class GroupCoordinatorGrain
         {
             var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
             var now = NowTicks;
-            _lastSweepTicks = now;
             var improved = false;
             foreach (var node in nodes.Where(n => n.Silo != "?"))
             {

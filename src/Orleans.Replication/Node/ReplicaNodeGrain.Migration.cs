@@ -20,6 +20,9 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
 
     private const string MigrationKey = "orepl.node";
 
+    /// <summary>What a move would carry: keys of the applied state and entries of the log.</summary>
+    private int CarriedEntries => _state.Count + _log.Count;
+
     /// <summary>True when this activation was rehydrated from a moved one.</summary>
     private bool _rehydrated;
 
@@ -31,7 +34,7 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
             throw new InvalidOperationException($"Node {_group}/{_index} is the primary; switch over before moving it.");
         }
 
-        var carried = _state.Count + _log.Count;
+        var carried = CarriedEntries;
         if (_caughtUp && carried > MaxCarriedEntries)
         {
             throw new InvalidOperationException(
@@ -47,7 +50,7 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
     public void OnDehydrate(IDehydrationContext dehydrationContext)
     {
         ArgumentNullException.ThrowIfNull(dehydrationContext);
-        if (_role != NodeRole.Replica || _state.Count + _log.Count > MaxCarriedEntries)
+        if (_role != NodeRole.Replica || CarriedEntries > MaxCarriedEntries)
         {
             return; // the new activation starts empty and catches up, as after a crash
         }

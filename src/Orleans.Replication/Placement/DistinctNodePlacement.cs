@@ -23,14 +23,11 @@ public sealed class DistinctNodePlacementAttribute() : PlacementAttribute(new Di
 /// lands by the formula over the survivors, often beside another node of its group, although the nodes already
 /// alive stay where they are. The coordinator knows where every node lives (from its periodic checks) and which silos
 /// are active, so placement asks it, briefly; the coordinator itself is placed by the formula.
-/// </remarks>
-/// <remarks>
 /// Consecutive indexes land on consecutive silos, so a group's nodes are distinct whenever n ≥ its size; the
 /// offset h(g), a stable hash of the group name, spreads the primaries (node 0 at first) of many groups over
 /// the silos, since write throughput grows with the number of primaries. With fewer silos than nodes, some
 /// nodes share a silo; status reports where each node lives. A group's coordinator (keyed by the group name alone)
-/// goes to the silo before node 0's. A placement hint from the caller wins.
-/// Stateless and thread-safe.
+/// goes to the silo before node 0's. A placement hint from the caller wins. Thread-safe.
 /// </remarks>
 internal sealed class DistinctNodePlacementDirector(IServiceProvider services) : IPlacementDirector
 {
@@ -47,7 +44,6 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
             return hint;
         }
 
-        var formula = ByFormula(target, silos);
         if (GroupNames.TryParseNodeKey(target.GrainIdentity.Key.ToString() ?? "", out var group, out var index))
         {
             try
@@ -65,7 +61,7 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
             }
         }
 
-        return formula;
+        return ByFormula(target, silos);
     }
 
     private static SiloAddress ByFormula(PlacementTarget target, SiloAddress[] silos)

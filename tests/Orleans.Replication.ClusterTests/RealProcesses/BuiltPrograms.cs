@@ -1,12 +1,44 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Orleans.Replication.ClusterTests.RealProcesses;
 
 /// <summary>The repository's built programs, run as real processes by the tests.</summary>
 internal static class BuiltPrograms
 {
+    /// <summary>Starts an Orleans client in the test process with the replicated store, connected by <paramref name="clustering"/>, within 60 s.</summary>
+    public static async Task<IHost> StartClientAsync(Action<IClientBuilder> clustering)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(clustering);
+        builder.Services.AddReplicatedStore();
+        var client = builder.Build();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await client.StartAsync(deadline.Token);
+        return client;
+    }
+
+    /// <summary>Stops a client from <see cref="StartClientAsync"/>, giving it 5 s, and disposes it.</summary>
+    public static async Task StopClientAsync(IHost client)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await client.StopAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Leaving anyway.
+        }
+
+        client.Dispose();
+    }
+
     /// <summary>The host executable's path.</summary>
     public static string Silo => Path("Silo", "Orleans.Replication.Silo.dll");
 

@@ -128,10 +128,8 @@ internal sealed class RedisDeployment : IAsyncDisposable
     /// <summary>Starts an Orleans client in this process on the deployment's Redis membership table, with the replicated store.</summary>
     public async Task ConnectAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
         var redis = StackExchange.Redis.ConfigurationOptions.Parse(Redis);
-        builder.UseOrleansClient(c =>
+        _client = await BuiltPrograms.StartClientAsync(c =>
         {
             c.UseRedisClustering(o => o.ConfigurationOptions = redis);
             c.Services.PostConfigure<Orleans.Configuration.ClusterOptions>(o =>
@@ -140,10 +138,6 @@ internal sealed class RedisDeployment : IAsyncDisposable
                 o.ServiceId = "default";
             });
         });
-        builder.Services.AddReplicatedStore();
-        _client = builder.Build();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _client.StartAsync(deadline.Token);
     }
 
     /// <summary>The silo whose address is <paramref name="silo"/> (as node status reports it, "S127.0.0.1:PORT:GENERATION").</summary>
@@ -262,17 +256,7 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
         if (_client is not null)
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _client.StopAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Leaving anyway.
-            }
-
-            _client.Dispose();
+            await BuiltPrograms.StopClientAsync(_client);
         }
 
         foreach (var p in processes)

@@ -110,8 +110,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     {
         await using var deployment = await StartAsync("pause-primary");
         var group = deployment.Store.Group(Name);
-        var workload = new Workload(group, keys: 4);
-        workload.Start(Writers, readers: 2, sessions: 2);
+        var workload = StartWorkload(group);
         long pausedAt, resumedAt, epoch;
         double? failoverMs = null;
         try
@@ -166,8 +165,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     {
         await using var deployment = await StartAsync("pause-replicas");
         var group = deployment.Store.Group(Name);
-        var workload = new Workload(group, keys: 4);
-        workload.Start(Writers, readers: 2, sessions: 2);
+        var workload = StartWorkload(group);
         long from, to;
         try
         {
@@ -208,8 +206,7 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     {
         await using var deployment = await StartAsync("majority");
         var group = deployment.Store.Group(Name);
-        var workload = new Workload(group, keys: 4);
-        workload.Start(Writers, readers: 2, sessions: 2);
+        var workload = StartWorkload(group);
         try
         {
             // Both processes without the primary killed and started again 2 s later: the primary alone holds
@@ -314,6 +311,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         var lost = await HistoryCheck.LostWritesAsync(group, second);
         output.WriteLine($"{lost.Count} of {second.AckedUniqueWrites.Count} writes acknowledged before the double kill are gone " +
                          "after the recovery that accepted loss");
+    }
+
+    /// <summary>The workload every test runs: Majority writes on four keys, Strong and session reads.</summary>
+    private static Workload StartWorkload(IReplicatedGroup group)
+    {
+        var workload = new Workload(group, keys: 4);
+        workload.Start(Writers, readers: 2, sessions: 2);
+        return workload;
     }
 
     /// <summary>A deployment of three silos with the group created, every node caught up on a silo of its own.</summary>

@@ -122,17 +122,11 @@ internal sealed class SiloProcesses : IAsyncDisposable
 
     private async Task ConnectAsync()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders();
         // Through instance 0's gateway only: it is never killed or paused. An Orleans client with a static gateway
         // list keeps sending through a paused silo's gateway (its connections stay open), and it routes every call
         // to one grain through the same gateway: a paused gateway would hang the calls to a healthy new primary.
         var gateways = new[] { new IPEndPoint(IPAddress.Loopback, _gatewayBase) };
-        builder.UseOrleansClient(c => c.UseStaticClustering(gateways));
-        builder.Services.AddReplicatedStore();
-        _client = builder.Build();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await _client.StartAsync(deadline.Token);
+        _client = await BuiltPrograms.StartClientAsync(c => c.UseStaticClustering(gateways));
     }
 
     /// <summary>Sends a signal with the system's kill command: -9 is a crash, -STOP a pause, -CONT the end of it.</summary>
@@ -148,17 +142,7 @@ internal sealed class SiloProcesses : IAsyncDisposable
     {
         if (_client is not null)
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await _client.StopAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                // Leaving anyway.
-            }
-
-            _client.Dispose();
+            await BuiltPrograms.StopClientAsync(_client);
         }
 
         foreach (var p in _processes)
