@@ -10,11 +10,25 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 /// <summary>The repository's built programs, run as real processes by the tests.</summary>
 internal static class BuiltPrograms
 {
-    /// <summary>Starts an Orleans client in the test process with the replicated store, connected by <paramref name="clustering"/>, within 60 s.</summary>
-    public static async Task<IHost> StartClientAsync(Action<IClientBuilder> clustering)
+    /// <summary>
+    /// Starts an Orleans client in the test process with the replicated store, connected by <paramref name="clustering"/>,
+    /// within 60 s; with <paramref name="logPath"/> its warnings (and the store's information) are written there.
+    /// </summary>
+    public static async Task<IHost> StartClientAsync(Action<IClientBuilder> clustering, string? logPath = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        if (logPath is not null)
+        {
+            builder.Logging.AddProvider(new FileLoggerProvider(logPath));
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddFilter("Orleans.Replication", LogLevel.Information);
+            if (Environment.GetEnvironmentVariable("REPLICATION_TEST_CLIENT_LOG") is { Length: > 0 } level)
+            {
+                builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(level));
+            }
+        }
+
         builder.UseOrleansClient(clustering);
         builder.Services.AddReplicatedStore();
         var client = builder.Build();

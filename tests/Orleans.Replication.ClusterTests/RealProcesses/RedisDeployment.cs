@@ -137,7 +137,7 @@ internal sealed class RedisDeployment : IAsyncDisposable
                 o.ClusterId = ClusterId;
                 o.ServiceId = "default";
             });
-        });
+        }, Path.Combine(_dir, "client.log"));
     }
 
     /// <summary>The silo whose address is <paramref name="silo"/> (as node status reports it, "S127.0.0.1:PORT:GENERATION").</summary>

@@ -16,6 +16,7 @@ internal sealed class Workload
     private readonly ConcurrentDictionary<long, long> _firstAckByEpoch = new();
     private readonly ConcurrentQueue<string> _sessionViolations = new();
     private readonly ConcurrentQueue<(long Epoch, long CompleteTicks)> _acks = new();
+    private readonly ConcurrentQueue<(long InvokedTicks, long FailedTicks, string Error)> _writeFailures = new();
     private readonly CancellationTokenSource _stop = new();
     private long _lastAckTicks;
     private Task? _running;
@@ -30,6 +31,9 @@ internal sealed class Workload
 
     /// <summary>Every acknowledged write: the epoch that acknowledged it and when the client saw it.</summary>
     public IReadOnlyCollection<(long Epoch, long CompleteTicks)> Acks => _acks;
+
+    /// <summary>Every write that failed or whose outcome is unknown: when it was invoked, when it ended, and why.</summary>
+    public IReadOnlyCollection<(long InvokedTicks, long FailedTicks, string Error)> WriteFailures => _writeFailures;
 
     public static long Now => Stopwatch.GetTimestamp();
 
@@ -146,11 +150,13 @@ internal sealed class Workload
             {
                 // Nothing was written.
                 Record(process, OperationKind.Write, key, value, invoked, Now, OperationOutcome.Fail, unique);
+                _writeFailures.Enqueue((invoked, Now, $"{e.GetType().Name}: {e.Message}"));
                 await Task.Delay(20);
             }
             catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException)
             {
                 Record(process, OperationKind.Write, key, value, invoked, null, OperationOutcome.Unknown, unique);
+                _writeFailures.Enqueue((invoked, Now, $"{e.GetType().Name}: {e.Message}"));
 
                 // A process whose operation's outcome is unknown is done (Jepsen): continue as a new process.
                 process += 1000;
