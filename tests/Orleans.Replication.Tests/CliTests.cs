@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using System.Text.Json;
 using Orleans.Replication.Cli;
 using Orleans.Replication.Client;
@@ -158,6 +159,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void AReadWithATokenGoesThroughTheSessionResumedFromItAndWithoutOneThroughTheGroup()
+    {
+        var group = DispatchProxy.Create<IReplicatedGroup, GroupRecorder>();
+        var recorder = (GroupRecorder)(object)group;
+
+        Assert.Same(group, SessionReads.Reader(group, token: null));
+        Assert.Empty(recorder.Calls);
+
+        var reader = SessionReads.Reader(group, "3:17");
+        Assert.IsAssignableFrom<IReplicatedSession>(reader);
+        Assert.Equal(["ResumeSession(3:17)"], recorder.Calls);
+    }
+
+    [Fact]
     public async Task NoSiloListeningFailsWithCode1WithinTheTimeout()
     {
         var port = FreePort();
@@ -275,6 +290,18 @@ public sealed class CliTests : IDisposable
         Assert.Equal("primary", nodes[1].GetProperty("role").GetString());
         Assert.Equal(-1, nodes[1].GetProperty("lagMs").GetDouble()); // infinite lag is written as -1
         Assert.False(nodes[1].GetProperty("healthy").GetBoolean());
+    }
+
+    /// <summary>A group that records the calls made to it; a resumed session is another recorder.</summary>
+    public class GroupRecorder : DispatchProxy
+    {
+        public List<string> Calls { get; } = [];
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            Calls.Add($"{targetMethod!.Name}({string.Join(", ", args ?? [])})");
+            return targetMethod.ReturnType == typeof(IReplicatedSession) ? DispatchProxy.Create<IReplicatedSession, GroupRecorder>() : null;
+        }
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
