@@ -18,8 +18,9 @@ internal static class BenchCommand
         Option<string> group)
     {
         var clients = new Option<int>("--clients") { Description = "Concurrent callers.", DefaultValueFactory = _ => 50 };
-        var duration = new Option<double>("--duration") { Description = "Seconds to run.", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<double>("--warmup") { Description = "Seconds of unmeasured load before measuring (with --raw, of each workload before the first is measured).", DefaultValueFactory = _ => 5 };
+        var duration = new TimeOption("--duration", "How long to measure, up to 24h.", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(24), minExclusive: true);
+        var warmup = new TimeOption(
+            "--warmup", "Unmeasured load before measuring (with --raw, of each workload before the first is measured), up to 1h.", TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromHours(1));
         var ops = new Option<long?>("--ops") { Description = "Operations to run (instead of --duration)." };
         var keys = new Option<int>("--keys") { Description = "Distinct keys.", DefaultValueFactory = _ => 10_000 };
         var valueSize = new Option<int>("--value-size") { Description = "Bytes per value.", DefaultValueFactory = _ => 100 };
@@ -39,8 +40,8 @@ internal static class BenchCommand
             var options = new BenchOptions
             {
                 Clients = p.GetValue(clients),
-                Duration = TimeSpan.FromSeconds(p.GetValue(duration) is var d && double.IsFinite(d) && d is > 0 and < 86_400 ? d : throw new ArgumentException($"--duration must be between 0 and 86400 seconds; it is {d}.")),
-                Warmup = TimeSpan.FromSeconds(p.GetValue(warmup) is var w && double.IsFinite(w) && w is >= 0 and < 3600 ? w : throw new ArgumentException($"--warmup must be between 0 and 3600 seconds; it is {w}.")),
+                Duration = duration.Value(p),
+                Warmup = warmup.Value(p),
                 Operations = p.GetValue(ops),
                 Keys = p.GetValue(keys),
                 ValueSize = p.GetValue(valueSize),

@@ -36,7 +36,7 @@ internal static class CasCommand
                     return ExitCodes.Failed;
                 }
 
-                await output.WriteLineAsync(Cli.Invariant($"OK version={r.Version} epoch={r.Epoch}"));
+                await output.WriteLineAsync(Cli.Written(r.Version, r.Epoch));
                 return ExitCodes.Ok;
             });
         });

@@ -11,19 +11,14 @@ internal static class CheckCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var file = new Argument<string>("file") { Description = "A history as JSON lines: {\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (bench --history writes one)." };
-        var maxSeconds = new Option<double>("--max-seconds") { Description = "Time budget of the search; the verdict is unknown when it runs out.", DefaultValueFactory = _ => 60 };
+        var maxSeconds = new TimeOption(
+            "--max-seconds", "Time budget of the search, up to 24h; the verdict is unknown when it runs out.", TimeSpan.FromSeconds(60), TimeSpan.Zero, TimeSpan.FromHours(24), minExclusive: true);
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
         var command = new Command("check", "Check a recorded history for linearizability and lost acknowledged writes.") { file, maxSeconds, json };
         command.SetAction(async (p, ct) =>
         {
             var path = p.GetValue(file)!;
-            var seconds = p.GetValue(maxSeconds);
-            if (!double.IsFinite(seconds) || seconds is <= 0 or > 86_400)
-            {
-                await error.WriteLineAsync(Cli.Invariant($"error: --max-seconds must be between 0 and 86400; it is {seconds}."));
-                return ExitCodes.Usage;
-            }
-
+            var budget = maxSeconds.Value(p);
             IReadOnlyList<HistoryOperation> history;
             try
             {
@@ -35,7 +30,7 @@ internal static class CheckCommand
                 return ExitCodes.Usage;
             }
 
-            var result = await Task.Run(() => LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = TimeSpan.FromSeconds(seconds) }), ct);
+            var result = await Task.Run(() => LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = budget }), ct);
             var lost = LostWrites.Find(history);
             var ok = result.IsLinearizable && lost.Count == 0;
             await output.WriteLineAsync(p.GetValue(json) ? Json(history, result, lost) : Text(history, result, lost));

@@ -22,10 +22,15 @@ internal static class Cli
             Recursive = true,
             AllowMultipleArgumentsPerToken = false,
         };
-        var timeout = new Option<double>("--timeout") { Description = "Deadline of each operation, in seconds.", DefaultValueFactory = _ => 5, Recursive = true };
+        var timeout = new TimeOption("--timeout", "Deadline of each operation.", TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromHours(1), minExclusive: true) { Recursive = true };
         var verbose = new Option<bool>("--verbose") { Description = "Show client logs and full errors.", Recursive = true };
         var concern = new Option<string>("--write-concern") { Description = "0..6, majority or all.", DefaultValueFactory = _ => "majority", Recursive = true };
-        var consistency = new Option<string>("--consistency") { Description = "strong, eventual, bounded:MS or quorum:R.", DefaultValueFactory = _ => "strong", Recursive = true };
+        var consistency = new Option<string>("--consistency")
+        {
+            Description = "strong, session (get with --session), eventual, bounded:TIME (milliseconds, or with a unit: bounded:2s) or quorum:R.",
+            DefaultValueFactory = _ => "strong",
+            Recursive = true,
+        };
         var key = new Argument<string>("key") { Description = "The key." };
         var value = new Argument<string>("value") { Description = "The value (UTF-8 text)." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
@@ -41,29 +46,49 @@ internal static class Cli
         put.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var r = await c.Store.Group(p.GetValue(group)!).PutAsync(p.GetValue(key)!, p.GetValue(value)!, WriteOpts(p), ct);
-            await output.WriteLineAsync(Invariant($"OK version={r.Version} epoch={r.Epoch}"));
+            await output.WriteLineAsync(Written(r.Version, r.Epoch));
             return ExitCodes.Ok;
         }));
 
-        var get = new Command("get", "Print the value of KEY (exit code 3 when absent).") { key };
-        get.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        var session = new Option<string?>("--session")
         {
-            var r = await c.Store.Group(p.GetValue(group)!).GetAsync(p.GetValue(key)!, ReadOpts(p), ct);
-            if (!r.Found)
+            Description = "Read through the session of this token, EPOCH:INDEX as put, delete and cas print it (session=...): "
+                + "the read sees that write, from whichever node serves it. Implies --consistency session unless another is given.",
+        };
+        var get = new Command("get", "Print the value of KEY (exit code 3 when absent).") { key, session };
+        get.SetAction((p, ct) =>
+        {
+            ReadOptions options;
+            try
             {
-                await error.WriteLineAsync($"(not found) {p.GetValue(key)}");
-                return ExitCodes.NotFound;
+                options = SessionReads.Options(ReadOpts(p), p.GetResult(consistency) is { Implicit: false }, p.GetValue(session));
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                error.WriteLine("error: " + e.Message);
+                return Task.FromResult(ExitCodes.Usage);
             }
 
-            await output.WriteLineAsync(r.ValueAsString);
-            return ExitCodes.Ok;
-        }));
+            return RunAsync(p, error, ct, async c =>
+            {
+                var reader = SessionReads.Reader(c.Store.Group(p.GetValue(group)!), p.GetValue(session));
+                var r = await reader.GetAsync(p.GetValue(key)!, options, ct);
+                if (!r.Found)
+                {
+                    await error.WriteLineAsync($"(not found) {p.GetValue(key)}");
+                    return ExitCodes.NotFound;
+                }
+
+                await output.WriteLineAsync(r.ValueAsString);
+                return ExitCodes.Ok;
+            });
+        });
 
         var delete = new Command("delete", "Remove KEY.") { key };
         delete.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var r = await c.Store.Group(p.GetValue(group)!).DeleteAsync(p.GetValue(key)!, WriteOpts(p), ct);
-            await output.WriteLineAsync(Invariant($"OK version={r.Version} epoch={r.Epoch}"));
+            await output.WriteLineAsync(Written(r.Version, r.Epoch));
             return ExitCodes.Ok;
         }));
 
@@ -84,11 +109,11 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
-        var syncTimeout = new Option<double>("--sync-timeout") { Description = "Seconds the change may take (the new node's full sync), 1..600.", DefaultValueFactory = _ => 60 };
+        var syncTimeout = new TimeOption("--sync-timeout", "How long the change may take (the new node's full sync), 1s..10m.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
         var addReplica = new Command("add-replica", "Add a replica: a new node syncs fully, then joins the group (N grows by one).") { syncTimeout };
         addReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
-            var route = await c.Store.Group(p.GetValue(group)!).AddReplicaAsync(SyncTimeout(p), ct);
+            var route = await c.Store.Group(p.GetValue(group)!).AddReplicaAsync(syncTimeout.Value(p), ct);
             await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
             return ExitCodes.Ok;
         }));
@@ -96,7 +121,7 @@ internal static class Cli
         var removeReplica = new Command("remove-replica", "Remove a replica: the node with the highest index leaves the group (N shrinks by one).") { syncTimeout };
         removeReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
-            var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(SyncTimeout(p), ct);
+            var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(syncTimeout.Value(p), ct);
             await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
             return ExitCodes.Ok;
         }));
@@ -152,25 +177,11 @@ internal static class Cli
 
         ReadOptions ReadOpts(ParseResult p) => new()
         {
-            Consistency = ReadConsistency.Parse(p.GetValue(consistency)!),
+            Consistency = ParseConsistency(p.GetValue(consistency)!),
             Timeout = Timeout(p),
         };
 
-        TimeSpan SyncTimeout(ParseResult p)
-        {
-            var seconds = p.GetValue(syncTimeout);
-            return seconds is >= 1 and <= 600 && double.IsFinite(seconds)
-                ? TimeSpan.FromSeconds(seconds)
-                : throw new ArgumentException($"--sync-timeout must be between 1 and 600 seconds; it is {seconds}.");
-        }
-
-        TimeSpan Timeout(ParseResult p)
-        {
-            var seconds = p.GetValue(timeout);
-            return seconds is > 0 and <= 3600 && double.IsFinite(seconds)
-                ? TimeSpan.FromSeconds(seconds)
-                : throw new ArgumentException($"--timeout must be between 0 and 3600 seconds; it is {seconds}.");
-        }
+        TimeSpan Timeout(ParseResult p) => timeout.Value(p);
 
         async Task<int> RunAsync(ParseResult p, TextWriter err, CancellationToken ct, Func<ClusterConnection, Task<int>> body)
         {
@@ -267,6 +278,27 @@ internal static class Cli
         }
 
         return b.ToString().TrimEnd();
+    }
+
+    /// <summary>What put, delete and cas print: the write's version and epoch, and its session token for <c>get --session</c>.</summary>
+    internal static string Written(long version, long epoch) => Invariant($"OK version={version} epoch={epoch} session={new SessionToken(epoch, version)}");
+
+    /// <summary>
+    /// A read consistency as <see cref="ReadConsistency.Parse"/> takes it, except that the bound of <c>bounded:TIME</c>
+    /// may carry a unit (<c>bounded:500ms</c>, <c>bounded:2s</c>); a bare number stays milliseconds.
+    /// </summary>
+    internal static ReadConsistency ParseConsistency(string text)
+    {
+        const string Bounded = "bounded:";
+        var s = text.Trim();
+        if (s.StartsWith(Bounded, StringComparison.OrdinalIgnoreCase))
+        {
+            return TimeOption.TryParse(s[Bounded.Length..], TimeSpan.FromMilliseconds(1), out var bound)
+                ? ReadConsistency.BoundedStaleness(bound)
+                : throw new FormatException($"'{text}' is not a read consistency: the bound of bounded:TIME is milliseconds or a time with a unit (bounded:500ms, bounded:2s).");
+        }
+
+        return ReadConsistency.Parse(s);
     }
 
     internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -13,26 +13,20 @@ internal static class WatchCommand
         Func<ParseResult, CancellationToken, Func<ClusterConnection, Task<int>>, Task<int>> run,
         Option<string> group)
     {
-        var interval = new Option<double>("--interval") { Description = "Seconds between refreshes.", DefaultValueFactory = _ => 1 };
+        var interval = new TimeOption("--interval", "Time between refreshes, 50ms..1h.", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeSpan.FromHours(1));
         var count = new Option<int?>("--count") { Description = "Stop after this many refreshes (default: until Ctrl-C)." };
         var command = new Command("watch", "A live status table of the group: epoch, primary, each node's role, silo, indexes and lag.") { interval, count };
         command.SetAction((p, ct) =>
         {
-            var seconds = p.GetValue(interval);
+            var every = interval.Value(p);
             var times = p.GetValue(count);
-            if (!double.IsFinite(seconds) || seconds is < 0.05 or > 3600)
-            {
-                error.WriteLine(Cli.Invariant($"error: --interval must be between 0.05 and 3600 seconds; it is {seconds}."));
-                return Task.FromResult(ExitCodes.Usage);
-            }
-
             if (times is < 1)
             {
                 error.WriteLine(Cli.Invariant($"error: --count must be at least 1; it is {times}."));
                 return Task.FromResult(ExitCodes.Usage);
             }
 
-            return run(p, ct, c => WatchAsync(c.Store.Group(p.GetValue(group)!), TimeSpan.FromSeconds(seconds), times, output, ct));
+            return run(p, ct, c => WatchAsync(c.Store.Group(p.GetValue(group)!), every, times, output, ct));
         });
         return command;
     }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection;
 using System.Text.Json;
 using Orleans.Replication.Cli;
+using Orleans.Replication.Client;
 using CommandLine = Orleans.Replication.Cli.Cli;
 
 namespace Orleans.Replication.Tests;
@@ -33,6 +35,18 @@ public sealed class CliTests : IDisposable
     [InlineData("check")]
     [InlineData("recover", "--accept-loss", "maybe")]
     [InlineData("recover", "extra")]
+    [InlineData("get", "k", "--consistency", "session")]
+    [InlineData("get", "k", "--session", "not-a-token")]
+    [InlineData("get", "k", "--session", "3:-1")]
+    [InlineData("--consistency", "bounded:soon", "get", "k")]
+    [InlineData("--timeout", "15x", "get", "k")]
+    [InlineData("--timeout", "2h", "get", "k")]
+    [InlineData("bench", "--duration", "15sec")]
+    [InlineData("bench", "--duration", "0s")]
+    [InlineData("bench", "--warmup", "2h")]
+    [InlineData("watch", "--interval", "10ms")]
+    [InlineData("add-replica", "--sync-timeout", "11m")]
+    [InlineData("check", "--max-seconds", "1e3", "history.jsonl")]
     public async Task BadUsageExitsWithCode2AndOneErrorLineBeforeConnecting(params string[] args)
     {
         var watch = Stopwatch.StartNew();
@@ -43,6 +57,119 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
         Assert.Equal("", output);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}: it must not wait for a cluster");
+    }
+
+    [Fact]
+    public async Task ASessionReadWithoutATokenIsRefusedNamingTheOptionItNeeds()
+    {
+        var (code, output, error) = await RunAsync(["--gateway", $"127.0.0.1:{FreePort()}", "get", "k", "--consistency", "session"]);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal("", output);
+        Assert.Contains("--session", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.DoesNotContain("OpenSession", error, StringComparison.Ordinal); // the library's advice is for code, not for the command line
+    }
+
+    [Theory]
+    [InlineData("get", "k", "--session", "3:17")]
+    [InlineData("get", "k", "--session", "3:17", "--consistency", "session")]
+    [InlineData("get", "k", "--session", "3:17", "--consistency", "eventual")]
+    [InlineData("--consistency", "bounded:500ms", "get", "k")]
+    [InlineData("--consistency", "bounded:250", "get", "k")]
+    [InlineData("bench", "--duration", "15s", "--warmup", "2m")]
+    [InlineData("bench", "--duration", "1.5")]
+    [InlineData("watch", "--interval", "250ms")]
+    [InlineData("add-replica", "--sync-timeout", "2m")]
+    public async Task GoodUsageGetsAsFarAsConnecting(params string[] args)
+    {
+        var (code, output, error) = await RunAsync(["--gateway", $"127.0.0.1:{FreePort()}", "--timeout", "500ms", .. args]);
+
+        Assert.True(code == ExitCodes.Failed, $"exit code {code} for '{string.Join(' ', args)}'; stderr: {error}");
+        Assert.Equal("", output);
+        Assert.Contains("Could not connect", error, StringComparison.Ordinal);
+        Assert.Contains("within 0.5 s", error, StringComparison.Ordinal); // --timeout 500ms was the connection's deadline
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("15s", 15_000)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("1.5", 1_500)]
+    [InlineData("15", 15_000)]
+    [InlineData("0", 0)]
+    [InlineData(" 2 M ", 120_000)]
+    [InlineData("0.25s", 250)]
+    public void TimesTakeAUnitAndBareNumbersAreSeconds(string text, double milliseconds)
+    {
+        Assert.True(TimeOption.TryParse(text, TimeSpan.FromSeconds(1), out var time), text);
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), time);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("s")]
+    [InlineData("15x")]
+    [InlineData("15sec")]
+    [InlineData("-1")]
+    [InlineData("-1s")]
+    [InlineData("1e3")]
+    [InlineData("1,5")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1 000s")]
+    [InlineData("99999999999h")]
+    public void WhatIsNotATimeIsRefused(string text) => Assert.False(TimeOption.TryParse(text, TimeSpan.FromSeconds(1), out _), text);
+
+    [Fact]
+    public void ABoundedStalenessBoundTakesAUnitAndABareNumberStaysMilliseconds()
+    {
+        Assert.Equal(ReadConsistency.BoundedStaleness(TimeSpan.FromSeconds(2)), CommandLine.ParseConsistency("bounded:2s"));
+        Assert.Equal(ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(250)), CommandLine.ParseConsistency("bounded:250"));
+        Assert.Equal(ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(500)), CommandLine.ParseConsistency("Bounded:500ms"));
+        Assert.Equal(ReadConsistency.Quorum(2), CommandLine.ParseConsistency("quorum:2"));
+        Assert.Throws<FormatException>(() => CommandLine.ParseConsistency("bounded:"));
+        Assert.Throws<FormatException>(() => CommandLine.ParseConsistency("bounded:-1s"));
+    }
+
+    [Fact]
+    public void AWritePrintsTheSessionTokenThatGetSessionTakes()
+    {
+        var line = CommandLine.Written(version: 17, epoch: 3);
+
+        Assert.Equal("OK version=17 epoch=3 session=3:17", line);
+        var token = line.Split(' ').Single(f => f.StartsWith("session=", StringComparison.Ordinal))["session=".Length..];
+        Assert.Equal(new SessionToken(3, 17), SessionToken.Parse(token));
+        var options = SessionReads.Options(new ReadOptions(), consistencyGiven: false, token);
+        Assert.Equal(ReadConsistency.Session, options.Consistency);
+    }
+
+    [Fact]
+    public void ASessionTokenImpliesASessionReadUnlessAnotherConsistencyIsGiven()
+    {
+        var eventual = new ReadOptions { Consistency = ReadConsistency.Eventual, Timeout = TimeSpan.FromSeconds(2) };
+
+        Assert.Equal(ReadConsistency.Session, SessionReads.Options(eventual, consistencyGiven: false, "1:5").Consistency);
+        Assert.Equal(TimeSpan.FromSeconds(2), SessionReads.Options(eventual, consistencyGiven: false, "1:5").Timeout);
+        Assert.Equal(ReadConsistency.Eventual, SessionReads.Options(eventual, consistencyGiven: true, "1:5").Consistency);
+        Assert.Same(eventual, SessionReads.Options(eventual, consistencyGiven: true, token: null));
+        Assert.Throws<ArgumentException>(() => SessionReads.Options(new ReadOptions { Consistency = ReadConsistency.Session }, true, token: null));
+        Assert.Throws<FormatException>(() => SessionReads.Options(new ReadOptions(), false, "5"));
+    }
+
+    [Fact]
+    public void AReadWithATokenGoesThroughTheSessionResumedFromItAndWithoutOneThroughTheGroup()
+    {
+        var group = DispatchProxy.Create<IReplicatedGroup, GroupRecorder>();
+        var recorder = (GroupRecorder)(object)group;
+
+        Assert.Same(group, SessionReads.Reader(group, token: null));
+        Assert.Empty(recorder.Calls);
+
+        var reader = SessionReads.Reader(group, "3:17");
+        Assert.IsAssignableFrom<IReplicatedSession>(reader);
+        Assert.Equal(["ResumeSession(3:17)"], recorder.Calls);
     }
 
     [Fact]
@@ -163,6 +290,18 @@ public sealed class CliTests : IDisposable
         Assert.Equal("primary", nodes[1].GetProperty("role").GetString());
         Assert.Equal(-1, nodes[1].GetProperty("lagMs").GetDouble()); // infinite lag is written as -1
         Assert.False(nodes[1].GetProperty("healthy").GetBoolean());
+    }
+
+    /// <summary>A group that records the calls made to it; a resumed session is another recorder.</summary>
+    public class GroupRecorder : DispatchProxy
+    {
+        public List<string> Calls { get; } = [];
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            Calls.Add($"{targetMethod!.Name}({string.Join(", ", args ?? [])})");
+            return targetMethod.ReturnType == typeof(IReplicatedSession) ? DispatchProxy.Create<IReplicatedSession, GroupRecorder>() : null;
+        }
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)

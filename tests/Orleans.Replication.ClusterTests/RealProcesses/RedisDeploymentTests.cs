@@ -41,6 +41,12 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
             var missing = await deployment.CliAsync(CliTimeout, "get", "no-such-key");
             Assert.Equal(3, missing.Code);
 
+            // A read through the token the write printed sees the write, whichever node serves it.
+            var token = put.Output.Trim().Split(' ').Single(f => f.StartsWith("session=", StringComparison.Ordinal))["session=".Length..];
+            var sessionGet = await deployment.CliAsync(CliTimeout, "get", "greeting", "--session", token);
+            Assert.True(sessionGet.Code == 0, $"get --session {token}: {sessionGet.Code} {sessionGet.Error}");
+            Assert.Equal("hello", sessionGet.Output.Trim());
+
             var version = put.Output.Split(' ')[1]["version=".Length..];
             var cas = await deployment.CliAsync(CliTimeout, "cas", "greeting", version, "world");
             Assert.True(cas.Code == 0, $"cas: {cas.Code} {cas.Error}");
