@@ -1,3 +1,4 @@
+using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
 
 namespace Orleans.Replication.Tests;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Orleans.Replication.Client;
 using Orleans.Replication.LoadBalancing;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 

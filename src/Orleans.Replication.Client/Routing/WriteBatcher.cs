@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>Sends the writes of concurrent callers to the primary together: one grain call carries many writes.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;

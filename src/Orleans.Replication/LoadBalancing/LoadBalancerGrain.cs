@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 
 namespace Orleans.Replication.LoadBalancing;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Protocol;
 using Orleans.Replication.Storage;
 using Orleans.Runtime;
 

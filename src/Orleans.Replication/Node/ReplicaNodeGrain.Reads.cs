@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>Serving reads under each consistency.</summary>

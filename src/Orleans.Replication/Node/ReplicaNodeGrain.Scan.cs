@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>Scanning the applied values in key order (MapReduce input).</summary>

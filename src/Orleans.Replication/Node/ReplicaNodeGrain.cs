@@ -5,6 +5,7 @@ using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Primary;
+using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
 using Orleans.Replication.Storage;
 using Orleans.Runtime;

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Primary;
 
 /// <summary>What a primary knows of one replica: how far its log matches, what is in flight to it.</summary>

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>Confirming, with a majority, that this primary still leads before it serves a linearizable read (Raft's ReadIndex).</summary>

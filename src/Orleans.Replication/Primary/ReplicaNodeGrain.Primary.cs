@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Primary;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
 

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>The primary's side of catching up a replica that is new, emptied, or behind the retained log.</summary>
