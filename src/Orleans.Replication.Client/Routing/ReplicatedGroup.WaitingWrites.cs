@@ -8,9 +8,6 @@ namespace Orleans.Replication.Client;
 /// </remarks>
 internal sealed partial class ReplicatedGroup
 {
-    /// <summary>How the coordinator's route begins its problem when no majority of the group is reachable.</summary>
-    private const string NoMajorityProblem = "no majority";
-
     /// <summary>Waits in the queue for a primary; true once one is known, else throws: queue full, or the deadline passed with the write never sent.</summary>
     private async Task<bool> WaitForPrimaryAsync(Guid writeId, TimeSpan timeout, TimeSpan remaining, Action onRelease, CancellationToken ct)
     {

@@ -366,7 +366,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                         continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
                     }
 
-                    if (route.Problem?.StartsWith(NoMajorityProblem, StringComparison.Ordinal) == true)
+                    if (route.NoPrimaryReason == NoPrimaryReason.NoMajority)
                     {
                         // Without a reachable majority no primary can be promoted: fail fast rather than wait.
                         throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
