@@ -42,6 +42,7 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         {
             silo.AddReplication(configure);
             silo.AddGrainExtension<INodeFaults, NodeFaults>();
+            silo.AddIncomingGrainCallFilter<NodeFaultGates>();
             silo.AddIncomingGrainCallFilter<Freezer>();
             silo.AddIncomingGrainCallFilter<AppendCallCounter>();
         });

@@ -60,15 +60,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _held = new ParkedAppends(4 * _options.MaxInFlightBatches, MaxHoldTicks);
     }
 
-    /// <summary>Fault injection for tests: while set, replication calls to this node wait on it (only those carrying entries with <see cref="GateEntriesOnly"/>).</summary>
-    internal TaskCompletionSource? AppendGate { get; set; }
-
-    /// <summary>Fault injection for tests: <see cref="AppendGate"/> holds only calls carrying entries; probes are answered.</summary>
-    internal bool GateEntriesOnly { get; set; }
-
-    /// <summary>Fault injection for tests: while set, this node handles replication calls at once but its answers wait on it.</summary>
-    internal TaskCompletionSource? AnswerGate { get; set; }
-
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)

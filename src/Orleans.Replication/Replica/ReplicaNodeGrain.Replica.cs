@@ -57,23 +57,12 @@ internal sealed partial class ReplicaNodeGrain
     public async Task<AppendResponse> AppendAsync(AppendRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (AppendGate is { } gate && (!GateEntriesOnly || request.Entries.Length > 0))
-        {
-            await gate.Task;
-        }
-
         if (!await KnowsEpochFloorAsync())
         {
             return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
         }
 
-        var answer = Append(request);
-        if (AnswerGate is { } answerGate)
-        {
-            await answerGate.Task;
-        }
-
-        return answer;
+        return Append(request);
     }
 
     /// <summary>
