@@ -31,7 +31,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private int _checkingStall;
     private long _reportedEpoch;
     private readonly ReadRouter _router;
-    private readonly PrimaryWaitQueue _held;
+    private readonly PrimaryWaitQueue _waitingWrites;
     private readonly ILoadBalancerGrain _loadBalancer;
     private GroupRoute? _route;
     private int _pumping;
@@ -84,7 +84,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         _watchdog = time.CreateTimer(static state => ((ReplicatedGroup)state!).OnWatchdog(), this, WatchdogInterval, WatchdogInterval);
         _loadBalancer = grains.GetGrain<ILoadBalancerGrain>(name);
         _router = new ReadRouter(r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time), time, options.RoutingRefreshInterval);
-        _held = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
+        _waitingWrites = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private long _stallChecksEnded;
 
     /// <summary>Writes waiting for a primary now; internal for tests.</summary>
-    internal int QueuedWrites => _held.Count;
+    internal int QueuedWrites => _waitingWrites.Count;
 
     public string Name { get; }
 
@@ -319,7 +319,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
         for (var attempt = 0; ; attempt++)
         {
-            if (attempt == 0 && _held.Count > 0)
+            if (attempt == 0 && _waitingWrites.Count > 0)
             {
                 // Writes already wait for a primary: this one goes behind them, so that they leave in order.
                 released = await WaitForPrimaryAsync(writeId, timeout, deadline.Remaining, OnRelease, ct);

@@ -8,36 +8,16 @@ namespace Orleans.Replication.Node;
 /// <summary>The primary's side: taking writes, replicating them in pipelined batches, and acknowledging them.</summary>
 internal sealed partial class ReplicaNodeGrain
 {
-    private ReplicaLink[] _links = [];
-
-    /// <summary>Every link this primary sends to: <see cref="_links"/>, then the nodes being synced to join a growing
-    /// group (learners: sent everything, counted toward nothing).</summary>
-    private ReplicaLink[] _sendTo = [];
-    private CommitTracker? _tracker;
-    private IGrainTimer? _heartbeat;
-
-    /// <summary>A planned switchover is under way: writes are refused until this node is deposed.</summary>
-    private bool _handingOver;
-
-    /// <summary>During a switchover: completed once <see cref="_handOverTarget"/> holds the whole log, or leadership ends.</summary>
-    private TaskCompletionSource? _handOverDone;
-    private int _handOverTarget;
-
-    /// <summary>First index of this primary's epoch: strong reads wait until it is committed.</summary>
-    private long _epochStartIndex;
-
+    /// <summary>Starts a term as primary of <paramref name="epoch"/>: a new <see cref="PrimaryRole"/>, whatever the node was.</summary>
     private void BecomePrimary(long epoch, int nodeCount)
     {
         StopLeading(null);
+        _replica = null;
         _caughtUp = true;
-        _handingOver = false;
         _epoch = epoch;
-        _role = NodeRole.Primary;
-        NoteLeading(true);
         _primaryIndex = _index;
         _nodeCount = nodeCount;
-        _tracker = new CommitTracker(nodeCount);
-        _links = Enumerable.Range(0, nodeCount)
+        var links = Enumerable.Range(0, nodeCount)
             .Where(i => i != _index)
             .Select(i => new ReplicaLink(i, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, i)))
             {
@@ -45,7 +25,9 @@ internal sealed partial class ReplicaNodeGrain
                 LastReplyTicks = NowTicks, // a new primary was just chosen with its group's consent
             })
             .ToArray();
-        _sendTo = _links;
+        var primary = new PrimaryRole(links, new CommitTracker(nodeCount));
+        _primary = primary;
+        NoteLeading(true);
 
         // Entries of earlier epochs are committed only through an entry of this one (Raft's rule).
         if (_log.LastIndex > _commitIndex)
@@ -53,8 +35,8 @@ internal sealed partial class ReplicaNodeGrain
             AppendToLog(new LogEntry(_log.LastIndex + 1, epoch, LogOperation.Noop, "", null, Guid.Empty, NowTicks));
         }
 
-        _epochStartIndex = _log.LastIndex;
-        _heartbeat = this.RegisterGrainTimer(OnHeartbeatAsync,
+        primary.EpochStartIndex = _log.LastIndex;
+        primary.Heartbeat = this.RegisterGrainTimer(OnHeartbeatAsync,
             new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
         LogBecamePrimary(_group, _index, epoch, nodeCount, _log.LastIndex);
         AdvanceCommit();
@@ -66,25 +48,25 @@ internal sealed partial class ReplicaNodeGrain
         (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(_group, _index, leading);
 
     /// <summary>Ends this node's leadership: no further write is acknowledged, waiting writes learn that their outcome is unknown.</summary>
+    /// <remarks>The <see cref="PrimaryRole"/> is dropped last: what its end sets off (the replies to waiting writes)
+    /// still runs while the node leads.</remarks>
     private void StopLeading(long? newerEpoch)
     {
-        if (_role != NodeRole.Primary)
+        if (_primary is not { } primary)
         {
             return;
         }
 
         NoteLeading(false);
-        _heartbeat?.Dispose();
-        _heartbeat = null;
-        _handingOver = false;
-        _handOverDone?.TrySetResult();
+        primary.Heartbeat?.Dispose();
+        primary.Heartbeat = null;
+        primary.HandingOver = false;
+        primary.HandOverDone?.TrySetResult();
         var epoch = newerEpoch ?? _epoch;
-        _tracker?.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
-        _tracker = null;
-        EndReplicaAnswers();
-        _links = [];
-        _sendTo = [];
-        FailLeadershipRounds();
+        primary.Tracker.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
+        EndRoutedBatches(primary);
+        primary.FailLeadershipRounds();
+        _primary = null;
     }
 
     public Task<WriteReply> WriteAsync(WriteCommand command)
@@ -136,12 +118,12 @@ internal sealed partial class ReplicaNodeGrain
             return Task.FromResult(Reply(WriteStatus.Invalid, 0, "A write command must not be null."));
         }
 
-        if (_role != NodeRole.Primary || _tracker is null)
+        if (_primary is not { } primary)
         {
             return Task.FromResult(Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}."));
         }
 
-        if (_handingOver)
+        if (primary.HandingOver)
         {
             return Task.FromResult(Reply(WriteStatus.Unavailable, 0, $"Node {_group}/{_index} is handing over to another primary."));
         }
@@ -181,35 +163,35 @@ internal sealed partial class ReplicaNodeGrain
         // An entry of an earlier epoch is safe only once this epoch's first entry commits (Raft's rule): a retry
         // that finds one waits for that, not merely for copies of it. The grain hands Orleans the pending write's
         // own task: acknowledging it costs no turn of its own.
-        var mustHold = _log[index].Epoch == _epoch ? index : Math.Max(index, _epochStartIndex);
+        var mustHold = _log[index].Epoch == _epoch ? index : Math.Max(index, primary.EpochStartIndex);
         var required = command.Concern.RequiredReplicas(_nodeCount);
         if (mustHold != index)
         {
-            required = Math.Max(required, _tracker.MajorityReplicas);
+            required = Math.Max(required, primary.Tracker.MajorityReplicas);
         }
 
-        return _tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
+        return primary.Tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
     }
 
     public async Task<bool> HandOverAsync(int target, TimeSpan timeout)
     {
-        var link = _links.FirstOrDefault(l => l.NodeIndex == target);
-        if (_role != NodeRole.Primary || link is null)
+        if (_primary is not { } primary || primary.LinkTo(target) is not { } link)
         {
             return false;
         }
 
         // Writes are refused from here on, so the log's end stays put while the target catches up to it.
         var epoch = _epoch;
-        _handingOver = true;
+        primary.HandingOver = true;
         if (link.MatchIndex < _log.LastIndex)
         {
-            _handOverTarget = target;
-            _handOverDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            PumpAll();
+            primary.HandOverTarget = target;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            primary.HandOverDone = done;
+            PumpAll(primary);
             try
             {
-                await _handOverDone.Task.WaitAsync(timeout, _time);
+                await done.Task.WaitAsync(timeout, _time);
             }
             catch (TimeoutException)
             {
@@ -217,20 +199,22 @@ internal sealed partial class ReplicaNodeGrain
             }
             finally
             {
-                _handOverDone = null;
+                primary.HandOverDone = null;
             }
         }
 
-        if (_role == NodeRole.Primary && _epoch == epoch && link.MatchIndex >= _log.LastIndex)
+        // Still the same term: a node leads an epoch at most once.
+        var leading = _primary == primary && _epoch == epoch;
+        if (leading && link.MatchIndex >= _log.LastIndex)
         {
             // Writes stay refused: the coordinator now deposes this primary and promotes the target.
             LogHandedOver(_group, _index, target, _log.LastIndex);
             return true;
         }
 
-        if (_role == NodeRole.Primary && _epoch == epoch)
+        if (leading)
         {
-            _handingOver = false; // the target did not catch up in time: keep leading
+            primary.HandingOver = false; // the target did not catch up in time: keep leading
         }
 
         return false;
@@ -239,7 +223,7 @@ internal sealed partial class ReplicaNodeGrain
     private WriteReply TimedOut(PendingWrite pending)
     {
         // pending.Index may be later than the write's own entry (an earlier epoch's entry waits for this epoch's first).
-        var confirmed = _tracker?.CountHolding(pending.Index) ?? 0;
+        var confirmed = _primary?.Tracker.CountHolding(pending.Index) ?? 0;
         return new WriteReply(WriteStatus.Timeout, _epoch, pending.Acknowledged.Index, 0, confirmed, pending.RequiredReplicas, _nodeCount - 1, _primaryIndex,
             $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} required.");
     }
@@ -249,7 +233,7 @@ internal sealed partial class ReplicaNodeGrain
     private async Task<WriteReply> RefuseCompareAndSetAsync(WriteCommand command, long current, long versionIndex)
     {
         var epoch = _epoch;
-        var mustCommit = Math.Max(versionIndex, _epochStartIndex);
+        var mustCommit = Math.Max(versionIndex, _primary?.EpochStartIndex ?? 0);
         if (!await WaitForAppliedAsync(mustCommit, command.Timeout) || !await ConfirmLeadershipAsync() || _epoch != epoch)
         {
             return Reply(WriteStatus.Unavailable, 0, "The primary could not confirm the key's current version with a majority in time.");
@@ -294,18 +278,19 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>Recomputes the commit index from the replicas' positions and acknowledges the writes whose concern holds.</summary>
     private void AdvanceCommit()
     {
-        if (_tracker is null)
+        if (_primary is not { } primary)
         {
             return;
         }
 
-        Span<long> matches = stackalloc long[_links.Length];
-        for (var i = 0; i < _links.Length; i++)
+        var links = primary.Links;
+        Span<long> matches = stackalloc long[links.Length];
+        for (var i = 0; i < links.Length; i++)
         {
-            matches[i] = _links[i].MatchIndex;
+            matches[i] = links[i].MatchIndex;
         }
 
-        var majorityPoint = Math.Min(_tracker.Update(matches), _log.LastIndex);
+        var majorityPoint = Math.Min(primary.Tracker.Update(matches), _log.LastIndex);
         if (majorityPoint > _commitIndex && _log.TryGetEpoch(majorityPoint, out var epoch) && epoch == _epoch)
         {
             SetCommitIndex(majorityPoint);
@@ -314,7 +299,15 @@ internal sealed partial class ReplicaNodeGrain
 
     private void PumpAll()
     {
-        foreach (var link in _sendTo)
+        if (_primary is { } primary)
+        {
+            PumpAll(primary);
+        }
+    }
+
+    private void PumpAll(PrimaryRole primary)
+    {
+        foreach (var link in primary.SendTo)
         {
             Pump(link);
         }
@@ -322,7 +315,7 @@ internal sealed partial class ReplicaNodeGrain
 
     public Task<bool> AddLearnerAsync(int learner, long epoch)
     {
-        if (_role != NodeRole.Primary || epoch != _epoch)
+        if (_primary is not { } primary || epoch != _epoch)
         {
             return Task.FromResult(false);
         }
@@ -332,14 +325,14 @@ internal sealed partial class ReplicaNodeGrain
             throw new ArgumentOutOfRangeException(nameof(learner), learner, $"A learner of a group of {_nodeCount} is node {_nodeCount}..{ReplicationLimits.MaxNodeCount - 1}.");
         }
 
-        if (!Array.Exists(_sendTo, l => l.NodeIndex == learner))
+        if (!Array.Exists(primary.SendTo, l => l.NodeIndex == learner))
         {
             var link = new ReplicaLink(learner, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, learner)))
             {
                 NextIndex = _log.LastIndex + 1,
                 LastReplyTicks = NowTicks,
             };
-            _sendTo = [.. _sendTo, link];
+            primary.SendTo = [.. primary.SendTo, link];
             LogLearnerAdded(_group, _index, learner, _epoch);
             Pump(link);
         }
@@ -351,7 +344,7 @@ internal sealed partial class ReplicaNodeGrain
     /// <remarks>Entries that pile up while calls are in flight go out together in the next call: batches grow with load.</remarks>
     private void Pump(ReplicaLink link)
     {
-        while (_role == NodeRole.Primary && link.InFlight < _options.MaxInFlightBatches && !link.SnapshotInProgress && NowTicks >= link.RetryAtTicks)
+        while (_primary is { } primary && link.InFlight < _options.MaxInFlightBatches && !link.SnapshotInProgress && NowTicks >= link.RetryAtTicks)
         {
             if (link.NextIndex <= _log.BaseIndex)
             {
@@ -378,7 +371,7 @@ internal sealed partial class ReplicaNodeGrain
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
             var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence,
-                entries.Length > 0 ? TakeAnswerRoutes(link, entries[^1].Index) : null);
+                entries.Length > 0 ? TakeAckRoutes(primary, link, entries[^1].Index) : null);
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
             _ = SendAsync(link, request);
@@ -399,19 +392,19 @@ internal sealed partial class ReplicaNodeGrain
         {
             link.InFlight--;
             OnCallFailed(link, generation, e);
-            SettleReplicaAnswers(link, request.Acks, -1, Guid.Empty);
+            SettleRoutedBatches(link, request.Acks, -1, Guid.Empty);
             return null;
         }
 
         link.InFlight--;
         OnReply(link, request.Epoch, response, generation);
-        SettleReplicaAnswers(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1, response.Incarnation);
+        SettleRoutedBatches(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1, response.Incarnation);
         return response;
     }
 
     private void OnCallFailed(ReplicaLink link, int generation, Exception error)
     {
-        if (_role != NodeRole.Primary || generation != link.Generation)
+        if (_primary is null || generation != link.Generation)
         {
             return;
         }
@@ -431,7 +424,7 @@ internal sealed partial class ReplicaNodeGrain
             return;
         }
 
-        if (_role != NodeRole.Primary || sentEpoch != _epoch || !link.Observe(response.Incarnation))
+        if (_primary is not { } primary || sentEpoch != _epoch || !link.Observe(response.Incarnation))
         {
             return;
         }
@@ -444,7 +437,7 @@ internal sealed partial class ReplicaNodeGrain
         {
             case AppendStatus.Ok:
                 link.Accepted(response.LastIndex, _log.LastIndex);
-                if (_handOverDone is { } done && link.NodeIndex == _handOverTarget && link.MatchIndex >= _log.LastIndex)
+                if (primary.HandOverDone is { } done && link.NodeIndex == primary.HandOverTarget && link.MatchIndex >= _log.LastIndex)
                 {
                     done.TrySetResult();
                 }
@@ -470,10 +463,15 @@ internal sealed partial class ReplicaNodeGrain
 
     private Task OnHeartbeatAsync()
     {
+        if (_primary is not { } primary)
+        {
+            return Task.CompletedTask;
+        }
+
         var now = NowTicks;
-        _tracker?.ExpireOverdue(now, TimedOut);
-        AnswerOverdue(now - _options.HeartbeatInterval.Ticks);
-        foreach (var link in _sendTo)
+        primary.Tracker.ExpireOverdue(now, TimedOut);
+        TellOverdueBatches(primary, now - _options.HeartbeatInterval.Ticks);
+        foreach (var link in primary.SendTo)
         {
             if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)
             {
@@ -499,13 +497,14 @@ internal sealed partial class ReplicaNodeGrain
     /// replica that stopped answering only grows older here, never younger. An entry already compacted away is
     /// older than the oldest one kept, whose age is then a lower bound.
     /// </remarks>
-    private ReplicaLag[] ReplicaLags()
+    private ReplicaLag[] ReplicaLags(PrimaryRole primary)
     {
         var now = NowTicks;
-        var lags = new ReplicaLag[_links.Length];
-        for (var i = 0; i < _links.Length; i++)
+        var links = primary.Links;
+        var lags = new ReplicaLag[links.Length];
+        for (var i = 0; i < links.Length; i++)
         {
-            var link = _links[i];
+            var link = links[i];
             var applied = Math.Min(link.AppliedIndex, _log.LastIndex);
             var entries = _log.LastIndex - applied;
             var ms = 0.0;
@@ -524,25 +523,6 @@ internal sealed partial class ReplicaNodeGrain
 
     private AppendRequest Probe() =>
         new(_epoch, _index, _nodeCount, 0, 0, [], _commitIndex, _log.LastIndex, IsProbe: true);
-
-    /// <summary>UTC ticks by which a majority of the group (this primary included) had last answered.</summary>
-    private long MajorityContactTicks()
-    {
-        if (_links.Length == 0)
-        {
-            return NowTicks;
-        }
-
-        var need = _nodeCount / 2;
-        Span<long> replies = stackalloc long[_links.Length];
-        for (var i = 0; i < _links.Length; i++)
-        {
-            replies[i] = _links[i].LastReplyTicks;
-        }
-
-        replies.Sort();
-        return need == 0 ? NowTicks : replies[^need];
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} handed over: node {Target} holds the whole log ({LastIndex}).")]
     private partial void LogHandedOver(string group, int index, int target, long lastIndex);

@@ -3,7 +3,7 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>Batches a replica answers: the client hears from the replica that holds its writes, not from the primary.</summary>
+/// <summary>Batches a replica acknowledges: the client hears from the replica that holds its writes, not from the primary.</summary>
 /// <remarks>
 /// A write that needs one replica is acknowledged once the primary and that replica hold it. When the primary answers,
 /// the answer crosses between processes four times (client, primary, replica, primary, client); when the replica that
@@ -20,11 +20,8 @@ namespace Orleans.Replication.Node;
 /// </remarks>
 internal sealed partial class ReplicaNodeGrain
 {
-    /// <summary>Most batches a replica is to answer at once; beyond it the primary answers itself.</summary>
-    private const int MaxReplicaAnswers = 4096;
-
-    /// <summary>Batches a replica is to answer, until it did or the primary answered instead.</summary>
-    private readonly List<ReplicaAnswer> _replicaAnswers = [];
+    /// <summary>Most batches routed through replicas at once; beyond it the primary answers itself.</summary>
+    private const int MaxRoutedBatches = 4096;
 
     public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId)
     {
@@ -33,18 +30,20 @@ internal sealed partial class ReplicaNodeGrain
         var appendedFrom = _log.LastIndex;
         var now = NowTicks;
         var replies = AcceptAll(commands, now);
-        var byReplica = _role == NodeRole.Primary && _tracker is not null;
+        var primary = _primary;
+        var byReplica = primary is not null;
         for (var i = 0; byReplica && i < commands.Length; i++)
         {
             // Only a fresh write is still waiting here (a refused or known one is answered at once), so its concern is valid.
             byReplica = !replies[i].IsCompleted && commands[i].ExpectedVersion is null && commands[i].Concern.RequiredReplicas(_nodeCount) == 1;
         }
 
-        ReplicaAnswer? answer = null;
-        if (byReplica && _log.LastIndex - appendedFrom == commands.Length && _replicaAnswers.Count < MaxReplicaAnswers && PickAnswerer(now) is { } link)
+        RoutedBatch? routed = null;
+        if (byReplica && _log.LastIndex - appendedFrom == commands.Length && primary!.RoutedBatches.Count < MaxRoutedBatches
+            && PickAckReplica(primary, now) is { } link)
         {
-            answer = new ReplicaAnswer(link, new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex, link.Incarnation));
-            _replicaAnswers.Add(answer);
+            routed = new RoutedBatch(link, new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex, link.Incarnation));
+            primary.RoutedBatches.Add(routed);
         }
 
         Appended(appendedFrom);
@@ -52,43 +51,43 @@ internal sealed partial class ReplicaNodeGrain
         // Inline in the turn that answers the last write (on this grain's scheduler either way): no turn of its own.
         Task.WhenAll(replies).ContinueWith(static (all, state) =>
         {
-            var (node, acks, batchId, answer) = ((ReplicaNodeGrain, IWriteAcks, long, ReplicaAnswer?))state!;
-            node.Answer(all.Result, acks, batchId, answer);
-        }, (this, acks, batchId, answer), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Current);
+            var (node, acks, batchId, routed) = ((ReplicaNodeGrain, IWriteAcks, long, RoutedBatch?))state!;
+            node.OnBatchReplies(all.Result, acks, batchId, routed);
+        }, (this, acks, batchId, routed), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Current);
         return Task.CompletedTask;
     }
 
-    /// <summary>Once the batch's writes are answered here: tells the client, unless its replica did or may yet.</summary>
-    private void Answer(WriteReply[] answers, IWriteAcks acks, long batchId, ReplicaAnswer? answer)
+    /// <summary>Once the batch's writes have their replies here: tells the client, unless its replica did or may yet.</summary>
+    private void OnBatchReplies(WriteReply[] replies, IWriteAcks acks, long batchId, RoutedBatch? routed)
     {
-        if (answer is not null)
+        if (routed is not null)
         {
-            var allOk = Array.TrueForAll(answers, static r => r.Status == WriteStatus.Ok);
-            if (answer.Told && allOk)
+            var allOk = Array.TrueForAll(replies, static r => r.Status == WriteStatus.Ok);
+            if (routed.Told && allOk)
             {
-                _replicaAnswers.Remove(answer);
+                _primary?.RoutedBatches.Remove(routed);
                 return;
             }
 
-            if (answer.CallsOut > 0 && _role == NodeRole.Primary && allOk)
+            if (routed.CallsOut > 0 && _primary is not null && allOk)
             {
                 // The call carrying the route is out: its answer says whether the replica told the client.
-                answer.Replies = answers;
-                answer.CommittedTicks = NowTicks;
+                routed.Replies = replies;
+                routed.CommittedTicks = NowTicks;
                 return;
             }
 
-            _replicaAnswers.Remove(answer);
+            _primary?.RoutedBatches.Remove(routed);
         }
 
-        Tell(acks, batchId, answers);
+        Tell(acks, batchId, replies);
     }
 
-    /// <summary>The replica to answer a batch: of the replicas in good standing, the one with the fewest calls out; null if none.</summary>
-    private ReplicaLink? PickAnswerer(long now)
+    /// <summary>The replica to acknowledge a batch: of the replicas in good standing, the one with the fewest calls out; null if none.</summary>
+    private static ReplicaLink? PickAckReplica(PrimaryRole primary, long now)
     {
         ReplicaLink? best = null;
-        foreach (var link in _links)
+        foreach (var link in primary.Links)
         {
             if (link.Failures == 0 && !link.SnapshotInProgress && now >= link.RetryAtTicks && link.Incarnation != Guid.Empty
                 && (best is null || link.InFlight < best.InFlight))
@@ -101,15 +100,15 @@ internal sealed partial class ReplicaNodeGrain
     }
 
     /// <summary>The routes to send with a call to <paramref name="link"/> whose last entry is <paramref name="lastSent"/>.</summary>
-    private AckRoute[]? TakeAnswerRoutes(ReplicaLink link, long lastSent)
+    private static AckRoute[]? TakeAckRoutes(PrimaryRole primary, ReplicaLink link, long lastSent)
     {
         List<AckRoute>? taken = null;
-        foreach (var answer in _replicaAnswers)
+        foreach (var routed in primary.RoutedBatches)
         {
-            if (answer.Link == link && !answer.Told && answer.CallsOut == 0 && answer.Replies is null && answer.Route.LastIndex <= lastSent)
+            if (routed.Link == link && !routed.Told && routed.CallsOut == 0 && routed.Replies is null && routed.Route.LastIndex <= lastSent)
             {
-                answer.CallsOut++;
-                (taken ??= []).Add(answer.Route);
+                routed.CallsOut++;
+                (taken ??= []).Add(routed.Route);
             }
         }
 
@@ -122,73 +121,56 @@ internal sealed partial class ReplicaNodeGrain
     /// from the activation each route names (<paramref name="incarnation"/>); the batches already committed whose client
     /// it did not tell are answered here.
     /// </summary>
-    private void SettleReplicaAnswers(ReplicaLink link, AckRoute[]? routes, long heldUpTo, Guid incarnation)
+    private void SettleRoutedBatches(ReplicaLink link, AckRoute[]? routes, long heldUpTo, Guid incarnation)
     {
-        if (routes is null)
+        if (routes is null || _primary is not { } primary)
         {
             return;
         }
 
-        for (var i = _replicaAnswers.Count - 1; i >= 0; i--)
+        var batches = primary.RoutedBatches;
+        for (var i = batches.Count - 1; i >= 0; i--)
         {
-            var answer = _replicaAnswers[i];
-            if (answer.Link != link || Array.IndexOf(routes, answer.Route) < 0)
+            var routed = batches[i];
+            if (routed.Link != link || Array.IndexOf(routes, routed.Route) < 0)
             {
                 continue;
             }
 
-            answer.CallsOut--;
-            answer.Told |= heldUpTo >= answer.Route.LastIndex && incarnation == answer.Route.Incarnation;
-            if (answer.Replies is { } replies)
+            routed.CallsOut--;
+            routed.Told |= heldUpTo >= routed.Route.LastIndex && incarnation == routed.Route.Incarnation;
+            if (routed.Replies is { } replies)
             {
-                _replicaAnswers.RemoveAt(i);
-                if (!answer.Told)
+                batches.RemoveAt(i);
+                if (!routed.Told)
                 {
-                    Tell(answer.Route.Target, answer.Route.BatchId, replies);
+                    Tell(routed.Route.Target, routed.Route.BatchId, replies);
                 }
             }
         }
     }
 
     /// <summary>Answers the committed batches whose replica has not answered this primary since before <paramref name="committedBefore"/> (all by default).</summary>
-    private void AnswerOverdue(long committedBefore = long.MaxValue)
+    private static void TellOverdueBatches(PrimaryRole primary, long committedBefore = long.MaxValue)
     {
-        for (var i = _replicaAnswers.Count - 1; i >= 0; i--)
+        var batches = primary.RoutedBatches;
+        for (var i = batches.Count - 1; i >= 0; i--)
         {
-            var answer = _replicaAnswers[i];
-            if (answer.Replies is { } replies && answer.CommittedTicks < committedBefore)
+            var routed = batches[i];
+            if (routed.Replies is { } replies && routed.CommittedTicks < committedBefore)
             {
-                _replicaAnswers.RemoveAt(i);
-                Tell(answer.Route.Target, answer.Route.BatchId, replies);
+                batches.RemoveAt(i);
+                Tell(routed.Route.Target, routed.Route.BatchId, replies);
             }
         }
     }
 
     /// <summary>Leadership ended: batches committed meanwhile are answered (they are committed); the others are answered by their writes' own replies.</summary>
-    private void EndReplicaAnswers()
+    private static void EndRoutedBatches(PrimaryRole primary)
     {
-        AnswerOverdue();
-        _replicaAnswers.Clear();
+        TellOverdueBatches(primary);
+        primary.RoutedBatches.Clear();
     }
 
     private static void Tell(IWriteAcks acks, long batchId, WriteReply[] replies) => acks.AnsweredAsync(batchId, replies).Ignore();
-
-    /// <summary>A batch a replica is to answer.</summary>
-    private sealed class ReplicaAnswer(ReplicaLink link, AckRoute route)
-    {
-        public ReplicaLink Link { get; } = link;
-
-        public AckRoute Route { get; } = route;
-
-        /// <summary>Calls out carrying the route.</summary>
-        public int CallsOut { get; set; }
-
-        /// <summary>A call's answer said the replica holds the batch: it told the client.</summary>
-        public bool Told { get; set; }
-
-        /// <summary>Set once the batch is committed while a call carrying the route is out.</summary>
-        public WriteReply[]? Replies { get; set; }
-
-        public long CommittedTicks { get; set; }
-    }
 }

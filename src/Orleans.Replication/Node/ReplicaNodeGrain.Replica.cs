@@ -6,48 +6,31 @@ namespace Orleans.Replication.Node;
 /// <summary>The replica's side: following the primary's log strictly in order, and installing snapshots.</summary>
 internal sealed partial class ReplicaNodeGrain
 {
-    /// <summary>Highest index known to match the current primary's log: the commit index never passes it.</summary>
-    private long _verifiedIndex;
-
-    /// <summary>The primary's last index as of its last message, for lag in entries.</summary>
-    private long _leaderLastIndex;
-
-    /// <summary>UTC ticks of the last message from the primary.</summary>
-    private long _lastContactTicks;
-
-    private IncomingSnapshot? _incoming;
-
-    /// <summary>Calls of the primary that overtook an earlier one, held until the entries before them arrive.</summary>
-    private readonly ParkedAppends _held;
-
-    /// <summary>The highest <see cref="AppendRequest.Sequence"/> handled so far of the leader <see cref="_sequenceOf"/>.</summary>
-    private long _lastSequence;
-
-    /// <summary>The leader (epoch, node) whose calls <see cref="_lastSequence"/> and the held calls belong to.</summary>
-    private (long Epoch, int Leader) _sequenceOf;
-
     /// <summary>Longest a gap in the primary's calls is waited for before the replica answers with a mismatch.</summary>
-    private static readonly long MaxHoldTicks = TimeSpan.FromMilliseconds(500).Ticks;
-
-    /// <summary>The group's epoch as the coordinator reported it to this activation: no older leader is followed.</summary>
-    private long _epochFloor;
+    private static readonly long MaxParkTicks = TimeSpan.FromMilliseconds(500).Ticks;
 
     /// <summary>Snapshots this activation installed.</summary>
     internal int SnapshotsInstalled { get; private set; }
 
+    private ParkedAppends NewParkedAppends() => new(4 * _options.MaxInFlightBatches, MaxParkTicks);
+
+    /// <summary>
+    /// Follows <paramref name="primaryIndex"/> (or, with -1, waits for a primary) in <paramref name="epoch"/>: a node that
+    /// led or had no role gets a new <see cref="ReplicaRole"/>; a replica keeps its own.
+    /// </summary>
     private void BecomeReplica(long epoch, int primaryIndex, int nodeCount)
     {
         StopLeading(epoch);
-        var changed = _role != NodeRole.Replica || _epoch != epoch || _primaryIndex != primaryIndex;
-        _role = NodeRole.Replica;
+        var changed = _replica is null || _epoch != epoch || _primaryIndex != primaryIndex;
+        var replica = _replica ??= new ReplicaRole(_commitIndex, NewParkedAppends());
         _epoch = epoch;
         _primaryIndex = primaryIndex;
         _nodeCount = nodeCount;
 
         // Only committed entries are known to match a new primary's log. Contact time is not reset here: only a
         // message from a leader makes a replica fresh.
-        _verifiedIndex = _commitIndex;
-        _incoming = null;
+        replica.VerifiedIndex = _commitIndex;
+        replica.Incoming = null;
         if (changed && primaryIndex >= 0)
         {
             LogBecameReplica(_group, _index, primaryIndex, epoch);
@@ -59,7 +42,7 @@ internal sealed partial class ReplicaNodeGrain
         ArgumentNullException.ThrowIfNull(request);
         if (!await KnowsEpochFloorAsync())
         {
-            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+            return Respond(AppendStatus.StaleEpoch, VerifiedIndex);
         }
 
         return Append(request);
@@ -72,7 +55,7 @@ internal sealed partial class ReplicaNodeGrain
     /// </summary>
     private async Task<bool> KnowsEpochFloorAsync()
     {
-        if (_role != NodeRole.Unassigned || _epochFloor > 0)
+        if (Role != NodeRole.Unassigned || _epochFloor > 0)
         {
             return true;
         }
@@ -100,59 +83,59 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>Handles one replication call in a single turn.</summary>
     private AppendResponse Append(AppendRequest request)
     {
-        if (!AcceptLeader(request.Epoch, request.LeaderIndex, request.NodeCount))
+        if (AcceptLeader(request.Epoch, request.LeaderIndex, request.NodeCount) is not { } replica)
         {
-            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+            return Respond(AppendStatus.StaleEpoch, VerifiedIndex);
         }
 
-        _leaderLastIndex = Math.Max(_leaderLastIndex, request.LeaderLastIndex);
+        replica.LeaderLastIndex = Math.Max(replica.LeaderLastIndex, request.LeaderLastIndex);
         if (request.IsProbe)
         {
-            SetCommitIndex(Math.Min(request.LeaderCommit, _verifiedIndex));
-            return Answer(AppendStatus.Ok, _verifiedIndex);
+            SetCommitIndex(Math.Min(request.LeaderCommit, replica.VerifiedIndex));
+            return Respond(AppendStatus.Ok, replica.VerifiedIndex);
         }
 
-        if (_sequenceOf != (request.Epoch, request.LeaderIndex))
+        if (replica.SequenceOf != (request.Epoch, request.LeaderIndex))
         {
             // The first call heard from this leader: none before it is known to be on its way, so a gap after it is
-            // answered at once. (Taking it as number 1 could hold a new primary's calls for nothing.)
-            _held.Clear();
-            _sequenceOf = (request.Epoch, request.LeaderIndex);
-            _lastSequence = request.Sequence - 1;
+            // answered at once. (Taking it as number 1 could park a new primary's calls for nothing.)
+            replica.Parked.Clear();
+            replica.SequenceOf = (request.Epoch, request.LeaderIndex);
+            replica.LastSequence = request.Sequence - 1;
         }
 
         if (request.PrevIndex > _log.LastIndex)
         {
-            // A gap. While the call may have overtaken an earlier one of this primary, it is held and answered with
+            // A gap. While the call may have overtaken an earlier one of this primary, it is parked and answered with
             // what matches so far; otherwise the primary is asked for what follows our last entry.
-            if (_held.TryHold(request, _lastSequence, NowTicks))
+            if (replica.Parked.TryPark(request, replica.LastSequence, NowTicks))
             {
-                return Answer(AppendStatus.Ok, _verifiedIndex);
+                return Respond(AppendStatus.Ok, replica.VerifiedIndex);
             }
 
-            _lastSequence = Math.Max(_lastSequence, request.Sequence);
-            return Answer(AppendStatus.Mismatch, _log.LastIndex);
+            replica.LastSequence = Math.Max(replica.LastSequence, request.Sequence);
+            return Respond(AppendStatus.Mismatch, _log.LastIndex);
         }
 
-        if (Follow(request) is { } conflict)
+        if (Follow(replica, request) is { } conflict)
         {
-            return Answer(AppendStatus.Mismatch, conflict);
+            return Respond(AppendStatus.Mismatch, conflict);
         }
 
-        // Calls held behind this one follow now. One that conflicts is dropped: the primary, having had every call
+        // Calls parked behind this one follow now. One that conflicts is dropped: the primary, having had every call
         // answered with less than it sent, sends the rest again.
-        while (_held.TakeNext(_log.LastIndex, NowTicks) is { } next)
+        while (replica.Parked.TakeNext(_log.LastIndex, NowTicks) is { } next)
         {
-            Follow(next);
+            Follow(replica, next);
         }
 
-        return Answer(AppendStatus.Ok, _verifiedIndex);
+        return Respond(AppendStatus.Ok, replica.VerifiedIndex);
     }
 
     /// <summary>Appends a call's entries to a log that reaches its previous index; returns where to resend from (minus one) on a conflict.</summary>
-    private long? Follow(AppendRequest request)
+    private long? Follow(ReplicaRole replica, AppendRequest request)
     {
-        _lastSequence = Math.Max(_lastSequence, request.Sequence);
+        replica.LastSequence = Math.Max(replica.LastSequence, request.Sequence);
         if (request.PrevIndex >= _log.BaseIndex)
         {
             _log.TryGetEpoch(request.PrevIndex, out var prevEpoch);
@@ -185,12 +168,12 @@ internal sealed partial class ReplicaNodeGrain
             AppendToLog(entry);
         }
 
-        _verifiedIndex = Math.Max(_verifiedIndex, request.PrevIndex + request.Entries.Length);
+        replica.VerifiedIndex = Math.Max(replica.VerifiedIndex, request.PrevIndex + request.Entries.Length);
 
         // The clients hear first: holding the entries is what they wait for, applying them to the state is not.
-        TellHeld(request);
-        SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, _verifiedIndex), CommittedHere(request.Epoch, request.NodeCount)));
-        _caughtUp |= _verifiedIndex >= request.LeaderCommit;
+        TellHeld(replica, request);
+        SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, replica.VerifiedIndex), CommittedHere(replica, request.Epoch, request.NodeCount)));
+        _caughtUp |= replica.VerifiedIndex >= request.LeaderCommit;
         return null;
     }
 
@@ -199,7 +182,7 @@ internal sealed partial class ReplicaNodeGrain
     /// primary, which appended them in its epoch, that makes the one replica each of their writes needs. The primary
     /// learns from this call's answer that the clients were told.
     /// </summary>
-    private void TellHeld(AppendRequest request)
+    private void TellHeld(ReplicaRole replica, AppendRequest request)
     {
         if (request.Acks is not { } routes)
         {
@@ -209,7 +192,7 @@ internal sealed partial class ReplicaNodeGrain
         foreach (var route in routes)
         {
             var count = route.LastIndex - route.FirstIndex + 1;
-            if (route.Target is not null && route.Incarnation == _incarnation && count is > 0 and <= int.MaxValue && _verifiedIndex >= route.LastIndex
+            if (route.Target is not null && route.Incarnation == _incarnation && count is > 0 and <= int.MaxValue && replica.VerifiedIndex >= route.LastIndex
                 && _log.TryGetEpoch(route.LastIndex, out var epoch) && epoch == request.Epoch)
             {
                 route.Target.HeldAsync(route.BatchId, request.Epoch, route.FirstIndex, (int)count, Math.Max(0, request.NodeCount - 1)).Ignore();
@@ -225,10 +208,10 @@ internal sealed partial class ReplicaNodeGrain
     /// node, and it has the best log of them. Applying it at once spares the leader a call that only carries its
     /// commit index. 0 when the rule does not apply: larger groups, learners, or a last entry of an older epoch.
     /// </summary>
-    private long CommittedHere(long leaderEpoch, int nodeCount) =>
-        _index < nodeCount && WriteConcern.Majority.RequiredReplicas(nodeCount) <= 1 && _verifiedIndex > _commitIndex
-            && _log.TryGetEpoch(_verifiedIndex, out var epoch) && epoch == leaderEpoch
-            ? _verifiedIndex
+    private long CommittedHere(ReplicaRole replica, long leaderEpoch, int nodeCount) =>
+        _index < nodeCount && WriteConcern.Majority.RequiredReplicas(nodeCount) <= 1 && replica.VerifiedIndex > _commitIndex
+            && _log.TryGetEpoch(replica.VerifiedIndex, out var epoch) && epoch == leaderEpoch
+            ? replica.VerifiedIndex
             : 0;
 
     public async Task<AppendResponse> InstallSnapshotAsync(SnapshotChunk chunk)
@@ -236,7 +219,7 @@ internal sealed partial class ReplicaNodeGrain
         ArgumentNullException.ThrowIfNull(chunk);
         if (!await KnowsEpochFloorAsync())
         {
-            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+            return Respond(AppendStatus.StaleEpoch, VerifiedIndex);
         }
 
         return InstallSnapshot(chunk);
@@ -244,82 +227,77 @@ internal sealed partial class ReplicaNodeGrain
 
     private AppendResponse InstallSnapshot(SnapshotChunk chunk)
     {
-        if (!AcceptLeader(chunk.Epoch, chunk.LeaderIndex, _nodeCount))
+        if (AcceptLeader(chunk.Epoch, chunk.LeaderIndex, _nodeCount) is not { } replica)
         {
-            return Answer(AppendStatus.StaleEpoch, _verifiedIndex);
+            return Respond(AppendStatus.StaleEpoch, VerifiedIndex);
         }
 
         if (chunk.Sequence == 0)
         {
-            _incoming = new IncomingSnapshot(chunk.SnapshotId);
+            replica.Incoming = new IncomingSnapshot(chunk.SnapshotId);
         }
-        else if (_incoming is null || _incoming.Id != chunk.SnapshotId || _incoming.NextSequence != chunk.Sequence)
+        else if (replica.Incoming is not { } started || started.Id != chunk.SnapshotId || started.NextSequence != chunk.Sequence)
         {
-            _incoming = null;
-            return Answer(AppendStatus.NeedSnapshot, _verifiedIndex);
+            replica.Incoming = null;
+            return Respond(AppendStatus.NeedSnapshot, replica.VerifiedIndex);
         }
 
-        _incoming.Items.AddRange(chunk.Items);
-        _incoming.WriteIds.AddRange(chunk.WriteIds ?? []);
-        _incoming.NextSequence++;
+        var incoming = replica.Incoming;
+        incoming.Items.AddRange(chunk.Items);
+        incoming.WriteIds.AddRange(chunk.WriteIds ?? []);
+        incoming.NextSequence++;
         if (!chunk.IsLast)
         {
-            return Answer(AppendStatus.Ok, _verifiedIndex);
+            return Respond(AppendStatus.Ok, replica.VerifiedIndex);
         }
 
         if (chunk.LastIncludedIndex <= _commitIndex)
         {
             // We already hold at least this much: keep our state, it is a superset.
-            _incoming = null;
-            return Answer(AppendStatus.Ok, _verifiedIndex);
+            replica.Incoming = null;
+            return Respond(AppendStatus.Ok, replica.VerifiedIndex);
         }
 
-        _state.Install(_incoming.Items, chunk.LastIncludedIndex);
+        _state.Install(incoming.Items, chunk.LastIncludedIndex);
         _log.Reset(chunk.LastIncludedIndex, chunk.LastIncludedEpoch);
         _writeIds.Clear();
-        _writeIds.Restore(_incoming.WriteIds, NowTicks);
+        _writeIds.Restore(incoming.WriteIds, NowTicks);
         _commitIndex = chunk.LastIncludedIndex;
-        _verifiedIndex = chunk.LastIncludedIndex;
-        _incoming = null;
+        replica.VerifiedIndex = chunk.LastIncludedIndex;
+        replica.Incoming = null;
         _caughtUp = true;
         SnapshotsInstalled++;
         ReleaseAppliedWaiters();
         LogSnapshotInstalled(_group, _index, chunk.LastIncludedIndex, _state.Count);
-        return Answer(AppendStatus.Ok, _verifiedIndex);
+        return Respond(AppendStatus.Ok, replica.VerifiedIndex);
     }
 
-    /// <summary>Checks a message's epoch: older is refused; newer (or the first we hear of) makes this node follow its sender.</summary>
-    private bool AcceptLeader(long epoch, int leaderIndex, int nodeCount)
+    /// <summary>
+    /// Checks a message's epoch: older is refused (null); newer (or the first we hear of) makes this node follow its
+    /// sender. Returns the role it follows the sender in.
+    /// </summary>
+    private ReplicaRole? AcceptLeader(long epoch, int leaderIndex, int nodeCount)
     {
         // One leader per epoch: a second sender of the same epoch (two coordinators electing at once) is refused.
-        if (epoch < _epoch || epoch < _epochFloor || (epoch == _epoch && (_role == NodeRole.Primary || (_primaryIndex >= 0 && _primaryIndex != leaderIndex))))
+        if (epoch < _epoch || epoch < _epochFloor || (epoch == _epoch && (_primary is not null || (_primaryIndex >= 0 && _primaryIndex != leaderIndex))))
         {
-            return false;
+            return null;
         }
 
-        if (epoch > _epoch || _role != NodeRole.Replica || _primaryIndex != leaderIndex)
+        if (epoch > _epoch || _replica is null || _primaryIndex != leaderIndex)
         {
             BecomeReplica(epoch, leaderIndex, nodeCount);
         }
 
+        var replica = _replica!;
         _nodeCount = nodeCount;
-        _lastContactTicks = NowTicks;
-        return true;
+        replica.LastContactTicks = NowTicks;
+        return replica;
     }
 
-    private AppendResponse Answer(AppendStatus status, long lastIndex) =>
+    /// <summary>This node's response to a replication call: what happened, and <paramref name="lastIndex"/> (see <see cref="AppendResponse.LastIndex"/>).</summary>
+    private AppendResponse Respond(AppendStatus status, long lastIndex) =>
         new(status, _epoch, lastIndex, _incarnation, _state.AppliedIndex);
-
-    private sealed class IncomingSnapshot(Guid id)
-    {
-        public Guid Id { get; } = id;
-
-        public int NextSequence { get; set; }
-
-        public List<SnapshotItem> Items { get; } = [];
-
-        public List<WriteIdRecord> WriteIds { get; } = [];
-    }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "Node {Group}/{Index} installed a snapshot at index {SnapshotIndex} with {Keys} keys.")]

@@ -1,3 +1,4 @@
+using Orleans.Replication.Primary;
 using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
@@ -11,13 +12,10 @@ namespace Orleans.Replication.Node;
 /// </remarks>
 internal sealed partial class ReplicaNodeGrain
 {
-    private TaskCompletionSource<bool>? _nextRound;
-    private bool _roundInFlight;
-
     /// <summary>True once a majority confirmed, in a round started after this call, that this node leads the current epoch.</summary>
     private Task<bool> ConfirmLeadershipAsync()
     {
-        if (_role != NodeRole.Primary)
+        if (_primary is not { } primary)
         {
             return Task.FromResult(false);
         }
@@ -27,42 +25,42 @@ internal sealed partial class ReplicaNodeGrain
             return Task.FromResult(true);
         }
 
-        _nextRound ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var task = _nextRound.Task;
-        if (!_roundInFlight)
+        primary.NextRound ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = primary.NextRound.Task;
+        if (!primary.RoundInFlight)
         {
-            StartLeadershipRound();
+            StartLeadershipRound(primary);
         }
 
         return task;
     }
 
-    private void StartLeadershipRound()
+    private void StartLeadershipRound(PrimaryRole primary)
     {
-        var round = _nextRound;
-        _nextRound = null;
-        if (round is null || _role != NodeRole.Primary)
+        var round = primary.NextRound;
+        primary.NextRound = null;
+        if (round is null || _primary != primary)
         {
             round?.TrySetResult(false);
             return;
         }
 
-        _roundInFlight = true;
+        primary.RoundInFlight = true;
         var epoch = _epoch;
         var needed = _nodeCount / 2;
         var confirmed = 0;
         var answered = 0;
-        var links = _links;
+        var links = primary.Links;
         foreach (var link in links)
         {
             _ = ProbeForRoundAsync(link);
         }
 
-        async Task ProbeForRoundAsync(Primary.ReplicaLink link)
+        async Task ProbeForRoundAsync(ReplicaLink link)
         {
             var reply = await SendAsync(link, Probe());
             answered++;
-            if (reply is { Status: AppendStatus.Ok } && reply.Epoch == epoch && _epoch == epoch && _role == NodeRole.Primary)
+            if (reply is { Status: AppendStatus.Ok } && reply.Epoch == epoch && _epoch == epoch && _primary is not null)
             {
                 confirmed++;
             }
@@ -71,19 +69,12 @@ internal sealed partial class ReplicaNodeGrain
             if (decided && !round.Task.IsCompleted)
             {
                 round.TrySetResult(confirmed >= needed);
-                _roundInFlight = false;
-                if (_nextRound is not null)
+                primary.RoundInFlight = false;
+                if (primary.NextRound is not null)
                 {
-                    StartLeadershipRound();
+                    StartLeadershipRound(primary);
                 }
             }
         }
-    }
-
-    private void FailLeadershipRounds()
-    {
-        _nextRound?.TrySetResult(false);
-        _nextRound = null;
-        _roundInFlight = false;
     }
 }
