@@ -64,7 +64,7 @@ internal sealed partial class ReplicaNodeGrain
         primary.HandOverDone?.TrySetResult();
         var epoch = newerEpoch ?? _epoch;
         primary.Tracker.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
-        EndRoutedBatches(primary);
+        primary.RoutedBatches.End();
         primary.FailLeadershipRounds();
         _primary = null;
     }
@@ -371,7 +371,7 @@ internal sealed partial class ReplicaNodeGrain
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
             var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence,
-                entries.Length > 0 ? TakeAckRoutes(primary, link, entries[^1].Index) : null);
+                entries.Length > 0 ? primary.RoutedBatches.Take(link, entries[^1].Index) : null);
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
             _ = SendAsync(link, request);
@@ -400,6 +400,15 @@ internal sealed partial class ReplicaNodeGrain
         OnReply(link, request.Epoch, response, generation);
         SettleRoutedBatches(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1, response.Incarnation);
         return response;
+    }
+
+    /// <summary>After a call that carried <paramref name="routes"/> ended: see <see cref="RoutedBatches.Settle"/>.</summary>
+    private void SettleRoutedBatches(ReplicaLink link, AckRoute[]? routes, long heldUpTo, Guid incarnation)
+    {
+        if (routes is not null && _primary is { } primary)
+        {
+            primary.RoutedBatches.Settle(link, routes, heldUpTo, incarnation);
+        }
     }
 
     private void OnCallFailed(ReplicaLink link, int generation, Exception error)
@@ -470,7 +479,7 @@ internal sealed partial class ReplicaNodeGrain
 
         var now = NowTicks;
         primary.Tracker.ExpireOverdue(now, TimedOut);
-        TellOverdueBatches(primary, now - _options.HeartbeatInterval.Ticks);
+        primary.RoutedBatches.TellOverdue(now - _options.HeartbeatInterval.Ticks);
         foreach (var link in primary.SendTo)
         {
             if (link.InFlight > 0 || link.SnapshotInProgress || now < link.RetryAtTicks)

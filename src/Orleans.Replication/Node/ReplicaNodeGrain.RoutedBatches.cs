@@ -3,7 +3,7 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>Batches a replica acknowledges: the client hears from the replica that holds its writes, not from the primary.</summary>
+/// <summary>Batches a replica acknowledges: the client hears from the replica that holds its writes, not from the primary (see <see cref="RoutedBatches"/>).</summary>
 /// <remarks>
 /// A write that needs one replica is acknowledged once the primary and that replica hold it. When the primary answers,
 /// the answer crosses between processes four times (client, primary, replica, primary, client); when the replica that
@@ -20,9 +20,6 @@ namespace Orleans.Replication.Node;
 /// </remarks>
 internal sealed partial class ReplicaNodeGrain
 {
-    /// <summary>Most batches routed through replicas at once; beyond it the primary answers itself.</summary>
-    private const int MaxRoutedBatches = 4096;
-
     public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId)
     {
         ArgumentNullException.ThrowIfNull(commands);
@@ -39,8 +36,8 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         RoutedBatch? routed = null;
-        if (byReplica && _log.LastIndex - appendedFrom == commands.Length && primary!.RoutedBatches.Count < MaxRoutedBatches
-            && PickAckReplica(primary, now) is { } link)
+        if (byReplica && _log.LastIndex - appendedFrom == commands.Length && primary!.RoutedBatches.Count < RoutedBatches.MaxCount
+            && RoutedBatches.PickReplica(primary.Links, now) is { } link)
         {
             routed = new RoutedBatch(link, new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex, link.Incarnation));
             primary.RoutedBatches.Add(routed);
@@ -80,97 +77,6 @@ internal sealed partial class ReplicaNodeGrain
             _primary?.RoutedBatches.Remove(routed);
         }
 
-        Tell(acks, batchId, replies);
+        RoutedBatches.Tell(acks, batchId, replies);
     }
-
-    /// <summary>The replica to acknowledge a batch: of the replicas in good standing, the one with the fewest calls out; null if none.</summary>
-    private static ReplicaLink? PickAckReplica(PrimaryRole primary, long now)
-    {
-        ReplicaLink? best = null;
-        foreach (var link in primary.Links)
-        {
-            if (link.Failures == 0 && !link.SnapshotInProgress && now >= link.RetryAtTicks && link.Incarnation != Guid.Empty
-                && (best is null || link.InFlight < best.InFlight))
-            {
-                best = link;
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>The routes to send with a call to <paramref name="link"/> whose last entry is <paramref name="lastSent"/>.</summary>
-    private static AckRoute[]? TakeAckRoutes(PrimaryRole primary, ReplicaLink link, long lastSent)
-    {
-        List<AckRoute>? taken = null;
-        foreach (var routed in primary.RoutedBatches)
-        {
-            if (routed.Link == link && !routed.Told && routed.CallsOut == 0 && routed.Replies is null && routed.Route.LastIndex <= lastSent)
-            {
-                routed.CallsOut++;
-                (taken ??= []).Add(routed.Route);
-            }
-        }
-
-        return taken?.ToArray();
-    }
-
-    /// <summary>
-    /// After a call to <paramref name="link"/> that carried <paramref name="routes"/> ended: the replica told the clients
-    /// of the batches it holds by its answer (<paramref name="heldUpTo"/>, or -1 when the call failed), if the answer came
-    /// from the activation each route names (<paramref name="incarnation"/>); the batches already committed whose client
-    /// it did not tell are answered here.
-    /// </summary>
-    private void SettleRoutedBatches(ReplicaLink link, AckRoute[]? routes, long heldUpTo, Guid incarnation)
-    {
-        if (routes is null || _primary is not { } primary)
-        {
-            return;
-        }
-
-        var batches = primary.RoutedBatches;
-        for (var i = batches.Count - 1; i >= 0; i--)
-        {
-            var routed = batches[i];
-            if (routed.Link != link || Array.IndexOf(routes, routed.Route) < 0)
-            {
-                continue;
-            }
-
-            routed.CallsOut--;
-            routed.Told |= heldUpTo >= routed.Route.LastIndex && incarnation == routed.Route.Incarnation;
-            if (routed.Replies is { } replies)
-            {
-                batches.RemoveAt(i);
-                if (!routed.Told)
-                {
-                    Tell(routed.Route.Target, routed.Route.BatchId, replies);
-                }
-            }
-        }
-    }
-
-    /// <summary>Answers the committed batches whose replica has not answered this primary since before <paramref name="committedBefore"/> (all by default).</summary>
-    private static void TellOverdueBatches(PrimaryRole primary, long committedBefore = long.MaxValue)
-    {
-        var batches = primary.RoutedBatches;
-        for (var i = batches.Count - 1; i >= 0; i--)
-        {
-            var routed = batches[i];
-            if (routed.Replies is { } replies && routed.CommittedTicks < committedBefore)
-            {
-                batches.RemoveAt(i);
-                Tell(routed.Route.Target, routed.Route.BatchId, replies);
-            }
-        }
-    }
-
-    /// <summary>Leadership ended: batches committed meanwhile are answered (they are committed); the others are answered by their writes' own replies.</summary>
-    private static void EndRoutedBatches(PrimaryRole primary)
-    {
-        TellOverdueBatches(primary);
-        primary.RoutedBatches.Clear();
-    }
-
-    private static void Tell(IWriteAcks acks, long batchId, WriteReply[] replies) => acks.AnsweredAsync(batchId, replies).Ignore();
 }

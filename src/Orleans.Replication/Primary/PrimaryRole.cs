@@ -41,7 +41,7 @@ internal sealed class PrimaryRole(ReplicaLink[] links, CommitTracker tracker)
     public bool RoundInFlight { get; set; }
 
     /// <summary>Batches a replica is to acknowledge, until it did or the primary answered instead.</summary>
-    public List<RoutedBatch> RoutedBatches { get; } = [];
+    public RoutedBatches RoutedBatches { get; } = new();
 
     /// <summary>The link to node <paramref name="nodeIndex"/> among <see cref="Links"/>, or null.</summary>
     public ReplicaLink? LinkTo(int nodeIndex) => Array.Find(Links, l => l.NodeIndex == nodeIndex);
