@@ -4,7 +4,7 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>The primary's side: becoming primary and stopping, switchover, learners, and the replicas' lag.</summary>
+/// <summary>The primary's side: becoming primary and stopping, switchover, and learners.</summary>
 internal sealed partial class ReplicaNodeGrain
 {
     /// <summary>Starts a term as primary of <paramref name="epoch"/>: a new <see cref="PrimaryRole"/>, whatever the node was.</summary>
@@ -146,36 +146,6 @@ internal sealed partial class ReplicaNodeGrain
     {
         LogSteppedDown(_group, _index, _epoch, newerEpoch);
         BecomeReplica(newerEpoch, -1, _nodeCount);
-    }
-
-    /// <summary>Each replica's lag as this primary sees it: entries after the replica's last reported applied index, and the age of the first of them.</summary>
-    /// <remarks>
-    /// The primary stamped every entry when it appended it, so the age is exact as of the replica's last reply; a
-    /// replica that stopped answering only grows older here, never younger. An entry already compacted away is
-    /// older than the oldest one kept, whose age is then a lower bound.
-    /// </remarks>
-    private ReplicaLag[] ReplicaLags(PrimaryRole primary)
-    {
-        var now = NowTicks;
-        var links = primary.Links;
-        var lags = new ReplicaLag[links.Length];
-        for (var i = 0; i < links.Length; i++)
-        {
-            var link = links[i];
-            var applied = Math.Min(link.AppliedIndex, _log.LastIndex);
-            var entries = _log.LastIndex - applied;
-            var ms = 0.0;
-            var oldest = Math.Max(applied + 1, _log.BaseIndex + 1);
-            if (entries > 0 && oldest <= _log.LastIndex)
-            {
-                // With no entry kept to date it (a log just reset by a snapshot), the replica's own figure stands.
-                ms = Math.Max(0, now - _log[oldest].CreatedTicks) / (double)TimeSpan.TicksPerMillisecond;
-            }
-
-            lags[i] = new ReplicaLag(link.NodeIndex, applied, entries, ms);
-        }
-
-        return lags;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} handed over: node {Target} holds the whole log ({LastIndex}).")]

@@ -112,44 +112,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>How often a primary publishes its replicas' lag to the metrics.</summary>
-    private static readonly TimeSpan LagPublishInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>Whether this node published replicas' lag: only then does it withdraw them.</summary>
-    private bool _publishedLag;
-
-    /// <summary>A primary publishes each replica's lag (as it sees it) for the <c>replication.lag.*</c> gauges; a deposed one withdraws its figures.</summary>
-    private Task PublishLag()
-    {
-        if (_primary is { } primary)
-        {
-            foreach (var lag in ReplicaLags(primary))
-            {
-                ReplicationMetrics.PublishLag(_group, lag.NodeIndex, lag.LagEntries, lag.LagMs);
-            }
-
-            _publishedLag = true;
-        }
-        else if (_publishedLag)
-        {
-            WithdrawLag();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private void WithdrawLag()
-    {
-        _publishedLag = false;
-        for (var i = 0; i < _nodeCount; i++)
-        {
-            if (i != _index)
-            {
-                ReplicationMetrics.WithdrawLag(_group, i);
-            }
-        }
-    }
-
     /// <summary>How long an activation may stay unassigned and empty before it deactivates itself.</summary>
     private static readonly TimeSpan UnassignedLifetime = TimeSpan.FromMinutes(1);
 
@@ -393,39 +355,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
                 _appliedWaiters[i].Done.TrySetResult();
                 _appliedWaiters.RemoveAt(i);
             }
-        }
-    }
-
-    /// <summary>Lag of this node: entries the primary had that it has not applied, and how old that gap is.</summary>
-    /// <remarks>
-    /// A replica's lag in time is the age of the oldest entry it has not applied; silence from the primary for
-    /// longer than a heartbeat interval counts as lag too, since entries may exist that it has not heard of.
-    /// A primary measures the same silence against a majority of its replicas: a primary cut off from its
-    /// group cannot vouch for the freshness of what it serves.
-    /// </remarks>
-    private (long Entries, double Ms) ComputeLag()
-    {
-        var now = NowTicks;
-        var grace = _options.HeartbeatInterval.Ticks;
-        switch (_primary, _replica)
-        {
-            case ({ } primary, _):
-                return (0, Math.Max(0, now - primary.MajorityContactTicks(now, _nodeCount) - grace) / (double)TimeSpan.TicksPerMillisecond);
-            case (_, { LastContactTicks: 0 } replica):
-                return (Math.Max(0, replica.LeaderLastIndex - _state.AppliedIndex), double.PositiveInfinity);
-            case (_, { } replica):
-                var behind = Math.Max(0, replica.LeaderLastIndex - _state.AppliedIndex);
-                var silence = Math.Max(0, now - replica.LastContactTicks - grace);
-                long age = silence;
-                if (behind > 0)
-                {
-                    var oldest = _state.AppliedIndex + 1;
-                    age = Math.Max(silence, oldest <= _log.LastIndex ? now - _log[oldest].CreatedTicks : now - replica.LastContactTicks);
-                }
-
-                return (behind, Math.Max(0, age) / (double)TimeSpan.TicksPerMillisecond);
-            default:
-                return (0, double.PositiveInfinity);
         }
     }
 
