@@ -64,7 +64,7 @@ internal sealed partial class ReplicaNodeGrain
         var epoch = newerEpoch ?? _epoch;
         primary.Tracker.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
         primary.RoutedBatches.End();
-        primary.FailLeadershipRounds();
+        primary.LeadershipRounds.Fail();
         _primary = null;
     }
 

@@ -34,11 +34,8 @@ internal sealed class PrimaryRole(ReplicaLink[] links, CommitTracker tracker)
     /// <summary>The node a switchover hands over to.</summary>
     public int HandOverTarget { get; set; }
 
-    /// <summary>The leadership round the reads arriving now wait for; it starts once the round in flight ends.</summary>
-    public TaskCompletionSource<bool>? NextRound { get; set; }
-
-    /// <summary>Whether a leadership round's probes are out.</summary>
-    public bool RoundInFlight { get; set; }
+    /// <summary>The rounds by which strong reads confirm that this primary still leads.</summary>
+    public LeadershipRounds LeadershipRounds { get; } = new();
 
     /// <summary>Batches a replica is to acknowledge, until it did or the primary answered instead.</summary>
     public RoutedBatches RoutedBatches { get; } = new();
@@ -63,13 +60,5 @@ internal sealed class PrimaryRole(ReplicaLink[] links, CommitTracker tracker)
 
         replies.Sort();
         return need == 0 ? nowTicks : replies[^need];
-    }
-
-    /// <summary>Ends the leadership rounds: reads waiting for one learn that leadership is not confirmed.</summary>
-    public void FailLeadershipRounds()
-    {
-        NextRound?.TrySetResult(false);
-        NextRound = null;
-        RoundInFlight = false;
     }
 }
