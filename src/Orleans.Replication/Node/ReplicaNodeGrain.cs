@@ -19,6 +19,11 @@ namespace Orleans.Replication.Node;
 /// scheduler. The activation lives as long as its silo (<c>AlwaysActive</c>): its state is in memory, and a
 /// node activated again after its silo died starts empty, under a new <see cref="_incarnation"/>. A node reset out
 /// of its group takes a new incarnation too: it holds nothing that any primary saw it confirm.
+/// <para>
+/// The grain keeps what every role shares: the state, the log, the epoch, the incarnation and the route (who leads).
+/// What only a leader keeps is in its <see cref="PrimaryRole"/>, what only a follower keeps in its
+/// <see cref="ReplicaRole"/>; at most one of them is set, and which one is the node's <see cref="Role"/>.
+/// </para>
 /// </remarks>
 [Reentrant]
 [DistinctNodePlacement]
