@@ -88,7 +88,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     }
 
     /// <summary>
-    /// Sends writes held up behind a caller that blocked on its answer (see <see cref="WriteBatcher.SendPastBlockedCallers"/>).
+    /// Sends writes waiting behind a caller that blocked on its answer (see <see cref="WriteBatcher.SendPastBlockedCallers"/>).
     /// While writes are stuck (a crashed or paused primary answers nothing), tells the coordinator once per epoch and
     /// polls it for a newer route; a newer route makes the stuck calls give up at once and go to the new primary,
     /// instead of each waiting for its attempt timeout.

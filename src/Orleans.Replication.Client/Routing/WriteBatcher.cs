@@ -144,7 +144,7 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
                 error = e;
             }
 
-            // This call's callers run first, on this thread, still holding the slot: the writes they issue next
+            // This call's callers run first, on this thread, still occupying the slot: the writes they issue next
             // queue up and leave with the next call, together with those that arrived during the round trip.
             lock (_lock)
             {
