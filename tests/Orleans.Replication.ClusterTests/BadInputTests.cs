@@ -1,4 +1,5 @@
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 using Orleans.TestingHost;
 using Xunit;
 

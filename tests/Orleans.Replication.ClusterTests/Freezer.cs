@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.ClusterTests;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -41,6 +42,7 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         {
             silo.AddReplication(configure);
             silo.AddGrainExtension<INodeFaults, NodeFaults>();
+            silo.AddIncomingGrainCallFilter<NodeFaultGates>();
             silo.AddIncomingGrainCallFilter<Freezer>();
             silo.AddIncomingGrainCallFilter<AppendCallCounter>();
         });

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Orleans.Replication.Node;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 
 namespace Orleans.Replication.ClusterTests;
@@ -25,33 +27,37 @@ public interface INodeFaults : IGrainExtension
     Task<long> GetEntryBatchesReceivedAsync();
 }
 
+/// <summary>The extension's side: sets the gates of one activation, which <see cref="NodeFaultGates"/> applies to its calls.</summary>
 internal sealed class NodeFaults(IGrainContext context) : INodeFaults
 {
     private ReplicaNodeGrain Node => (ReplicaNodeGrain)context.GrainInstance!;
 
+    private NodeFaultGates.Gates Gates => NodeFaultGates.Of(context.ActivationId);
+
     public Task HoldReplicationAsync()
     {
-        Node.AppendGate ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Gates.Calls ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return Task.CompletedTask;
     }
 
     public Task HoldEntriesAsync()
     {
-        Node.GateEntriesOnly = true;
+        Gates.EntriesOnly = true;
         return HoldReplicationAsync();
     }
 
     public Task HoldAnswersAsync()
     {
-        Node.AnswerGate ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Gates.Answers ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return Task.CompletedTask;
     }
 
     public Task ReleaseReplicationAsync()
     {
-        var (gate, answers) = (Node.AppendGate, Node.AnswerGate);
-        (Node.AppendGate, Node.AnswerGate, Node.GateEntriesOnly) = (null, null, false);
-        gate?.TrySetResult();
+        var gates = Gates;
+        var (calls, answers) = (gates.Calls, gates.Answers);
+        (gates.Calls, gates.Answers, gates.EntriesOnly) = (null, null, false);
+        calls?.TrySetResult();
         answers?.TrySetResult();
         return Task.CompletedTask;
     }
@@ -59,4 +65,50 @@ internal sealed class NodeFaults(IGrainContext context) : INodeFaults
     public Task<int> GetSnapshotsInstalledAsync() => Task.FromResult(Node.SnapshotsInstalled);
 
     public Task<long> GetEntryBatchesReceivedAsync() => Task.FromResult(Node.EntryBatchesReceived);
+}
+
+/// <summary>
+/// Applies the gates <see cref="NodeFaults"/> set to the replication calls (<see cref="IReplicaNodeGrain.AppendAsync"/>)
+/// of one node activation: a silo-wide incoming call filter, so the grain carries no hook.
+/// </summary>
+internal sealed class NodeFaultGates : IIncomingGrainCallFilter
+{
+    private static readonly ConcurrentDictionary<ActivationId, Gates> ByActivation = new();
+
+    /// <summary>The gates of one activation.</summary>
+    public static Gates Of(ActivationId activation) => ByActivation.GetOrAdd(activation, _ => new Gates());
+
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        if (ByActivation.IsEmpty || context.InterfaceMethod.Name != nameof(IReplicaNodeGrain.AppendAsync)
+            || !ByActivation.TryGetValue(context.TargetContext.ActivationId, out var gates))
+        {
+            await context.Invoke();
+            return;
+        }
+
+        if (gates.Calls is { } calls && (!gates.EntriesOnly || context.Request.GetArgument(0) is AppendRequest { Entries.Length: > 0 }))
+        {
+            await calls.Task;
+        }
+
+        await context.Invoke();
+        if (gates.Answers is { } answers)
+        {
+            await answers.Task;
+        }
+    }
+
+    /// <summary>What holds one activation's replication calls.</summary>
+    internal sealed class Gates
+    {
+        /// <summary>While set, replication calls wait on it (only those carrying entries with <see cref="EntriesOnly"/>).</summary>
+        public TaskCompletionSource? Calls { get; set; }
+
+        /// <summary><see cref="Calls"/> holds only calls carrying entries; probes are answered.</summary>
+        public bool EntriesOnly { get; set; }
+
+        /// <summary>While set, replication calls are handled at once but their answers wait on it.</summary>
+        public TaskCompletionSource? Answers { get; set; }
+    }
 }

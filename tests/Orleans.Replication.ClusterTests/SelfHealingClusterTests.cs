@@ -1,5 +1,6 @@
 using Orleans.Replication.Client;
 using Orleans.Replication.Placement;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 using Xunit;
 

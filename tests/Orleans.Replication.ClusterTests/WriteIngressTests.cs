@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Messaging;
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 using Orleans.TestingHost;
 using Xunit;
 

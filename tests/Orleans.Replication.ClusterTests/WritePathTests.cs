@@ -1,5 +1,6 @@
 using System.Text;
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;

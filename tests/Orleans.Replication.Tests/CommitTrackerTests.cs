@@ -1,4 +1,5 @@
 using Orleans.Replication.Primary;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 

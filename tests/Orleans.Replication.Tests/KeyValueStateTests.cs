@@ -1,3 +1,4 @@
+using Orleans.Replication.Protocol;
 using Orleans.Replication.Storage;
 
 namespace Orleans.Replication.Tests;

@@ -1,3 +1,4 @@
+using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
 
 namespace Orleans.Replication.Tests;
@@ -13,61 +14,61 @@ public sealed class ParkedAppendsTests
     [Fact]
     public void ACallThatCanOvertakeNoEarlierOneIsNotHeld()
     {
-        var held = new ParkedAppends(8, MaxAge);
+        var parked = new ParkedAppends(8, MaxAge);
 
-        Assert.False(held.TryHold(Call(sequence: 5, prevIndex: 40), lastSequence: 4, nowTicks: 0));
-        Assert.False(held.TryHold(Call(sequence: 0, prevIndex: 40), lastSequence: 4, nowTicks: 0));
-        Assert.False(held.TryHold(Call(sequence: 3, prevIndex: 40), lastSequence: 4, nowTicks: 0));
-        Assert.Equal(0, held.Count);
+        Assert.False(parked.TryPark(Call(sequence: 5, prevIndex: 40), lastSequence: 4, nowTicks: 0));
+        Assert.False(parked.TryPark(Call(sequence: 0, prevIndex: 40), lastSequence: 4, nowTicks: 0));
+        Assert.False(parked.TryPark(Call(sequence: 3, prevIndex: 40), lastSequence: 4, nowTicks: 0));
+        Assert.Equal(0, parked.Count);
     }
 
     [Fact]
     public void HeldCallsComeOutInLogOrderOnceTheyFollowTheLog()
     {
-        var held = new ParkedAppends(8, MaxAge);
-        Assert.True(held.TryHold(Call(sequence: 4, prevIndex: 30), lastSequence: 1, nowTicks: 0));
-        Assert.True(held.TryHold(Call(sequence: 3, prevIndex: 20), lastSequence: 1, nowTicks: 0));
+        var parked = new ParkedAppends(8, MaxAge);
+        Assert.True(parked.TryPark(Call(sequence: 4, prevIndex: 30), lastSequence: 1, nowTicks: 0));
+        Assert.True(parked.TryPark(Call(sequence: 3, prevIndex: 20), lastSequence: 1, nowTicks: 0));
 
-        Assert.Null(held.TakeNext(lastIndex: 19, nowTicks: 0));
-        Assert.Equal(20, held.TakeNext(lastIndex: 20, nowTicks: 0)?.PrevIndex);
-        Assert.Null(held.TakeNext(lastIndex: 29, nowTicks: 0));
-        Assert.Equal(30, held.TakeNext(lastIndex: 35, nowTicks: 0)?.PrevIndex);
-        Assert.Equal(0, held.Count);
+        Assert.Null(parked.TakeNext(lastIndex: 19, nowTicks: 0));
+        Assert.Equal(20, parked.TakeNext(lastIndex: 20, nowTicks: 0)?.PrevIndex);
+        Assert.Null(parked.TakeNext(lastIndex: 29, nowTicks: 0));
+        Assert.Equal(30, parked.TakeNext(lastIndex: 35, nowTicks: 0)?.PrevIndex);
+        Assert.Equal(0, parked.Count);
     }
 
     [Fact]
     public void AFullHoldDropsEverythingAndRefuses()
     {
-        var held = new ParkedAppends(2, MaxAge);
-        Assert.True(held.TryHold(Call(3, 20), 1, 0));
-        Assert.True(held.TryHold(Call(4, 30), 1, 0));
+        var parked = new ParkedAppends(2, MaxAge);
+        Assert.True(parked.TryPark(Call(3, 20), 1, 0));
+        Assert.True(parked.TryPark(Call(4, 30), 1, 0));
 
-        Assert.False(held.TryHold(Call(5, 40), 1, 0));
-        Assert.Equal(0, held.Count);
-        Assert.Null(held.TakeNext(100, 0));
+        Assert.False(parked.TryPark(Call(5, 40), 1, 0));
+        Assert.Equal(0, parked.Count);
+        Assert.Null(parked.TakeNext(100, 0));
     }
 
     [Fact]
     public void AGapOlderThanTheAgeBoundIsGivenUp()
     {
-        var held = new ParkedAppends(8, MaxAge);
-        Assert.True(held.TryHold(Call(3, 20), 1, nowTicks: 0));
-        Assert.True(held.TryHold(Call(4, 30), 1, nowTicks: MaxAge));
+        var parked = new ParkedAppends(8, MaxAge);
+        Assert.True(parked.TryPark(Call(3, 20), 1, nowTicks: 0));
+        Assert.True(parked.TryPark(Call(4, 30), 1, nowTicks: MaxAge));
 
-        Assert.False(held.TryHold(Call(5, 40), 1, nowTicks: MaxAge + 1));
-        Assert.Equal(0, held.Count);
+        Assert.False(parked.TryPark(Call(5, 40), 1, nowTicks: MaxAge + 1));
+        Assert.Equal(0, parked.Count);
     }
 
     [Fact]
     public void ProgressRestartsTheAgeOfTheGap()
     {
-        var held = new ParkedAppends(8, MaxAge);
-        Assert.True(held.TryHold(Call(3, 20), 1, nowTicks: 0));
-        Assert.True(held.TryHold(Call(5, 40), 1, nowTicks: 0));
-        Assert.NotNull(held.TakeNext(lastIndex: 20, nowTicks: MaxAge));
+        var parked = new ParkedAppends(8, MaxAge);
+        Assert.True(parked.TryPark(Call(3, 20), 1, nowTicks: 0));
+        Assert.True(parked.TryPark(Call(5, 40), 1, nowTicks: 0));
+        Assert.NotNull(parked.TakeNext(lastIndex: 20, nowTicks: MaxAge));
 
         // Call 4 is still on its way, but the replica moved on at MaxAge: the wait counts from there.
-        Assert.True(held.TryHold(Call(6, 50), 3, nowTicks: 2 * MaxAge));
-        Assert.Equal(2, held.Count);
+        Assert.True(parked.TryPark(Call(6, 50), 3, nowTicks: 2 * MaxAge));
+        Assert.Equal(2, parked.Count);
     }
 }

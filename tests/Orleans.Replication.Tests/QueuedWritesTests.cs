@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Orleans.Replication.Client;
 using Orleans.Replication.LoadBalancing;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
@@ -18,7 +19,8 @@ public sealed class QueuedWritesTests
         return (new ReplicatedGroup("g", cluster.Factory, options, TimeProvider.System), cluster);
     }
 
-    private static GroupRoute NoPrimary(string problem = "node 1 could not be promoted (its voting activation did not answer)") => new("g", 2, -1, 3, problem);
+    private static GroupRoute NoPrimary(string problem = "node 1 could not be promoted (its voting activation did not answer)",
+        NoPrimaryReason reason = NoPrimaryReason.NotPromoted) => new("g", 2, -1, 3, problem, reason);
 
     /// <summary>Waits until <paramref name="condition"/> holds, failing the test after 10 s.</summary>
     internal static async Task WaitUntilAsync(Func<bool> condition, string what)
@@ -85,7 +87,7 @@ public sealed class QueuedWritesTests
     [Fact]
     public async Task WithoutAReachableMajorityWritesFailFastInsteadOfWaiting()
     {
-        var (group, cluster) = NewGroup(NoPrimary("no majority: 1 of 3 nodes reachable and caught up, 2 needed"));
+        var (group, cluster) = NewGroup(NoPrimary("no majority: 1 of 3 nodes reachable and caught up, 2 needed", NoPrimaryReason.NoMajority));
         var watch = Stopwatch.StartNew();
 
         var e = await Assert.ThrowsAsync<NoPrimaryException>(() => group.PutAsync("k", [1], new WriteOptions { Timeout = Limit }));

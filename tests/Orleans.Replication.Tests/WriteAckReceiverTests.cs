@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Orleans.Replication.Client;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 

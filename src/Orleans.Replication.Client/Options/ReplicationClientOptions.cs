@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>Settings of the client library.</summary>

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>Writes straight to the gateway of the primary's silo, through its <see cref="IWriteIngress"/>.</summary>

@@ -1,4 +1,5 @@
 using Orleans.Replication.LoadBalancing;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Client;
 

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>Finding the group's route: from the cache, the coordinator, the nodes themselves, or a hint.</summary>

@@ -8,13 +8,10 @@ namespace Orleans.Replication.Client;
 /// </remarks>
 internal sealed partial class ReplicatedGroup
 {
-    /// <summary>How the coordinator's route begins its problem when no majority of the group is reachable.</summary>
-    private const string NoMajorityProblem = "no majority";
-
     /// <summary>Waits in the queue for a primary; true once one is known, else throws: queue full, or the deadline passed with the write never sent.</summary>
     private async Task<bool> WaitForPrimaryAsync(Guid writeId, TimeSpan timeout, TimeSpan remaining, Action onRelease, CancellationToken ct)
     {
-        var wait = _held.WaitAsync(remaining, onRelease, ct);
+        var wait = _waitingWrites.WaitAsync(remaining, onRelease, ct);
         StartPump();
         if (await wait)
         {
@@ -40,7 +37,7 @@ internal sealed partial class ReplicatedGroup
     {
         try
         {
-            while (_held.Count > 0)
+            while (_waitingWrites.Count > 0)
             {
                 await Task.Delay(PumpInterval, _time);
                 try
@@ -48,7 +45,7 @@ internal sealed partial class ReplicatedGroup
                     // One lookup per turn, bounded like an attempt, so that a hung coordinator does not hold the pump.
                     if ((await LookUpRouteAsync(refresh: true, new OperationDeadline(_options.AttemptTimeout, _time), CancellationToken.None)).HasPrimary)
                     {
-                        _held.Release();
+                        _waitingWrites.Release();
                     }
                 }
                 catch (Exception e) when (IsTransient(e))
@@ -60,7 +57,7 @@ internal sealed partial class ReplicatedGroup
         finally
         {
             Volatile.Write(ref _pumping, 0);
-            if (_held.Count > 0)
+            if (_waitingWrites.Count > 0)
             {
                 StartPump();
             }

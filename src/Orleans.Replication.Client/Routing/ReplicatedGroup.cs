@@ -1,4 +1,5 @@
 using Orleans.Replication.LoadBalancing;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Client;
 
@@ -30,7 +31,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private int _checkingStall;
     private long _reportedEpoch;
     private readonly ReadRouter _router;
-    private readonly PrimaryWaitQueue _held;
+    private readonly PrimaryWaitQueue _waitingWrites;
     private readonly ILoadBalancerGrain _loadBalancer;
     private GroupRoute? _route;
     private int _pumping;
@@ -83,11 +84,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         _watchdog = time.CreateTimer(static state => ((ReplicatedGroup)state!).OnWatchdog(), this, WatchdogInterval, WatchdogInterval);
         _loadBalancer = grains.GetGrain<ILoadBalancerGrain>(name);
         _router = new ReadRouter(r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time), time, options.RoutingRefreshInterval);
-        _held = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
+        _waitingWrites = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
     }
 
     /// <summary>
-    /// Sends writes held up behind a caller that blocked on its answer (see <see cref="WriteBatcher.SendPastBlockedCallers"/>).
+    /// Sends writes waiting behind a caller that blocked on its answer (see <see cref="WriteBatcher.SendPastBlockedCallers"/>).
     /// While writes are stuck (a crashed or paused primary answers nothing), tells the coordinator once per epoch and
     /// polls it for a newer route; a newer route makes the stuck calls give up at once and go to the new primary,
     /// instead of each waiting for its attempt timeout.
@@ -137,7 +138,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private long _stallChecksEnded;
 
     /// <summary>Writes waiting for a primary now; internal for tests.</summary>
-    internal int QueuedWrites => _held.Count;
+    internal int QueuedWrites => _waitingWrites.Count;
 
     public string Name { get; }
 
@@ -318,7 +319,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
         for (var attempt = 0; ; attempt++)
         {
-            if (attempt == 0 && _held.Count > 0)
+            if (attempt == 0 && _waitingWrites.Count > 0)
             {
                 // Writes already wait for a primary: this one goes behind them, so that they leave in order.
                 released = await WaitForPrimaryAsync(writeId, timeout, deadline.Remaining, OnRelease, ct);
@@ -365,7 +366,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                         continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
                     }
 
-                    if (route.Problem?.StartsWith(NoMajorityProblem, StringComparison.Ordinal) == true)
+                    if (route.NoPrimaryReason == NoPrimaryReason.NoMajority)
                     {
                         // Without a reachable majority no primary can be promoted: fail fast rather than wait.
                         throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");

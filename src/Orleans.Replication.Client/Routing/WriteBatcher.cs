@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Client;
 
 /// <summary>Sends the writes of concurrent callers to the primary together: one grain call carries many writes.</summary>
@@ -142,7 +144,7 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
                 error = e;
             }
 
-            // This call's callers run first, on this thread, still holding the slot: the writes they issue next
+            // This call's callers run first, on this thread, still occupying the slot: the writes they issue next
             // queue up and leave with the next call, together with those that arrived during the round trip.
             lock (_lock)
             {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Client;
 

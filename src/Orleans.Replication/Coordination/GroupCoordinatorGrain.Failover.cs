@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Coordination;
 
@@ -83,7 +84,8 @@ internal sealed partial class GroupCoordinatorGrain
         {
             // Not remembered: the next call asks the nodes again. (No exception: it would have to cross the grain boundary.)
             return answers.Any(a => a is null)
-                ? new GroupRoute(Group, 0, -1, _options.DefaultNodeCount, "some nodes do not answer, so whether the group exists is not known yet; retry")
+                ? new GroupRoute(Group, 0, -1, _options.DefaultNodeCount, "some nodes do not answer, so whether the group exists is not known yet; retry",
+                    NoPrimaryReason.NotKnownYet)
                 : null;
         }
 
@@ -91,7 +93,9 @@ internal sealed partial class GroupCoordinatorGrain
         var epoch = seen.Max(s => s.Epoch);
         nodeCount = seen.Where(s => s.Epoch == epoch).Max(s => s.NodeCount);
         var leader = seen.FirstOrDefault(s => s.Role == NodeRole.Primary && s.Epoch == epoch);
-        var route = new GroupRoute(Group, epoch, leader?.NodeIndex ?? -1, nodeCount, leader is null ? "no node leads the newest epoch" : null);
+        var route = leader is null
+            ? new GroupRoute(Group, epoch, -1, nodeCount, "no node leads the newest epoch", NoPrimaryReason.NoLeader)
+            : new GroupRoute(Group, epoch, leader.NodeIndex, nodeCount);
         if (leader is not null)
         {
             Remember(route, leader);
@@ -175,7 +179,7 @@ internal sealed partial class GroupCoordinatorGrain
                 : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} and {newVoters} of the {n} reachable and caught up";
             LogNoPromotion(Group, epoch, problem);
             BackOffElection();
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = problem };
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = problem, NoPrimaryReason = NoPrimaryReason.NoMajority };
             return _route;
         }
 
@@ -202,7 +206,8 @@ internal sealed partial class GroupCoordinatorGrain
         {
             // Never promote an activation that did not vote (a duplicate, or one activated again empty): that would lose data.
             BackOffElection();
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (its voting activation did not answer)" };
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (its voting activation did not answer)",
+                NoPrimaryReason = NoPrimaryReason.NotPromoted };
             return _route;
         }
 
@@ -346,7 +351,8 @@ internal sealed partial class GroupCoordinatorGrain
         var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false, best.Incarnation);
         if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
         {
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (it did not answer)" };
+            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (it did not answer)",
+                NoPrimaryReason = NoPrimaryReason.NotPromoted };
             throw new InvalidOperationException($"Group '{Group}': node {best.NodeIndex} did not take the promotion; try again.");
         }
 

@@ -143,10 +143,10 @@ internal sealed partial class GroupCoordinatorGrain
             var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
             var now = NowTicks;
             var improved = false;
-            foreach (var node in nodes.Where(n => n.Silo != "?"))
+            foreach (var node in nodes.Where(n => !n.Unreachable))
             {
                 var before = _lastSweep.FirstOrDefault(b => b.NodeIndex == node.NodeIndex);
-                improved |= before is null || before.Silo == "?" || (node.CaughtUp && !before.CaughtUp) || before.Incarnation != node.Incarnation;
+                improved |= before is null || before.Unreachable || (node.CaughtUp && !before.CaughtUp) || before.Incarnation != node.Incarnation;
                 _sightings[node.NodeIndex] = (node, now);
                 _placements.Remove(node.NodeIndex);
             }
@@ -184,7 +184,7 @@ internal sealed partial class GroupCoordinatorGrain
             return;
         }
 
-        var strays = nodes.Where(n => n.Silo != "?" && n.NodeIndex != route.PrimaryIndex
+        var strays = nodes.Where(n => !n.Unreachable && n.NodeIndex != route.PrimaryIndex
                                       && (n.Role == NodeRole.Unassigned || n.Epoch < route.Epoch)).ToList();
         if (strays.Count == 0 || !await _change.WaitAsync(0))
         {
@@ -222,7 +222,7 @@ internal sealed partial class GroupCoordinatorGrain
         {
             var trouble = node switch
             {
-                { Silo: "?" } => "unreachable; it is re-created on a live silo when called",
+                { Unreachable: true } => "unreachable; it is re-created on a live silo when called",
                 { Role: NodeRole.Unassigned } => $"activated again on {node.Silo}, not yet assigned",
                 _ when node.Epoch < route.Epoch => $"still in epoch {node.Epoch}",
                 { CaughtUp: false } => $"catching up on {node.Silo} (log at {node.LastIndex})",
@@ -234,7 +234,7 @@ internal sealed partial class GroupCoordinatorGrain
             }
         }
 
-        foreach (var shared in nodes.Where(n => n.Silo != "?").GroupBy(n => n.Silo).Where(g => g.Count() > 1))
+        foreach (var shared in nodes.Where(n => !n.Unreachable).GroupBy(n => n.Silo).Where(g => g.Count() > 1))
         {
             problems.Add($"nodes {string.Join(", ", shared.Select(n => n.NodeIndex))} share silo {shared.Key}");
         }

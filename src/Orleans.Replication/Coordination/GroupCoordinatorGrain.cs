@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;
@@ -141,17 +142,16 @@ internal sealed partial class GroupCoordinatorGrain(
                 return;
             }
 
-            var trouble = await ProbePrimaryAsync(route);
-            if (trouble is null)
+            if (await ProbePrimaryAsync(route) is not { } check)
             {
                 _missedChecks = 0;
                 return;
             }
 
-            LogCheckFailed(Group, route.PrimaryIndex, trouble, _missedChecks + 1);
-            if (++_missedChecks >= _options.PrimaryCheckFailures || !trouble.StartsWith("did not answer", StringComparison.Ordinal))
+            LogCheckFailed(Group, route.PrimaryIndex, check.Trouble, _missedChecks + 1);
+            if (++_missedChecks >= _options.PrimaryCheckFailures || check.IsConclusive)
             {
-                await FailoverAsync(route.Epoch, trouble, preferred: null);
+                await FailoverAsync(route.Epoch, check.Trouble, preferred: null);
             }
         }
         finally
@@ -170,7 +170,7 @@ internal sealed partial class GroupCoordinatorGrain(
     /// </summary>
     private async Task SpreadNodesAsync(GroupRoute route, NodeStatus[] nodes)
     {
-        if (nodes.Any(n => n.Silo == "?") || NowTicks - _lastMoveTicks < MoveSettleTime.Ticks)
+        if (nodes.Any(n => n.Unreachable) || NowTicks - _lastMoveTicks < MoveSettleTime.Ticks)
         {
             return;
         }
@@ -213,7 +213,7 @@ internal sealed partial class GroupCoordinatorGrain(
             return;
         }
 
-        var answered = sweep.Where(n => n.CaughtUp && n.Silo != "?").Select(n => n.Silo).ToHashSet();
+        var answered = sweep.Where(n => n.CaughtUp && !n.Unreachable).Select(n => n.Silo).ToHashSet();
         var target = ActiveSilos().FirstOrDefault(s => !s.Equals(here) && answered.Contains(s.ToString()));
         if (target is not null)
         {
@@ -237,7 +237,7 @@ internal sealed partial class GroupCoordinatorGrain(
     }
 
     /// <summary>Null when the primary answers as it should; otherwise what is wrong.</summary>
-    private async Task<string?> ProbePrimaryAsync(GroupRoute route)
+    private async Task<PrimaryCheck?> ProbePrimaryAsync(GroupRoute route)
     {
         NodeStatus status;
         try
@@ -246,17 +246,17 @@ internal sealed partial class GroupCoordinatorGrain(
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return $"did not answer ({e.GetType().Name})";
+            return new PrimaryCheck(PrimaryTrouble.Unanswered, $"did not answer ({e.GetType().Name})");
         }
 
         if (status.Role != NodeRole.Primary || status.Epoch != route.Epoch)
         {
-            return $"answered as {status.Role} of epoch {status.Epoch}";
+            return new PrimaryCheck(PrimaryTrouble.NotPrimary, $"answered as {status.Role} of epoch {status.Epoch}");
         }
 
         if (_primaryIncarnation != Guid.Empty && status.Incarnation != _primaryIncarnation)
         {
-            return "was activated again and lost its state";
+            return new PrimaryCheck(PrimaryTrouble.Reactivated, "was activated again and lost its state");
         }
 
         if (ReferenceEquals(_route, route))
@@ -277,7 +277,8 @@ internal sealed partial class GroupCoordinatorGrain(
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new NodeStatus(index, NodeRole.Unassigned, "?", route.Epoch, 0, 0, 0, 0, 0, false, Guid.Empty, 0, "unreachable: " + e.Message);
+            return new NodeStatus(index, NodeRole.Unassigned, "?", route.Epoch, 0, 0, 0, 0, 0, false, Guid.Empty, 0, "unreachable: " + e.Message,
+                Unreachable: true);
         }
     }
 

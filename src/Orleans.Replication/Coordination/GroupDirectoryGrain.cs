@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Coordination;
 

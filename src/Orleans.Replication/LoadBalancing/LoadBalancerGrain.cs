@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
+using Orleans.Replication.Protocol;
 using Orleans.Runtime;
 
 namespace Orleans.Replication.LoadBalancing;
@@ -31,7 +32,7 @@ internal sealed partial class LoadBalancerGrain(
 
     private long _lastAskedTicks;
 
-    private static readonly NodeStatus Unanswered = new(-1, NodeRole.Unassigned, "?", 0, 0, 0, 0, 0, 0, false, Guid.Empty, 0, null);
+    private static readonly NodeStatus Unanswered = new(-1, NodeRole.Unassigned, "?", 0, 0, 0, 0, 0, 0, false, Guid.Empty, 0, null, Unreachable: true);
     private GroupLoad _load = null!;
     private Task? _check;
     private string? _lastOutSummary;

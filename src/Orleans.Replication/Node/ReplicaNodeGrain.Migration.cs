@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Replication.Protocol;
+using Orleans.Replication.Replica;
 using Orleans.Replication.Storage;
 using Orleans.Runtime;
 
@@ -29,7 +31,7 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
     public Task RelocateAsync(SiloAddress target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (_role == NodeRole.Primary)
+        if (_primary is not null)
         {
             throw new InvalidOperationException($"Node {_group}/{_index} is the primary; switch over before moving it.");
         }
@@ -50,7 +52,7 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
     public void OnDehydrate(IDehydrationContext dehydrationContext)
     {
         ArgumentNullException.ThrowIfNull(dehydrationContext);
-        if (_role != NodeRole.Replica || CarriedEntries > MaxCarriedEntries)
+        if (_replica is not { } replica || CarriedEntries > MaxCarriedEntries)
         {
             return; // the new activation starts empty and catches up, as after a crash
         }
@@ -59,8 +61,8 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         _log.TryGetEpoch(applied, out var appliedEpoch);
         var tail = applied < _log.LastIndex ? _log.Slice(applied + 1, (int)(_log.LastIndex - applied)) : [];
         var state = new NodeMigrationState(
-            _incarnation, _epoch, _primaryIndex, _nodeCount, _commitIndex, _caughtUp, _epochFloor, _verifiedIndex,
-            _leaderLastIndex, _lastContactTicks, _lastSequence, _sequenceOf.Epoch, _sequenceOf.Leader,
+            _incarnation, _epoch, _primaryIndex, _nodeCount, _commitIndex, _caughtUp, _epochFloor, replica.VerifiedIndex,
+            replica.LeaderLastIndex, replica.LastContactTicks, replica.LastSequence, replica.SequenceOf.Epoch, replica.SequenceOf.Leader,
             applied, appliedEpoch, _state.Snapshot(), _writeIds.Snapshot(applied), tail);
         dehydrationContext.TryAddValue(MigrationKey, state);
     }
@@ -74,7 +76,6 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         }
 
         _incarnation = s.Incarnation;
-        _role = NodeRole.Replica;
         _epoch = s.Epoch;
         _primaryIndex = s.PrimaryIndex;
         _nodeCount = s.NodeCount;
@@ -89,11 +90,13 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
 
         _commitIndex = s.CommitIndex;
         _caughtUp = s.CaughtUp;
-        _verifiedIndex = s.VerifiedIndex;
-        _leaderLastIndex = s.LeaderLastIndex;
-        _lastContactTicks = s.LastContactTicks;
-        _lastSequence = s.LastSequence;
-        _sequenceOf = (s.SequenceEpoch, s.SequenceLeader);
+        _replica = new ReplicaRole(s.VerifiedIndex, NewParkedAppends())
+        {
+            LeaderLastIndex = s.LeaderLastIndex,
+            LastContactTicks = s.LastContactTicks,
+            LastSequence = s.LastSequence,
+            SequenceOf = (s.SequenceEpoch, s.SequenceLeader),
+        };
         _rehydrated = true;
     }
 

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>Serving reads under each consistency.</summary>
@@ -16,7 +18,7 @@ internal sealed partial class ReplicaNodeGrain
             return Refuse(ReadStatus.Unavailable, e.Message);
         }
 
-        if (_role == NodeRole.Unassigned)
+        if (Role == NodeRole.Unassigned)
         {
             return Refuse(ReadStatus.Unavailable, $"Node {_group}/{_index} has not been assigned a role.");
         }
@@ -27,13 +29,13 @@ internal sealed partial class ReplicaNodeGrain
         {
             case ReadConsistencyKind.Strong:
                 var epoch = _epoch;
-                if (_role != NodeRole.Primary)
+                if (_primary is not { } primary)
                 {
                     return Refuse(ReadStatus.NotPrimary, $"Node {_group}/{_index} is not the primary.");
                 }
 
                 // Nothing of this epoch may be read before the epoch's first entry commits; then a majority must confirm we still lead.
-                if (!await WaitForAppliedAsync(_epochStartIndex, timeout) || !await ConfirmLeadershipAsync() || _epoch != epoch || _role != NodeRole.Primary)
+                if (!await WaitForAppliedAsync(primary.EpochStartIndex, timeout) || !await ConfirmLeadershipAsync() || _epoch != epoch || _primary is null)
                 {
                     return Refuse(ReadStatus.NotPrimary, $"Node {_group}/{_index} could not confirm with a majority that it is still the primary.");
                 }

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>Scanning the applied values in key order (MapReduce input).</summary>
@@ -17,7 +19,7 @@ internal sealed partial class ReplicaNodeGrain
             throw new ArgumentOutOfRangeException(nameof(maxItems), maxItems, $"A scan page holds 1..{MaxScanItems} items.");
         }
 
-        if (_role == NodeRole.Unassigned)
+        if (Role == NodeRole.Unassigned)
         {
             throw new InvalidOperationException($"Node {_group}/{_index} has not been assigned a role.");
         }

@@ -5,6 +5,7 @@ using Orleans.Replication.Diagnostics;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Primary;
+using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
 using Orleans.Replication.Storage;
 using Orleans.Runtime;
@@ -18,6 +19,11 @@ namespace Orleans.Replication.Node;
 /// scheduler. The activation lives as long as its silo (<c>AlwaysActive</c>): its state is in memory, and a
 /// node activated again after its silo died starts empty, under a new <see cref="_incarnation"/>. A node reset out
 /// of its group takes a new incarnation too: it holds nothing that any primary saw it confirm.
+/// <para>
+/// The grain keeps what every role shares: the state, the log, the epoch, the incarnation and the route (who leads).
+/// What only a leader keeps is in its <see cref="PrimaryRole"/>, what only a follower keeps in its
+/// <see cref="ReplicaRole"/>; at most one of them is set, and which one is the node's <see cref="Role"/>.
+/// </para>
 /// </remarks>
 [Reentrant]
 [DistinctNodePlacement]
@@ -37,7 +43,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     private string _group = "";
     private int _index;
     private int _nodeCount;
-    private NodeRole _role;
     private long _epoch;
     private int _primaryIndex = -1;
     private long _commitIndex;
@@ -49,6 +54,15 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     /// </summary>
     private bool _caughtUp;
 
+    /// <summary>Set while this node leads its epoch; null otherwise.</summary>
+    private PrimaryRole? _primary;
+
+    /// <summary>Set while this node follows a primary (or waits for one in its epoch); null otherwise.</summary>
+    private ReplicaRole? _replica;
+
+    /// <summary>The group's epoch as the coordinator reported it to this activation: no older leader is followed.</summary>
+    private long _epochFloor;
+
     public ReplicaNodeGrain(IOptions<ReplicationOptions> options, TimeProvider time, ILocalSiloDetails silo, ILogger<ReplicaNodeGrain> logger)
     {
         _options = options.Value;
@@ -56,17 +70,13 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _silo = silo;
         _logger = logger;
         _writeIds = new WriteIdWindow(_options.DeduplicationWindow, _options.MaxDeduplicationEntries);
-        _held = new ParkedAppends(4 * _options.MaxInFlightBatches, MaxHoldTicks);
     }
 
-    /// <summary>Fault injection for tests: while set, replication calls to this node wait on it (only those carrying entries with <see cref="GateEntriesOnly"/>).</summary>
-    internal TaskCompletionSource? AppendGate { get; set; }
+    /// <summary>The role this node plays, as its role objects say.</summary>
+    private NodeRole Role => _primary is not null ? NodeRole.Primary : _replica is not null ? NodeRole.Replica : NodeRole.Unassigned;
 
-    /// <summary>Fault injection for tests: <see cref="AppendGate"/> holds only calls carrying entries; probes are answered.</summary>
-    internal bool GateEntriesOnly { get; set; }
-
-    /// <summary>Fault injection for tests: while set, this node handles replication calls at once but its answers wait on it.</summary>
-    internal TaskCompletionSource? AnswerGate { get; set; }
+    /// <summary>Highest index known to match the leader's log: what a replica verified; for any other node, what is committed.</summary>
+    private long VerifiedIndex => _replica?.VerifiedIndex ?? _commitIndex;
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
@@ -86,7 +96,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         // An activation nobody assigns (a lookup of a node index the group does not have) goes away after a while.
         this.RegisterGrainTimer(() =>
         {
-            if (_role == NodeRole.Unassigned && _log.LastIndex == 0)
+            if (Role == NodeRole.Unassigned && _log.LastIndex == 0)
             {
                 this.DeactivateOnIdle();
             }
@@ -107,44 +117,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>How often a primary publishes its replicas' lag to the metrics.</summary>
-    private static readonly TimeSpan LagPublishInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>Whether this node published replicas' lag: only then does it withdraw them.</summary>
-    private bool _publishedLag;
-
-    /// <summary>A primary publishes each replica's lag (as it sees it) for the <c>replication.lag.*</c> gauges; a deposed one withdraws its figures.</summary>
-    private Task PublishLag()
-    {
-        if (_role == NodeRole.Primary)
-        {
-            foreach (var lag in ReplicaLags())
-            {
-                ReplicationMetrics.PublishLag(_group, lag.NodeIndex, lag.LagEntries, lag.LagMs);
-            }
-
-            _publishedLag = true;
-        }
-        else if (_publishedLag)
-        {
-            WithdrawLag();
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private void WithdrawLag()
-    {
-        _publishedLag = false;
-        for (var i = 0; i < _nodeCount; i++)
-        {
-            if (i != _index)
-            {
-                ReplicationMetrics.WithdrawLag(_group, i);
-            }
-        }
-    }
-
     /// <summary>How long an activation may stay unassigned and empty before it deactivates itself.</summary>
     private static readonly TimeSpan UnassignedLifetime = TimeSpan.FromMinutes(1);
 
@@ -163,13 +135,13 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             return Task.FromResult(BuildStatus());
         }
 
-        if (assignment.Bootstrap && assignment.Epoch >= _epoch && _log.LastIndex == 0)
+        var bootstrap = assignment.Bootstrap && assignment.Epoch >= _epoch && _log.LastIndex == 0;
+        if (bootstrap)
         {
             _caughtUp = true;
-            _lastContactTicks = NowTicks;
         }
 
-        if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && (_role == NodeRole.Unassigned || _primaryIndex < 0)))
+        if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && (Role == NodeRole.Unassigned || _primaryIndex < 0)))
         {
             if (assignment.PrimaryIndex == _index)
             {
@@ -179,6 +151,12 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             {
                 BecomeReplica(assignment.Epoch, assignment.PrimaryIndex, assignment.NodeCount);
             }
+        }
+
+        if (bootstrap && _replica is { } replica)
+        {
+            // A new group's replica holds everything there is: it is as fresh as a message from its primary would make it.
+            replica.LastContactTicks = NowTicks;
         }
 
         return Task.FromResult(BuildStatus());
@@ -226,19 +204,13 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
 
         _appliedWaiters.Clear();
-        _role = NodeRole.Unassigned;
+        _replica = null;
         _epoch = epoch;
         _epochFloor = Math.Max(_epochFloor, epoch);
         _primaryIndex = -1;
         _commitIndex = 0;
-        _verifiedIndex = 0;
-        _leaderLastIndex = 0;
-        _incoming = null;
-        _held.Clear();
-        _sequenceOf = default;
         _caughtUp = false;
         _incarnation = Guid.NewGuid();
-        _lastContactTicks = 0;
         _log.Reset(0, 0);
         _state.Install([], 0);
         _writeIds.Clear();
@@ -249,18 +221,20 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     private NodeStatus BuildStatus()
     {
         var (lagEntries, lagMs) = ComputeLag();
-        string? problem = _role switch
+        var healthyLag = _options.MaxHealthyLag.TotalMilliseconds;
+        string? problem = (_primary, _replica) switch
         {
-            NodeRole.Unassigned => "not assigned a role yet",
-            NodeRole.Replica when _lastContactTicks == 0 => "has not heard from a primary yet",
-            NodeRole.Replica when !_caughtUp => "catching up: it does not hold everything committed yet",
-            NodeRole.Replica when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"{lagMs:0} ms behind the primary",
-            NodeRole.Primary when lagMs > _options.MaxHealthyLag.TotalMilliseconds => $"no majority heard for {lagMs:0} ms",
-            _ => null,
+            ({ }, _) when lagMs > healthyLag => $"no majority heard for {lagMs:0} ms",
+            ({ }, _) => null,
+            (_, { LastContactTicks: 0 }) => "has not heard from a primary yet",
+            (_, { }) when !_caughtUp => "catching up: it does not hold everything committed yet",
+            (_, { }) when lagMs > healthyLag => $"{lagMs:0} ms behind the primary",
+            (_, { }) => null,
+            _ => "not assigned a role yet",
         };
-        return new NodeStatus(_index, _role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
+        return new NodeStatus(_index, Role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
             lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount,
-            _role == NodeRole.Primary ? ReplicaLags() : null);
+            _primary is { } primary ? ReplicaLags(primary) : null);
     }
 
     /// <summary>Moves the commit index forward and applies what it covers, in order.</summary>
@@ -274,7 +248,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
         var previous = _commitIndex;
         _commitIndex = commitIndex;
-        if (_role == NodeRole.Primary && ReplicationMetrics.CommitLatencyEnabled)
+        if (_primary is not null && ReplicationMetrics.CommitLatencyEnabled)
         {
             // Commit latency: from the primary appending an entry to a majority holding it (only while someone listens).
             var now = NowTicks;
@@ -328,9 +302,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
 
         var target = _state.AppliedIndex - _options.MinRetainedLogEntries;
-        if (_role == NodeRole.Primary)
+        if (_primary is { } primary)
         {
-            foreach (var link in _sendTo)
+            foreach (var link in primary.SendTo)
             {
                 target = Math.Min(target, link.SnapshotInProgress ? link.SnapshotIndex : link.MatchIndex);
             }
@@ -386,39 +360,6 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
                 _appliedWaiters[i].Done.TrySetResult();
                 _appliedWaiters.RemoveAt(i);
             }
-        }
-    }
-
-    /// <summary>Lag of this node: entries the primary had that it has not applied, and how old that gap is.</summary>
-    /// <remarks>
-    /// A replica's lag in time is the age of the oldest entry it has not applied; silence from the primary for
-    /// longer than a heartbeat interval counts as lag too, since entries may exist that it has not heard of.
-    /// A primary measures the same silence against a majority of its replicas: a primary cut off from its
-    /// group cannot vouch for the freshness of what it serves.
-    /// </remarks>
-    private (long Entries, double Ms) ComputeLag()
-    {
-        var now = NowTicks;
-        var grace = _options.HeartbeatInterval.Ticks;
-        switch (_role)
-        {
-            case NodeRole.Primary:
-                return (0, Math.Max(0, now - MajorityContactTicks() - grace) / (double)TimeSpan.TicksPerMillisecond);
-            case NodeRole.Replica when _lastContactTicks == 0:
-                return (Math.Max(0, _leaderLastIndex - _state.AppliedIndex), double.PositiveInfinity);
-            case NodeRole.Replica:
-                var behind = Math.Max(0, _leaderLastIndex - _state.AppliedIndex);
-                var silence = Math.Max(0, now - _lastContactTicks - grace);
-                long age = silence;
-                if (behind > 0)
-                {
-                    var oldest = _state.AppliedIndex + 1;
-                    age = Math.Max(silence, oldest <= _log.LastIndex ? now - _log[oldest].CreatedTicks : now - _lastContactTicks);
-                }
-
-                return (behind, Math.Max(0, age) / (double)TimeSpan.TicksPerMillisecond);
-            default:
-                return (0, double.PositiveInfinity);
         }
     }
 

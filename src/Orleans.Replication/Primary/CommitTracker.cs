@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Primary;
 
 /// <summary>A write waiting for its concern on the primary.</summary>

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Primary;
 
 /// <summary>What a primary knows of one replica: how far its log matches, what is in flight to it.</summary>
@@ -60,9 +62,9 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
 
     /// <summary>Takes note of a reply saying that the replica's log matches the primary's up to <paramref name="lastIndex"/>.</summary>
     /// <remarks>
-    /// A replica holds calls that overtook an earlier one and answers them with what matches so far (see
+    /// A replica parks calls that overtook an earlier one and answers them with what matches so far (see
     /// <c>ParkedAppends</c>). When every call is answered and the replica still holds less than was sent, it dropped
-    /// held calls behind one it never got: sending starts again from what it holds. Call after <see cref="InFlight"/>
+    /// parked calls behind one it never got: sending starts again from what it holds. Call after <see cref="InFlight"/>
     /// counts the reply.
     /// </remarks>
     public void Accepted(long lastIndex, long primaryLastIndex)

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Storage;
 
 /// <summary>A value and the log index of the write that set it.</summary>

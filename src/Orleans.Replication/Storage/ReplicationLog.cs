@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Storage;
 
 /// <summary>The entries of a node's replication log, indexes <c>(BaseIndex, LastIndex]</c>, in a growable ring.</summary>

@@ -1,3 +1,5 @@
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Storage;
 
 /// <summary>The write ids a node has seen recently, with the log index each was given, so a retried write is applied once.</summary>

@@ -1,3 +1,6 @@
+using Orleans.Replication.Primary;
+using Orleans.Replication.Protocol;
+
 namespace Orleans.Replication.Node;
 
 /// <summary>The primary's side of catching up a replica that is new, emptied, or behind the retained log.</summary>
@@ -8,7 +11,7 @@ internal sealed partial class ReplicaNodeGrain
     /// The snapshot is a copy taken in one turn, so writes go on while it is sent; the log keeps the entries after
     /// its index (compaction respects <c>SnapshotIndex</c>) unless the hard retention bound forces another round.
     /// </remarks>
-    private async Task SendSnapshotAsync(Primary.ReplicaLink link)
+    private async Task SendSnapshotAsync(ReplicaLink link)
     {
         var epoch = _epoch;
         var generation = link.Generation;
@@ -53,10 +56,10 @@ internal sealed partial class ReplicaNodeGrain
                     return;
                 }
 
-                if (_role != NodeRole.Primary || _epoch != epoch || reply.Status != AppendStatus.Ok || !link.Observe(reply.Incarnation))
+                if (_primary is null || _epoch != epoch || reply.Status != AppendStatus.Ok || !link.Observe(reply.Incarnation))
                 {
                     link.SnapshotInProgress = false;
-                    if (_role == NodeRole.Primary)
+                    if (_primary is not null)
                     {
                         link.Rewind(link.MatchIndex + 1);
                         Pump(link);

@@ -13,27 +13,6 @@ public enum NodeRole : byte
     Replica = 2,
 }
 
-/// <summary>What the coordinator tells a node about its group.</summary>
-/// <param name="Group">The group name.</param>
-/// <param name="NodeIndex">The node's index.</param>
-/// <param name="NodeCount">The group's size.</param>
-/// <param name="Epoch">The group's epoch.</param>
-/// <param name="PrimaryIndex">Which node is primary in that epoch.</param>
-/// <param name="Bootstrap">True only when the group is created: an empty node then holds everything there is.</param>
-/// <param name="ExpectedIncarnation">
-/// When set, only that activation of the node may take the assignment: a promotion goes to the activation that
-/// voted, never to another activation of the same node (a duplicate, or one activated again empty meanwhile).
-/// </param>
-[GenerateSerializer, Immutable, Alias("orepl.NodeAssignment")]
-public sealed record NodeAssignment(
-    [property: Id(0)] string Group,
-    [property: Id(1)] int NodeIndex,
-    [property: Id(2)] int NodeCount,
-    [property: Id(3)] long Epoch,
-    [property: Id(4)] int PrimaryIndex,
-    [property: Id(5)] bool Bootstrap = false,
-    [property: Id(6)] Guid ExpectedIncarnation = default);
-
 /// <summary>One replica's lag as its primary sees it.</summary>
 /// <param name="NodeIndex">The replica.</param>
 /// <param name="AppliedIndex">Its applied index as of its last reply.</param>
@@ -51,6 +30,8 @@ public sealed record ReplicaLag(
 /// <see cref="LagEntries"/> and <see cref="LagMs"/>: for a replica, entries it has not applied and the age of the
 /// oldest of them (silence from the primary counted); in a <see cref="GroupStatus"/> the larger of that and what the
 /// primary sees (<see cref="Replicas"/>). For a primary, 0 entries and how long it has not heard from a majority.
+/// <see cref="Unreachable"/> marks the status the coordinator or the load balancer stands in for a node that did not
+/// answer: its figures are not the node's, and its <see cref="Silo"/> is not known.
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]
 public sealed record NodeStatus(
@@ -70,21 +51,24 @@ public sealed record NodeStatus(
     [property: Id(13)] long LastEpoch = 0,
     [property: Id(14)] bool CaughtUp = false,
     [property: Id(15)] int NodeCount = 0,
-    [property: Id(16)] IReadOnlyList<ReplicaLag>? Replicas = null);
+    [property: Id(16)] IReadOnlyList<ReplicaLag>? Replicas = null,
+    [property: Id(17)] bool Unreachable = false);
 
 /// <summary>Where a group's writes go: its epoch, primary and size.</summary>
 /// <param name="Group">The group.</param>
 /// <param name="Epoch">The current epoch.</param>
 /// <param name="PrimaryIndex">The primary's node index, or -1 while the group has none.</param>
 /// <param name="NodeCount">Nodes in the group.</param>
-/// <param name="Problem">Why there is no primary, when there is none.</param>
+/// <param name="Problem">Why there is no primary, when there is none, in words.</param>
+/// <param name="NoPrimaryReason">Why there is no primary, for code to decide on; <see cref="NoPrimaryReason.None"/> while there is one.</param>
 [GenerateSerializer, Immutable, Alias("orepl.GroupRoute")]
 public sealed record GroupRoute(
     [property: Id(0)] string Group,
     [property: Id(1)] long Epoch,
     [property: Id(2)] int PrimaryIndex,
     [property: Id(3)] int NodeCount,
-    [property: Id(4)] string? Problem = null)
+    [property: Id(4)] string? Problem = null,
+    [property: Id(5)] NoPrimaryReason NoPrimaryReason = NoPrimaryReason.None)
 {
     /// <summary>Whether the group has a primary to send writes to.</summary>
     public bool HasPrimary => PrimaryIndex >= 0;

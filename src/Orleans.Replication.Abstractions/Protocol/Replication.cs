@@ -1,4 +1,4 @@
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>Entries (or, with none, a probe) sent by a primary to one replica.</summary>
 /// <param name="Epoch">The sender's epoch.</param>

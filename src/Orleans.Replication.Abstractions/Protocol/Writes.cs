@@ -1,4 +1,4 @@
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>A write sent by the client library to the primary.</summary>
 /// <param name="Key">The key.</param>

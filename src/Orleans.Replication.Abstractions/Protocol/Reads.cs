@@ -1,4 +1,4 @@
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>A read sent by the client library to one node.</summary>
 /// <param name="Key">The key.</param>

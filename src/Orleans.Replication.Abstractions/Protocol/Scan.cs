@@ -1,4 +1,4 @@
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>A page of a node's applied (committed) values, in ordinal key order.</summary>
 /// <param name="Items">The keys, values and versions of the page.</param>

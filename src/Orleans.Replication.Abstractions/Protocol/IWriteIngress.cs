@@ -1,6 +1,6 @@
 using Orleans.Services;
 
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>
 /// One per silo: takes a client's writes at the gateway of the silo where the group's primary lives and hands them

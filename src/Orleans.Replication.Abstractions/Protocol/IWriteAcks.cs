@@ -1,6 +1,6 @@
 using Orleans.Concurrency;
 
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>A client's receiver of the answers to write batches it submitted (see <see cref="IWriteIngress.SubmitAsync"/>).</summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>One copy of a group's data, keyed <c>"{group}/{index}"</c>: primary or replica.</summary>
 /// <remarks>
@@ -90,93 +90,4 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     /// <summary>Up to <paramref name="maxItems"/> (1..10000) applied values with keys after <paramref name="afterKey"/>, in ordinal key order: the input of MapReduce over a group.</summary>
     [UnorderedCall, Alias("Scan")]
     Task<ScanPage> ScanAsync(string? afterKey, int maxItems);
-}
-
-/// <summary>The control plane of one group, keyed by the group name.</summary>
-/// <remarks>
-/// Writes and reads never pass through it: clients cache its route and refresh it when told it is stale. Calls are
-/// <see cref="UnorderedCallAttribute">unordered</see>: routes carry epochs, and a client never goes back to an older one.
-/// </remarks>
-[Alias("orepl.IGroupCoordinatorGrain")]
-public interface IGroupCoordinatorGrain : IGrainWithStringKey
-{
-    /// <summary>The group's current epoch and primary; creates the group from the silo's defaults on first use.</summary>
-    [UnorderedCall, Alias("GetRoute")]
-    Task<GroupRoute> GetRouteAsync();
-
-    /// <summary>Creates the group with <paramref name="configuration"/>; returns the route. Fails if it exists with another size.</summary>
-    [UnorderedCall, Alias("Create")]
-    Task<GroupRoute> CreateAsync(GroupConfiguration configuration);
-
-    /// <summary>Epoch, primary and the status of every node (unreachable nodes reported unhealthy).</summary>
-    [UnorderedCall, Alias("GetStatus")]
-    Task<GroupStatus> GetStatusAsync();
-
-    /// <summary>Planned switchover to node <paramref name="target"/> (or the most up-to-date replica): the target catches up fully, then leads a new epoch.</summary>
-    [UnorderedCall, Alias("Switchover")]
-    Task<GroupRoute> SwitchoverAsync(int? target);
-
-    /// <summary>
-    /// Adds a replica (node index N of a group of N): it is synced fully (snapshot, then the log) while counting toward
-    /// no quorum, then joins the group in a new epoch. Fails, changing nothing, when it does not catch up within
-    /// <paramref name="timeout"/> or the group is at its maximum size.
-    /// </summary>
-    [UnorderedCall, Alias("AddReplica")]
-    Task<GroupRoute> AddReplicaAsync(TimeSpan timeout);
-
-    /// <summary>
-    /// Removes a replica: the node with the highest index leaves the group in a new epoch (after a switchover when it
-    /// is the primary) and forgets its data. Fails when the group has a single node.
-    /// </summary>
-    [UnorderedCall, Alias("RemoveReplica")]
-    Task<GroupRoute> RemoveReplicaAsync(TimeSpan timeout);
-
-    /// <summary>Told by a silo's membership watcher that <paramref name="silo"/> is dead: fails over at once if the primary lived there.</summary>
-    [UnorderedCall, Alias("OnSiloDead")]
-    Task OnSiloDeadAsync(string silo);
-
-    /// <summary>Told by a client that the primary did not answer: checks it at once instead of waiting for the next periodic check.</summary>
-    [UnorderedCall, Alias("ReportPrimaryTrouble")]
-    Task ReportPrimaryTroubleAsync(long epoch);
-
-    /// <summary>
-    /// An operator's way out of a group left without a primary: promotes the best reachable node under a new epoch.
-    /// Without <paramref name="acceptLoss"/> it refuses (with <see cref="InvalidOperationException"/>, saying why) unless
-    /// the promotion provably keeps every acknowledged write; with it, it promotes anyway and says what may be lost.
-    /// </summary>
-    [UnorderedCall, Alias("Recover")]
-    Task<RecoveryResult> RecoverAsync(bool acceptLoss);
-
-    /// <summary>
-    /// Where a new activation of node <paramref name="index"/> should go: an active silo holding no other node of the
-    /// group, or null when the coordinator knows too little to say. Asked by the silos' placement, not by users.
-    /// </summary>
-    [UnorderedCall, Alias("PlaceNode")]
-    Task<Orleans.Runtime.SiloAddress?> PlaceNodeAsync(int index);
-}
-
-/// <summary>The list of groups of the cluster, so that a dead silo can be announced to every coordinator.</summary>
-[Alias("orepl.IGroupDirectoryGrain")]
-public interface IGroupDirectoryGrain : IGrainWithIntegerKey
-{
-    /// <summary>Records that group <paramref name="group"/> exists (idempotent; coordinators repeat it).</summary>
-    [Alias("Register")]
-    Task RegisterAsync(string group);
-
-    /// <summary>Announces a dead silo to every group's coordinator (each silo's watcher calls it; repeats are ignored).</summary>
-    [Alias("SiloDead")]
-    Task SiloDeadAsync(string silo);
-}
-
-/// <summary>A plain, non-replicated key-value grain: the baseline that replicated writes are measured against.</summary>
-[Alias("orepl.IBaselineStoreGrain")]
-public interface IBaselineStoreGrain : IGrainWithStringKey
-{
-    /// <summary>Stores a value and returns its version.</summary>
-    [Alias("Put")]
-    Task<long> PutAsync(string key, byte[] value);
-
-    /// <summary>Reads a value.</summary>
-    [Alias("Get")]
-    Task<byte[]?> GetAsync(string key);
 }

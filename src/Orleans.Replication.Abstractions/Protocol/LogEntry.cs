@@ -1,4 +1,4 @@
-namespace Orleans.Replication;
+namespace Orleans.Replication.Protocol;
 
 /// <summary>What a log entry does to the key-value state.</summary>
 public enum LogOperation : byte
