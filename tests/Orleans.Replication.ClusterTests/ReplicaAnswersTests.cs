@@ -139,6 +139,9 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
     {
         const string name = "answers-hot";
         var (group, _) = await DirectGroupAsync(name);
+
+        // Written once before the readers start: a read that came before any writer's first put would find nothing.
+        await group.PutAsync("hot", "first");
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
