@@ -86,6 +86,38 @@ public sealed class ClientDeadlineTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the read ended after {watch.Elapsed}, not at its 300 ms deadline");
     }
 
+    public static TheoryData<string> FallbackFailures => ["timeout thrown", "orleans error thrown", "bug thrown", "bug returned"];
+
+    [Theory]
+    [MemberData(nameof(FallbackFailures))]
+    public async Task ARouteRefreshWhoseFallbackToTheNodesFails_StaysInsideTheReadsRetries_AndEndsAtItsDeadline(string failure)
+    {
+        // The route is known; then the primary stops answering reads and the coordinator fails, so each retry of the read
+        // refreshes its route from inside the lookup's catch, by asking the nodes, whose calls fail as given. A call that
+        // cannot even be made (it throws instead of returning a failed task) once escaped the retries at once.
+        var cluster = new FakeGroup
+        {
+            Route = call => call == 1 ? Task.FromResult(Epoch1) : Task.FromException<GroupRoute>(new TimeoutException("coordinator unreachable")),
+            Status = _ => failure switch
+            {
+                "timeout thrown" => throw new TimeoutException("node unreachable"),
+                "orleans error thrown" => throw new OrleansException("no gateway"),
+                "bug thrown" => throw new InvalidOperationException("the node call could not be made"),
+                _ => Task.FromException<NodeStatus>(new InvalidOperationException("the node call failed")),
+            },
+        };
+        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = TimeSpan.FromMilliseconds(100) });
+        await group.GetRouteAsync().WaitAsync(Limit);
+        var watch = Stopwatch.StartNew();
+
+        var e = await Record.ExceptionAsync(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromSeconds(1) }).WaitAsync(Limit));
+
+        Assert.True(e is NoAvailableNodeException, $"the read ended with {e?.GetType().Name ?? "no exception"} after {watch.Elapsed}: {e}");
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(900), $"the read gave up after {watch.Elapsed}, before its 1 s deadline");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the read ended after {watch.Elapsed}, not at its 1 s deadline");
+        Assert.True(cluster.RouteCalls >= 2, $"the coordinator was asked {cluster.RouteCalls} times and the primary {cluster.ReadFailures}: the read's retries stopped");
+    }
+
     [Fact]
     public async Task AWriteRetriedAfterItsPrimarySteppedDown_EndsAtItsDeadline_AsOutcomeUnknown()
     {

@@ -85,16 +85,16 @@ internal sealed partial class ReplicatedGroup
 
         var count = Math.Min(known.NodeCount, _nodes.Length);
         var pending = new List<Task<NodeStatus>>(count);
-        for (var i = 0; i < count; i++)
-        {
-            pending.Add(_nodes[i].GetStatusAsync().WaitAsync(wait, _time, ct));
-        }
-
         var answered = 0;
         var newestEpoch = -1L;
         NodeStatus? leader = null;
         try
         {
+            for (var i = 0; i < count; i++)
+            {
+                pending.Add(StatusAsync(_nodes[i], wait, ct));
+            }
+
             while (pending.Count > 0)
             {
                 var done = await Task.WhenAny(pending);
@@ -138,6 +138,22 @@ internal sealed partial class ReplicatedGroup
         return Volatile.Read(ref _route) is { HasPrimary: true } current && current.Epoch >= route.Epoch
             ? current
             : null;
+    }
+
+    /// <summary>
+    /// A node's status within <paramref name="wait"/>. A call that cannot even be made fails its task like an unreachable
+    /// node: this runs inside the catch of a failed lookup, and an exception thrown from there would leave the caller's retries.
+    /// </summary>
+    private Task<NodeStatus> StatusAsync(IReplicaNodeGrain node, TimeSpan wait, CancellationToken ct)
+    {
+        try
+        {
+            return node.GetStatusAsync().WaitAsync(wait, _time, ct);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<NodeStatus>(e);
+        }
     }
 
     /// <summary>
