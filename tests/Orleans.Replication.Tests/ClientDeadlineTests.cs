@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.CodeGeneration;
 using Orleans.Replication.Client;
@@ -84,6 +85,43 @@ public sealed class ClientDeadlineTests
         await Assert.ThrowsAsync<NoAvailableNodeException>(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the read ended after {watch.Elapsed}, not at its 300 ms deadline");
+    }
+
+    [Fact]
+    public async Task ARouteChangeIsLoggedAtInformation_AndARetryAtDebug_ButNotASuccessfulOperation()
+    {
+        var logger = new ListLogger();
+        var cluster = new FakeGroup
+        {
+            Route = call => Task.FromResult(call == 1 ? Epoch1 : new GroupRoute("g", 2, 1, 3)),
+            Write = (node, c) => Task.FromResult(node == 0
+                ? new WriteReply(WriteStatus.NotPrimary, 1, 0, 0, 0, 0, 2, -1, "not the primary")
+                : new WriteReply(WriteStatus.Ok, 2, 1, 0, 1, 1, 2, node, null)),
+        };
+        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long }, logger: logger);
+        await group.GetRouteAsync().WaitAsync(Limit);
+        var before = logger.Entries.Count;
+
+        await group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
+        var afterRetry = logger.Entries.ToArray();
+        await group.PutAsync("k2", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
+
+        Assert.Contains(afterRetry, e => e.Level == LogLevel.Information && e.Message.Contains("epoch 2, primary 1", StringComparison.Ordinal));
+        Assert.Contains(afterRetry, e => e.Level == LogLevel.Debug && e.Message.Contains("tried again", StringComparison.Ordinal));
+        Assert.True(afterRetry.Length > before, "nothing was logged for the retry and the route change");
+        Assert.Equal(afterRetry.Length, logger.Entries.Count);
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception)));
     }
 
     public static TheoryData<string> FallbackFailures => ["timeout thrown", "orleans error thrown", "bug thrown", "bug returned"];
@@ -348,11 +386,11 @@ public sealed class ClientDeadlineTests
 
         public int ReadFailures => Volatile.Read(ref _readFailures);
 
-        public ReplicatedGroup Group(ReplicationClientOptions options, TimeProvider? time = null)
+        public ReplicatedGroup Group(ReplicationClientOptions options, TimeProvider? time = null, ILogger? logger = null)
         {
             options.ReplicaAnswers = false;
             options.DirectWrites = false;
-            return new ReplicatedGroup("g", QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle((string)key, m, a)), options, time ?? TimeProvider.System);
+            return new ReplicatedGroup("g", QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle((string)key, m, a)), options, time ?? TimeProvider.System, null, logger);
         }
 
         private object? Handle(string key, MethodInfo method, object?[] args)

@@ -55,6 +55,7 @@ internal sealed partial class ReplicatedGroup
         }
         catch (Exception e) when (IsTransient(e))
         {
+            Log.AskingNodes(_logger, Name, e.Message);
             if (await AskNodesForRouteAsync(deadline, ct) is { } found)
             {
                 return found;
@@ -188,6 +189,15 @@ internal sealed partial class ReplicatedGroup
             }
         }
         while (Interlocked.CompareExchange(ref _route, route, current) != current);
+
+        if (current is null)
+        {
+            Log.FirstRoute(_logger, Name, route.Epoch, route.PrimaryIndex, route.NodeCount);
+        }
+        else if (current.Epoch != route.Epoch || current.PrimaryIndex != route.PrimaryIndex || current.NodeCount != route.NodeCount)
+        {
+            Log.RouteChanged(_logger, Name, route.Epoch, route.PrimaryIndex, route.NodeCount, current.Epoch, current.PrimaryIndex);
+        }
 
         if (current is not null && route.Epoch > current.Epoch)
         {
