@@ -14,7 +14,7 @@ public interface IWorkPools
 /// <summary>Tasks and MapReduce jobs of one pool.</summary>
 /// <remarks>
 /// Thread-safe. Every call has a deadline. Bad input (ids, names, sizes) throws <see cref="ArgumentException"/> and
-/// queues nothing; a full queue throws <see cref="InvalidOperationException"/>.
+/// queues nothing; a full queue throws <see cref="WorkQueueFullException"/>.
 /// </remarks>
 public interface IWorkPool
 {

@@ -160,7 +160,7 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
                 // Submitting again is safe: a known id is not queued twice.
                 await Task.Delay(TransientPause, time, cancellationToken);
             }
-            catch (InvalidOperationException e) when (e.Message.Contains("is full", StringComparison.Ordinal))
+            catch (WorkQueueFullException)
             {
                 // Back-pressure: wait for the queue to drain, within the caller's deadline.
                 await Task.Delay(pause, time, cancellationToken);

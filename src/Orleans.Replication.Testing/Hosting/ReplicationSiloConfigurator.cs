@@ -14,7 +14,7 @@ namespace Orleans.Replication.Testing.Hosting;
 /// <see cref="ReplicationClientConfigurator"/>. TestCluster creates configurators by type, so settings come through
 /// configuration: <c>builder.Properties["Replication:DefaultNodeCount"] = "3"</c> reaches <see cref="ReplicationOptions"/>,
 /// and <c>Replication:Work:…</c> the work options. To change the cluster settings, derive from it and pass them to the
-/// protected constructor.</para>
+/// base constructor.</para>
 /// <para>An <c>InProcessTestCluster</c> can use it too: <c>ConfigureSilo((_, silo) =&gt; new ReplicationSiloConfigurator(…).Configure(silo))</c>.</para>
 /// </remarks>
 public class ReplicationSiloConfigurator : ISiloConfigurator
