@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Orleans.Replication.Client;
-using Orleans.Replication.Client.Bench;
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Bench;
+using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Cli;
 

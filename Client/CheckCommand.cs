@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Cli;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Orleans.Replication.Client;
-using Orleans.Replication.Client.Bench;
+using Orleans.Replication.Testing.Bench;
 
 namespace Orleans.Replication.Cli;
 

@@ -60,12 +60,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ServiceId = target.ServiceId;
             });
         });
-        builder.Services.AddOptions<ReplicationClientOptions>().Bind(builder.Configuration.GetSection(ClientSection), o => o.ErrorOnUnknownConfiguration = true);
+        // The library binds section ReplicationClient (checked above, unknown settings included); the timeout then wins.
         builder.Services.AddReplicatedStore(o =>
         {
             o.DefaultReadTimeout = timeout;
             o.DefaultWriteTimeout = timeout;
         });
+        builder.Services.AddWorkDistribution();
         var host = builder.Build();
         using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         connectDeadline.CancelAfter(timeout);
@@ -84,7 +85,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
     }
 
     /// <summary>The configuration section of the client library's settings (<see cref="ReplicationClientOptions"/>).</summary>
-    internal const string ClientSection = "ReplicationClient";
+    internal const string ClientSection = ReplicationClientServiceCollectionExtensions.ConfigurationSection;
 
     /// <summary>Prefix of environment variables read besides unprefixed ones, as the silo reads them.</summary>
     internal const string EnvironmentPrefix = "ORLEANS_REPLICATION_";

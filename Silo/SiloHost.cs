@@ -63,54 +63,21 @@ internal static class SiloHost
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             });
-            silo.AddReplication();
+
+            // The cluster settings the store's healing times rely on: the distributed grain directory without its range
+            // lease, and fast failure detection (see ReplicationClusterSettings for what each costs).
+            // ORLEANS_REPLICATION_CLASSIC_DIRECTORY=1 keeps the classic directory; promotions are bound to the voting
+            // activation either way.
+            var clusterSettings = Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_CLASSIC_DIRECTORY") == "1"
+                ? ReplicationClusterSettings.FastFailureDetection
+                : ReplicationClusterSettings.Recommended;
+            silo.AddReplication(null, clusterSettings);
+            silo.AddWorkDistribution();
+            silo.AddBaselineStore();
             if (settings.DashboardPort is not null)
             {
                 silo.AddDashboard();
             }
-
-            // The classic grain directory loses the entries a crashed silo held; a call then activates a second copy
-            // of a live node, empty, beside the one that holds the data (seen in the crash test). The distributed
-            // directory keeps one activation per node, at the price of being marked experimental in Orleans 10.4.2.
-            // ORLEANS_REPLICATION_CLASSIC_DIRECTORY=1 turns it off; promotions are bound to the voting activation either way.
-            if (Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_CLASSIC_DIRECTORY") != "1")
-            {
-#pragma warning disable ORLEANSEXP003
-                silo.AddDistributedGrainDirectory();
-#pragma warning restore ORLEANSEXP003
-
-                // By default the directory refuses new activations of a dead silo's grains (and of ring ranges it
-                // could not hand over) for a lease of about 22 s, so a lost node could not be re-created for that
-                // long and a second fault found the group short. The lease guards against a silo declared dead
-                // that still runs; node grains are fenced by epochs and incarnations against exactly that, so the
-                // lease is off and a lost node is re-created as soon as its silo is declared dead.
-                silo.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
-            }
-
-            // Fast failure detection: a crashed silo is declared dead in about 1–2 s instead of 10–15 s. The cost is
-            // that a silo stalled for over ~2 s (a long GC pause, an overloaded machine) may be declared dead too;
-            // fencing makes that safe, and it only costs a needless failover.
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-
-                // A frozen process keeps its connections open; with this check on, recent traffic on them
-                // suppressed the votes against it and it was declared dead only about 8 s into a pause.
-                o.EnableConnectionLivenessCheck = false;
-
-                // After its first missed probe a silo asks another silo to probe the suspect; when that one is dead
-                // too (two of three processes lost), the relayed probe fails as "unknown", counts as no miss, and the
-                // survivor never declares either dead: calls went on to the dead silos, and a recovery never arrived.
-                // With one vote enough to declare a death, the relay adds nothing but that failure.
-                o.EnableIndirectProbes = false;
-
-                // A silo declared dead while frozen serves on after it resumes until it reads the table and stops
-                // itself: about 4 s after the resume with the default of 60 s, up to 17 s seen. Read every 2 s (one
-                // read of the membership store per silo), an overdue refresh fires as the process resumes.
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-            });
         });
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
+using Orleans.Replication.Testing.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -30,7 +31,7 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         return new IsolatedCluster(cluster);
     }
 
-    /// <summary>A cluster builder with the replicated store, the fault extension and a client, as every cluster test uses.</summary>
+    /// <summary>A cluster builder with the replicated store (work distribution and the baseline grain included), the fault extension and a client, as every cluster test uses.</summary>
     public static InProcessTestClusterBuilder NewBuilder(short silos, Action<Options.ReplicationOptions> configure)
     {
         var builder = new InProcessTestClusterBuilder(silos);
@@ -40,13 +41,15 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddReplication(configure);
+            // The store as its silo host sets it up, but with the classic directory and Orleans' own failure detection:
+            // in-process silos declare their own death, and promotions must be safe with the classic directory too.
+            new ReplicationSiloConfigurator(ReplicationClusterSettings.None, configure).Configure(silo);
             silo.AddGrainExtension<INodeFaults, NodeFaults>();
             silo.AddIncomingGrainCallFilter<NodeFaultGates>();
             silo.AddIncomingGrainCallFilter<Freezer>();
             silo.AddIncomingGrainCallFilter<AppendCallCounter>();
         });
-        builder.ConfigureClient(client => client.Services.AddReplicatedStore());
+        builder.ConfigureClient(client => new ReplicationClientConfigurator().Configure(client.Configuration, client));
         return builder;
     }
 

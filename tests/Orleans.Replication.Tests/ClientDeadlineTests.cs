@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.CodeGeneration;
 using Orleans.Replication.Client;
@@ -85,6 +86,75 @@ public sealed class ClientDeadlineTests
         await Assert.ThrowsAsync<NoAvailableNodeException>(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the read ended after {watch.Elapsed}, not at its 300 ms deadline");
+    }
+
+    [Fact]
+    public async Task ARouteChangeIsLoggedAtInformation_AndARetryAtDebug_ButNotASuccessfulOperation()
+    {
+        var logger = new ListLogger();
+        var cluster = new FakeGroup
+        {
+            Route = call => Task.FromResult(call == 1 ? Epoch1 : new GroupRoute("g", 2, 1, 3)),
+            Write = (node, c) => Task.FromResult(node == 0
+                ? new WriteReply(WriteStatus.NotPrimary, 1, 0, 0, 0, 0, 2, -1, "not the primary")
+                : new WriteReply(WriteStatus.Ok, 2, 1, 0, 1, 1, 2, node, null)),
+        };
+        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long }, logger: logger);
+        await group.GetRouteAsync().WaitAsync(Limit);
+        var before = logger.Entries.Count;
+
+        await group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
+        var afterRetry = logger.Entries.ToArray();
+        await group.PutAsync("k2", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
+
+        Assert.Contains(afterRetry, e => e.Level == LogLevel.Information && e.Message.Contains("epoch 2, primary 1", StringComparison.Ordinal));
+        Assert.Contains(afterRetry, e => e.Level == LogLevel.Debug && e.Message.Contains("tried again", StringComparison.Ordinal));
+        Assert.True(afterRetry.Length > before, "nothing was logged for the retry and the route change");
+        Assert.Equal(afterRetry.Length, logger.Entries.Count);
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception)));
+    }
+
+    public static TheoryData<string> FallbackFailures => ["timeout thrown", "orleans error thrown", "bug thrown", "bug returned"];
+
+    [Theory]
+    [MemberData(nameof(FallbackFailures))]
+    public async Task ARouteRefreshWhoseFallbackToTheNodesFails_StaysInsideTheReadsRetries_AndEndsAtItsDeadline(string failure)
+    {
+        // The route is known; then the primary stops answering reads and the coordinator fails, so each retry of the read
+        // refreshes its route from inside the lookup's catch, by asking the nodes, whose calls fail as given. A call that
+        // cannot even be made (it throws instead of returning a failed task) once escaped the retries at once.
+        var cluster = new FakeGroup
+        {
+            Route = call => call == 1 ? Task.FromResult(Epoch1) : Task.FromException<GroupRoute>(new TimeoutException("coordinator unreachable")),
+            Status = _ => failure switch
+            {
+                "timeout thrown" => throw new TimeoutException("node unreachable"),
+                "orleans error thrown" => throw new OrleansException("no gateway"),
+                "bug thrown" => throw new InvalidOperationException("the node call could not be made"),
+                _ => Task.FromException<NodeStatus>(new InvalidOperationException("the node call failed")),
+            },
+        };
+        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = TimeSpan.FromMilliseconds(100) });
+        await group.GetRouteAsync().WaitAsync(Limit);
+        var watch = Stopwatch.StartNew();
+
+        var e = await Record.ExceptionAsync(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromSeconds(1) }).WaitAsync(Limit));
+
+        Assert.True(e is NoAvailableNodeException, $"the read ended with {e?.GetType().Name ?? "no exception"} after {watch.Elapsed}: {e}");
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(900), $"the read gave up after {watch.Elapsed}, before its 1 s deadline");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the read ended after {watch.Elapsed}, not at its 1 s deadline");
+        Assert.True(cluster.RouteCalls >= 2, $"the coordinator was asked {cluster.RouteCalls} times and the primary {cluster.ReadFailures}: the read's retries stopped");
     }
 
     [Fact]
@@ -317,11 +387,11 @@ public sealed class ClientDeadlineTests
 
         public int ReadFailures => Volatile.Read(ref _readFailures);
 
-        public ReplicatedGroup Group(ReplicationClientOptions options, TimeProvider? time = null)
+        public ReplicatedGroup Group(ReplicationClientOptions options, TimeProvider? time = null, ILogger? logger = null)
         {
             options.ReplicaAnswers = false;
             options.DirectWrites = false;
-            return new ReplicatedGroup("g", QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle((string)key, m, a)), options, time ?? TimeProvider.System);
+            return new ReplicatedGroup("g", QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle((string)key, m, a)), options, time ?? TimeProvider.System, null, logger);
         }
 
         private object? Handle(string key, MethodInfo method, object?[] args)

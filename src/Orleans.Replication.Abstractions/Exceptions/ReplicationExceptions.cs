@@ -1,6 +1,8 @@
 namespace Orleans.Replication;
 
 /// <summary>Base of every error the replicated store reports.</summary>
+/// <remarks>Serializable by Orleans, so that errors a grain throws (a full work queue) reach callers with their type.</remarks>
+[GenerateSerializer, Alias("orepl.ReplicationException")]
 public class ReplicationException : Exception
 {
     public ReplicationException(string message) : base(message) { }

@@ -110,6 +110,7 @@ internal sealed partial class ReplicatedGroup
 
             if (attempt > 0)
             {
+                Log.StrongReadRetry(_logger, Name, attempt, lastProblem);
                 await Task.Delay(Backoff(attempt, remaining), _time, ct);
             }
 
@@ -200,10 +201,12 @@ internal sealed partial class ReplicatedGroup
                 }
 
                 problems.Add($"node {index}: {reply.Message}");
+                Log.ReadMovesOn(_logger, Name, consistency.ToString(), index, reply.Message);
             }
             catch (Exception e) when (IsTransient(e))
             {
                 problems.Add($"node {index}: {e.Message}");
+                Log.ReadMovesOn(_logger, Name, consistency.ToString(), index, e.Message);
             }
         }
 

@@ -57,6 +57,7 @@ internal sealed partial class ReplicatedGroup
         }
         catch (Exception e) when (IsTransient(e))
         {
+            Log.AskingNodes(_logger, Name, e.Message);
             if (await AskNodesForRouteAsync(deadline, ct) is { } found)
             {
                 return found;
@@ -87,16 +88,16 @@ internal sealed partial class ReplicatedGroup
 
         var count = Math.Min(known.NodeCount, _nodes.Length);
         var pending = new List<Task<NodeStatus>>(count);
-        for (var i = 0; i < count; i++)
-        {
-            pending.Add(_nodes[i].GetStatusAsync().WaitAsync(wait, _time, ct));
-        }
-
         var answered = 0;
         var newestEpoch = -1L;
         NodeStatus? leader = null;
         try
         {
+            for (var i = 0; i < count; i++)
+            {
+                pending.Add(StatusAsync(_nodes[i], wait, ct));
+            }
+
             while (pending.Count > 0)
             {
                 var done = await Task.WhenAny(pending);
@@ -143,6 +144,22 @@ internal sealed partial class ReplicatedGroup
     }
 
     /// <summary>
+    /// A node's status within <paramref name="wait"/>. A call that cannot even be made fails its task like an unreachable
+    /// node: this runs inside the catch of a failed lookup, and an exception thrown from there would leave the caller's retries.
+    /// </summary>
+    private Task<NodeStatus> StatusAsync(IReplicaNodeGrain node, TimeSpan wait, CancellationToken ct)
+    {
+        try
+        {
+            return node.GetStatusAsync().WaitAsync(wait, _time, ct);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<NodeStatus>(e);
+        }
+    }
+
+    /// <summary>
     /// Follows the primary named by a node that refused a write as not the primary, when the node's epoch is newer
     /// than the cached route's; true when the route changed.
     /// </summary>
@@ -174,6 +191,15 @@ internal sealed partial class ReplicatedGroup
             }
         }
         while (Interlocked.CompareExchange(ref _route, route, current) != current);
+
+        if (current is null)
+        {
+            Log.FirstRoute(_logger, Name, route.Epoch, route.PrimaryIndex, route.NodeCount);
+        }
+        else if (current.Epoch != route.Epoch || current.PrimaryIndex != route.PrimaryIndex || current.NodeCount != route.NodeCount)
+        {
+            Log.RouteChanged(_logger, Name, route.Epoch, route.PrimaryIndex, route.NodeCount, current.Epoch, current.PrimaryIndex);
+        }
 
         if (current is not null && route.Epoch > current.Epoch)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Replication.LoadBalancing;
 using Orleans.Replication.Protocol;
 
@@ -37,6 +39,7 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     private int _pumping;
 
     private readonly ClientGateways? _gateways;
+    private readonly ILogger _logger;
     private WriteAckReceiver? _receiver;
 
     /// <summary>This group's receiver of write answers, registered with the client on first use.</summary>
@@ -60,8 +63,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
-    public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time, ClientGateways? gateways = null)
+    public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time, ClientGateways? gateways = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _gateways = options.DirectWrites ? gateways : null;
         Name = name;
         _grains = grains;
@@ -319,6 +323,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
         for (var attempt = 0; ; attempt++)
         {
+            if (attempt > 0)
+            {
+                Log.WriteRetry(_logger, Name, writeId, attempt, lastProblem);
+            }
+
             if (attempt == 0 && _waitingWrites.Count > 0)
             {
                 // Writes already wait for a primary: this one goes behind them, so that they leave in order.
@@ -431,8 +440,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     }
 
     /// <summary>Tells the coordinator at once that the primary did not answer, so it need not wait for its next check.</summary>
-    private void ReportTrouble(GroupRoute route) =>
+    private void ReportTrouble(GroupRoute route)
+    {
+        Log.PrimaryTrouble(_logger, Name, route.PrimaryIndex, route.Epoch);
         _coordinator.ReportPrimaryTroubleAsync(route.Epoch).Ignore();
+    }
 
     internal static bool IsTransient(Exception e) =>
         e is TimeoutException or OrleansException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };

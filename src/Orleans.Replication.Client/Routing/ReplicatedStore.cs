@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Orleans.Replication.Client;
@@ -12,6 +13,7 @@ internal sealed class ReplicatedStore : IReplicatedStore
     private readonly ConcurrentDictionary<string, ReplicatedGroup> _groups = new(StringComparer.Ordinal);
 
     private readonly ClientGateways? _gateways;
+    private readonly ILoggerFactory? _loggers;
 
     public ReplicatedStore(IGrainFactory grains, IOptions<ReplicationClientOptions> options, TimeProvider time, IServiceProvider services)
     {
@@ -19,6 +21,7 @@ internal sealed class ReplicatedStore : IReplicatedStore
         _gateways = services.GetService(typeof(Orleans.Messaging.IGatewayListProvider)) is Orleans.Messaging.IGatewayListProvider provider
             ? new ClientGateways(provider)
             : null;
+        _loggers = services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
         _grains = grains;
         _options = options.Value;
         _options.Validate();
@@ -28,7 +31,7 @@ internal sealed class ReplicatedStore : IReplicatedStore
     public IReplicatedGroup Group(string name)
     {
         GroupNames.Validate(name, nameof(name));
-        return _groups.GetOrAdd(name, n => new ReplicatedGroup(n, _grains, _options, _time, _gateways));
+        return _groups.GetOrAdd(name, n => new ReplicatedGroup(n, _grains, _options, _time, _gateways, _loggers?.CreateLogger<ReplicatedGroup>()));
     }
 
     public async Task<IReplicatedGroup> CreateGroupAsync(string name, GroupConfiguration configuration, CancellationToken cancellationToken = default)

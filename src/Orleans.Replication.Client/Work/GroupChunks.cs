@@ -12,13 +12,13 @@ internal static class GroupChunks
 {
     private static readonly TimeSpan PageTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The group's primary node; throws <see cref="InvalidOperationException"/> when it has none.</summary>
+    /// <summary>The group's primary node; throws <see cref="NoPrimaryException"/> when it has none.</summary>
     public static async Task<IReplicaNodeGrain> PrimaryAsync(IGrainFactory grains, IReplicatedGroup group, CancellationToken cancellationToken)
     {
         var route = await group.GetRouteAsync(refresh: true, cancellationToken);
         return route.HasPrimary
             ? grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group.Name, route.PrimaryIndex))
-            : throw new InvalidOperationException($"The group '{group.Name}' has no primary to read its values from: {route.Problem}");
+            : throw new NoPrimaryException(group.Name, $"The group '{group.Name}' has no primary to read its values from: {route.Problem}");
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> when the group holds no values.</summary>

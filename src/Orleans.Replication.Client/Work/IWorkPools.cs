@@ -14,7 +14,7 @@ public interface IWorkPools
 /// <summary>Tasks and MapReduce jobs of one pool.</summary>
 /// <remarks>
 /// Thread-safe. Every call has a deadline. Bad input (ids, names, sizes) throws <see cref="ArgumentException"/> and
-/// queues nothing; a full queue throws <see cref="InvalidOperationException"/>.
+/// queues nothing; a full queue throws <see cref="WorkQueueFullException"/>.
 /// </remarks>
 public interface IWorkPool
 {
@@ -28,7 +28,8 @@ public interface IWorkPool
     Task<TaskResult> GetResultAsync(string taskId, TimeSpan wait = default, CancellationToken cancellationToken = default);
 
     /// <summary>Submits a task and waits for its result (at most <see cref="TaskOptions.Deadline"/>).</summary>
-    /// <exception cref="TimeoutException">It did not finish before the deadline.</exception>
+    /// <exception cref="WorkTimeoutException">It did not finish before the deadline (it may still run).</exception>
+    /// <exception cref="WorkTaskLostException">The controller lost the task more often than it is submitted again.</exception>
     Task<TaskResult> RunAsync(string taskId, string handler, byte[] payload, TaskOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Queued, running, done and failed counts and each responder's health, load and response time.</summary>
@@ -40,7 +41,7 @@ public interface IWorkPool
     /// <summary>Runs a MapReduce job over <paramref name="input"/>: each chunk is mapped on a responder, the outputs of each responder are combined, then reduced into one.</summary>
     /// <exception cref="ArgumentException">Unknown mapper or reducer, or a chunk over the payload limit; nothing was run.</exception>
     /// <exception cref="InvalidOperationException">A map or reduce task failed.</exception>
-    /// <exception cref="TimeoutException">The job did not finish within <see cref="MapReduceJob.Timeout"/>.</exception>
+    /// <exception cref="WorkTimeoutException">The job did not finish within <see cref="MapReduceJob.Timeout"/>.</exception>
     Task<MapReduceResult> MapReduceAsync(MapReduceJob job, IAsyncEnumerable<ReadOnlyMemory<byte>> input, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default);
 
     /// <summary>Counts the words of UTF-8 text files (lower-case, split on white space), streamed in chunks.</summary>

@@ -117,7 +117,7 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             _failure?.Throw();
-            throw new TimeoutException($"MapReduce job {_jobId} did not finish within {job.Timeout.TotalSeconds:0.#} s ({_mapped} of {_submitted} chunks mapped).");
+            throw new WorkTimeoutException(pool.Name, job.Timeout, $"MapReduce job {_jobId} did not finish within {job.Timeout.TotalSeconds:0.#} s ({_mapped} of {_submitted} chunks mapped).");
         }
         catch (Exception) when (_failure is not null)
         {

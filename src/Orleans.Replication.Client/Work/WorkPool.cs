@@ -50,7 +50,7 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Task '{taskId}' of pool '{Name}' did not finish within {deadline.TotalSeconds:0.#} s.");
+            throw new WorkTimeoutException(Name, deadline, $"Task '{taskId}' of pool '{Name}' did not finish within {deadline.TotalSeconds:0.#} s.");
         }
     }
 
@@ -138,7 +138,7 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
 
             if (submissions > MaxResubmissions)
             {
-                throw new InvalidOperationException($"Task '{submission.TaskId}' of pool '{Name}' was lost {submissions} times (the controller's silo left the cluster).");
+                throw new WorkTaskLostException(Name, submission.TaskId, submissions, $"Task '{submission.TaskId}' of pool '{Name}' was lost {submissions} times (the controller's silo left the cluster).");
             }
 
             onRetry($"task {submission.TaskId} was lost by the controller");
@@ -160,7 +160,7 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
                 // Submitting again is safe: a known id is not queued twice.
                 await Task.Delay(TransientPause, time, cancellationToken);
             }
-            catch (InvalidOperationException e) when (e.Message.Contains("is full", StringComparison.Ordinal))
+            catch (WorkQueueFullException)
             {
                 // Back-pressure: wait for the queue to drain, within the caller's deadline.
                 await Task.Delay(pause, time, cancellationToken);

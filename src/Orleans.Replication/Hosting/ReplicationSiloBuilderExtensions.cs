@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Replication.Coordination;
 using Orleans.Replication.Hosting;
 using Orleans.Replication.Node;
@@ -12,9 +13,24 @@ namespace Orleans.Hosting;
 /// <summary>Adds the replicated store to a silo.</summary>
 public static class ReplicationSiloBuilderExtensions
 {
-    /// <summary>Adds the replicated store's grains, placement and options to the silo. Calling it twice is harmless.</summary>
-    /// <remarks>Options bind from the <c>Replication</c> configuration section, then <paramref name="configure"/>; invalid options stop the silo at start-up with a message naming the option.</remarks>
-    public static ISiloBuilder AddReplication(this ISiloBuilder builder, Action<ReplicationOptions>? configure = null)
+    /// <summary>
+    /// Adds the replicated store's grains, placement and options to the silo, with the cluster settings its healing times rely
+    /// on (<see cref="ReplicationClusterSettings.Recommended"/>: the distributed grain directory without range lease, and fast
+    /// failure detection). Calling it twice is harmless.
+    /// </summary>
+    /// <remarks>
+    /// Options bind from the <c>Replication</c> configuration section, then <paramref name="configure"/>; invalid options stop
+    /// the silo at start-up with a message naming the option. Work distribution is not part of it: see <c>AddWorkDistribution</c>.
+    /// </remarks>
+    public static ISiloBuilder AddReplication(this ISiloBuilder builder, Action<ReplicationOptions>? configure = null) =>
+        builder.AddReplication(configure, ReplicationClusterSettings.Recommended);
+
+    /// <summary>
+    /// Adds the replicated store's grains, placement and options to the silo, with the cluster settings <paramref name="clusterSettings"/>
+    /// names (<see cref="ReplicationClusterSettings.None"/> leaves the grain directory and failure detection as the silo sets them).
+    /// </summary>
+    /// <remarks>See <see cref="ReplicationClusterSettings"/> for what each setting gains and costs.</remarks>
+    public static ISiloBuilder AddReplication(this ISiloBuilder builder, Action<ReplicationOptions>? configure, ReplicationClusterSettings clusterSettings)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<ReplicationOptions>();
@@ -47,7 +63,42 @@ public static class ReplicationSiloBuilderExtensions
             builder.AddGrainService<WriteIngress>();
         }
 
-        builder.AddWorkDistribution();
+        return builder.UseReplicationClusterSettings(clusterSettings);
+    }
+
+    /// <summary>
+    /// Applies the Orleans settings of <paramref name="settings"/> to the silo: the grain directory and failure-detection
+    /// timings that the replicated store's healing times rely on (see <see cref="ReplicationClusterSettings"/>).
+    /// <c>AddReplication()</c> calls it with <see cref="ReplicationClusterSettings.Recommended"/>; calling it again is harmless.
+    /// </summary>
+    /// <remarks>
+    /// The membership timings are set as options are configured, after the silo's own <c>Configure</c> calls made before
+    /// this one; a <c>Configure&lt;ClusterMembershipOptions&gt;</c> made afterwards overrides them.
+    /// </remarks>
+    public static ISiloBuilder UseReplicationClusterSettings(this ISiloBuilder builder, ReplicationClusterSettings settings = ReplicationClusterSettings.Recommended)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (settings.HasFlag(ReplicationClusterSettings.DistributedGrainDirectory))
+        {
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10.4.2; the store relies on one activation per node (see ReplicationClusterSettings).
+            builder.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+            builder.Configure<GrainDirectoryOptions>(o => o.RangeLeaseDuration = TimeSpan.Zero);
+        }
+
+        if (settings.HasFlag(ReplicationClusterSettings.FastFailureDetection))
+        {
+            builder.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+                o.EnableConnectionLivenessCheck = false;
+                o.EnableIndirectProbes = false;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            });
+        }
+
         return builder;
     }
 }

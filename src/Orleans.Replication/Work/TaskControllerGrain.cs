@@ -94,7 +94,7 @@ internal sealed partial class TaskControllerGrain(
 
         if (_queue.Count >= _options.MaxQueuedTasks)
         {
-            throw new InvalidOperationException($"The queue of pool '{_pool}' is full ({_queue.Count} tasks waiting, {RunningCount()} running); task '{submission.TaskId}' was not queued. Try again when tasks finish.");
+            throw new WorkQueueFullException(_pool, submission.TaskId, _options.MaxQueuedTasks, $"The queue of pool '{_pool}' is full ({_queue.Count} tasks waiting, {RunningCount()} running); task '{submission.TaskId}' was not queued. Try again when tasks finish.");
         }
 
         var item = new WorkItem(submission, timeout, time.GetTimestamp());

@@ -38,7 +38,8 @@ public static class WorkSiloBuilderExtensions
 
     /// <summary>
     /// Work distribution: the pools' controllers and responders, responder placement, the MapReduce handlers and the built-in
-    /// word count. Options bind from <c>Replication:Work</c>, then <paramref name="configure"/>. Part of <c>AddReplication</c>.
+    /// word count. Options bind from <c>Replication:Work</c>, then <paramref name="configure"/>. Opt-in: <c>AddReplication</c> does not
+    /// add it; every silo of the cluster should call it, and clients call <c>services.AddWorkDistribution()</c>. Calling it twice is harmless.
     /// </summary>
     public static ISiloBuilder AddWorkDistribution(this ISiloBuilder builder, Action<WorkOptions>? configure = null)
     {

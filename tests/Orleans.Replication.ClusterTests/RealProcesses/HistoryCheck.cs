@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Orleans.Replication.Client;
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Checking;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Orleans.Replication.Client;
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.ClusterTests.RealProcesses;
 

@@ -99,7 +99,7 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
         var pool = fixture.Work.Pool("tasks-full");
         var slots = 3 * WorkCluster.TasksPerResponder;
         var accepted = 0;
-        InvalidOperationException? full = null;
+        WorkQueueFullException? full = null;
         for (var i = 0; i < slots + WorkCluster.MaxQueuedTasks + 5 && full is null; i++)
         {
             try
@@ -107,7 +107,7 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
                 await pool.SubmitAsync($"q{i}", "sleep", Ms(1_000));
                 accepted++;
             }
-            catch (InvalidOperationException e)
+            catch (WorkQueueFullException e)
             {
                 full = e;
             }
@@ -115,6 +115,8 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
 
         Assert.NotNull(full);
         Assert.Contains("is full", full.Message);
+        Assert.Equal(("tasks-full", WorkCluster.MaxQueuedTasks), (full.Pool, full.Capacity));
+        Assert.StartsWith("q", full.TaskId, StringComparison.Ordinal);
         Assert.InRange(accepted, WorkCluster.MaxQueuedTasks, WorkCluster.MaxQueuedTasks + slots);
         var status = await pool.GetStatusAsync();
         Assert.Equal(WorkCluster.MaxQueuedTasks, status.Queued);

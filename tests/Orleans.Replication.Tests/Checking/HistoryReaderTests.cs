@@ -1,4 +1,4 @@
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Tests.Checking;
 

@@ -1,4 +1,4 @@
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Checking;
 using static Orleans.Replication.Tests.Checking.Ops;
 
 namespace Orleans.Replication.Tests.Checking;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Orleans.Replication.Client.Checking;
+using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Tests.Checking;
 
