@@ -35,7 +35,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
-    public IReplicaNodeGrain Node(string group, int index) => Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index));
+    public IReplicaNodeGrain Node(string group, int index) =>
+        Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index));
 
     public INodeFaults Faults(string group, int index) => Node(group, index).AsReference<INodeFaults>();
 }

@@ -31,7 +31,10 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         return new IsolatedCluster(cluster);
     }
 
-    /// <summary>A cluster builder with the replicated store (work distribution and the baseline grain included), the fault extension and a client, as every cluster test uses.</summary>
+    /// <summary>
+    /// A cluster builder with the replicated store (work distribution and the baseline grain included), the fault
+    /// extension and a client, as every cluster test uses.
+    /// </summary>
     public static InProcessTestClusterBuilder NewBuilder(short silos, Action<Options.ReplicationOptions> configure)
     {
         var builder = new InProcessTestClusterBuilder(silos);
@@ -55,7 +58,9 @@ internal sealed class IsolatedCluster : IAsyncDisposable
 
     public IGroupCoordinatorGrain Coordinator(string group) => Grains.GetGrain<IGroupCoordinatorGrain>(group);
 
-    /// <summary>The silo that hosts node <paramref name="index"/> of <paramref name="group"/>, as its status reports.</summary>
+    /// <summary>
+    /// The silo that hosts node <paramref name="index"/> of <paramref name="group"/>, as its status reports.
+    /// </summary>
     public async Task<InProcessSiloHandle> SiloOfNodeAsync(string group, int index)
     {
         var silo = (await Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index)).GetStatusAsync()).Silo;

@@ -38,7 +38,9 @@ public static class GroupNames
         return null;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a valid group name.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a valid group name.
+    /// </summary>
     public static void Validate(string? name, string paramName = "group")
     {
         if (GetError(name) is { } error)

@@ -42,7 +42,11 @@ internal sealed class ResponderPlacementDirector : IPlacementDirector
         }
     }
 
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    public Task<SiloAddress> OnAddActivation(
+        PlacementStrategy strategy,
+        PlacementTarget target,
+        IPlacementContext context
+    )
     {
         var silos = context.GetCompatibleSilos(target);
         var wanted = SiloOf(target.GrainIdentity.Key.ToString() ?? "");

@@ -33,5 +33,6 @@ internal sealed class ResponderSlot(int id, SiloAddress silo, IResponderGrain gr
 
     public LoadCandidate AsCandidate() => new(Id, Running.Count, ResponseMs.Value, 0, 0);
 
-    public ResponderStatus ToStatus() => new(Id, Silo.ToString(), Healthy, Why, Running.Count, ResponseMs.Value, Completed);
+    public ResponderStatus ToStatus() =>
+        new(Id, Silo.ToString(), Healthy, Why, Running.Count, ResponseMs.Value, Completed);
 }
