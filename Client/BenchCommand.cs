@@ -90,33 +90,9 @@ internal static class BenchCommand
             {
                 if (!quiet)
                 {
-                    var options = new BenchOptions
-                    {
-                        Clients = p.GetValue(clients),
-                        Duration = duration.Value(p),
-                        Warmup = warmup.Value(p),
-                        Operations = p.GetValue(ops),
-                        Keys = p.GetValue(keys),
-                        ValueSize = p.GetValue(valueSize),
-                        WriteRatio = p.GetValue(writeRatio),
-                        Concern = writeOptions(p).Concern,
-                        Consistency = readOptions(p).Consistency!.Value,
-                        Group = p.GetValue(group)!,
-                    };
-                    options.Validate();
-                    var runner = new BenchRunner(connection.Store, connection.Grains);
-                    var quiet = p.GetValue(json);
-                    void Progress(long done, TimeSpan elapsed)
-                    {
-                        if (!quiet)
-                        {
-                            error.Write(
-                                Cli.Invariant(
-                                    $"\r  {elapsed.TotalSeconds, 5:0.0} s  {done, 10} ops  {done / Math.Max(0.001, elapsed.TotalSeconds), 10:0} ops/s"
-                                )
-                            );
-                        }
-                    }
+                    error.Write(Cli.Invariant($"\r  {elapsed.TotalSeconds,5:0.0} s  {done,10} ops  {done / Math.Max(0.001, elapsed.TotalSeconds),10:0} ops/s"));
+                }
+            }
 
                     var historyPath = p.GetValue(history);
                     using var recorder = historyPath is null ? null : OpenHistory(historyPath);

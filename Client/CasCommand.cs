@@ -21,19 +21,23 @@ internal static class CasCommand
             Description = "The version the key must have (0: the key must be absent).",
         };
         var value = new Argument<string>("value") { Description = "The new value (UTF-8 text)." };
-        var command = new Command(
-            "cas",
-            "Set KEY to VALUE only if its version is EXPECTED_VERSION (exit code 1 when it is not)."
-        )
+        var command = new Command("cas", "Set KEY to VALUE only if its version is EXPECTED_VERSION (exit code 1 when it is not).") { key, expected, value };
+        command.SetAction((p, ct) =>
         {
             var version = p.GetValue(expected);
             if (version < 0)
             {
-                var version = p.GetValue(expected);
-                if (version < 0)
+                error.WriteLine(Cli.Invariant($"error: expected-version must be 0 or more; it is {version}."));
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return run(p, ct, async c =>
+            {
+                var r = await c.Store.Group(p.GetValue(group)!).CompareAndSetAsync(p.GetValue(key)!, version, p.GetValue(value)!, writeOptions(p), ct);
+                if (!r.Succeeded)
                 {
-                    error.WriteLine(Cli.Invariant($"error: expected-version must be 0 or more; it is {version}."));
-                    return Task.FromResult(ExitCodes.Usage);
+                    await error.WriteLineAsync(Cli.Invariant($"(cas failed) {p.GetValue(key)} is at version {r.Version}{(r.Version == 0 ? " (absent)" : "")}, not {version}"));
+                    return ExitCodes.Failed;
                 }
 
                 await output.WriteLineAsync(Cli.Written(r.Version, r.Epoch));

@@ -25,7 +25,8 @@ internal static class CheckCommand
             minExclusive: true
         );
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
-        var command = new Command("check", "Check a recorded history for linearizability and lost acknowledged writes.")
+        var command = new Command("check", "Check a recorded history for linearizability and lost acknowledged writes.") { file, maxSeconds, json };
+        command.SetAction(async (p, ct) =>
         {
             var path = p.GetValue(file)!;
             var budget = maxSeconds.Value(p);
@@ -34,7 +35,18 @@ internal static class CheckCommand
             {
                 history = HistoryReader.ReadFile(path);
             }
-        );
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+            {
+                await error.WriteLineAsync($"error: cannot read history '{path}': {e.Message}");
+                return ExitCodes.Usage;
+            }
+
+            var result = await Task.Run(() => LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = budget }), ct);
+            var lost = LostWrites.Find(history);
+            var ok = result.IsLinearizable && lost.Count == 0;
+            await output.WriteLineAsync(p.GetValue(json) ? Json(history, result, lost) : Text(history, result, lost));
+            return ok ? ExitCodes.Ok : ExitCodes.Failed;
+        });
         return command;
     }
 

@@ -96,8 +96,19 @@ internal static class Cli
             ReadOptions options;
             try
             {
-                ReadOptions options;
-                try
+                options = SessionReads.Options(ReadOpts(p), p.GetResult(consistency) is { Implicit: false }, p.GetValue(session));
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                error.WriteLine("error: " + e.Message);
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return RunAsync(p, error, ct, async c =>
+            {
+                var reader = SessionReads.Reader(c.Store.Group(p.GetValue(group)!), p.GetValue(session));
+                var r = await reader.GetAsync(p.GetValue(key)!, options, ct);
+                if (!r.Found)
                 {
                     await error.WriteLineAsync($"(not found) {p.GetValue(key)}");
                     return ExitCodes.NotFound;
@@ -124,30 +135,25 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
-        var syncTimeout = new TimeOption(
-            "--sync-timeout",
-            "How long the change may take (the new node's full sync), 1s..10m.",
-            TimeSpan.FromSeconds(60),
-            TimeSpan.FromSeconds(1),
-            TimeSpan.FromMinutes(10)
-        );
-        var addReplica = new Command(
-            "add-replica",
-            "Add a replica: a new node syncs fully, then joins the group (N grows by one)."
-        )
+        var to = new Option<int?>("--to") { Description = "The node to promote (default: the most up-to-date replica)." };
+        var failover = new Command("failover", "Planned switchover: a replica catches up fully, then becomes primary.") { to };
+        failover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var route = await c.Store.Group(p.GetValue(group)!).SwitchoverAsync(p.GetValue(to), ct);
             await output.WriteLineAsync(Invariant($"OK primary={route.PrimaryIndex} epoch={route.Epoch}"));
             return ExitCodes.Ok;
         }));
 
-        var removeReplica = new Command(
-            "remove-replica",
-            "Remove a replica: the node with the highest index leaves the group (N shrinks by one)."
-        )
+        var syncTimeout = new TimeOption("--sync-timeout", "How long the change may take (the new node's full sync), 1s..10m.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        var addReplica = new Command("add-replica", "Add a replica: a new node syncs fully, then joins the group (N grows by one).") { syncTimeout };
+        addReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
-            syncTimeout,
-        };
+            var route = await c.Store.Group(p.GetValue(group)!).AddReplicaAsync(syncTimeout.Value(p), ct);
+            await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
+            return ExitCodes.Ok;
+        }));
+
+        var removeReplica = new Command("remove-replica", "Remove a replica: the node with the highest index leaves the group (N shrinks by one).") { syncTimeout };
         removeReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
                 {
                     var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(syncTimeout.Value(p), ct);
@@ -162,33 +168,16 @@ internal static class Cli
             Description =
                 "Promote the best reachable node even when the nodes that do not answer may hold acknowledged writes it lacks: those writes are lost.",
         };
-        var recover = new Command(
-            "recover",
-            "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by promoting the best reachable node."
-        )
-        {
-            acceptLoss,
-        };
+        var recover = new Command("recover", "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by promoting the best reachable node.") { acceptLoss };
         recover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
-                {
-                    var r = await c.Store.Group(p.GetValue(group)!).RecoverAsync(p.GetValue(acceptLoss), ct);
-                    await output.WriteLineAsync(
-                        Invariant(
-                            $"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"
-                        )
-                    );
-                    await (r.MayHaveLostWrites ? error : output).WriteLineAsync(r.Message);
-                    return ExitCodes.Ok;
-                }));
+        {
+            var r = await c.Store.Group(p.GetValue(group)!).RecoverAsync(p.GetValue(acceptLoss), ct);
+            await output.WriteLineAsync(Invariant($"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"));
+            await (r.MayHaveLostWrites ? error : output).WriteLineAsync(r.Message);
+            return ExitCodes.Ok;
+        }));
 
-        var bench = BenchCommand.Create(
-            output,
-            error,
-            (p, ct, body) => RunAsync(p, error, ct, body),
-            WriteOpts,
-            ReadOpts,
-            group
-        );
+        var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
         root.Add(put);
         root.Add(get);
         root.Add(delete);
@@ -273,8 +262,10 @@ internal static class Cli
             return [new IPEndPoint(IPAddress.Loopback, 30000)];
         }
 
-        return values
-            .Select(v =>
+        return values.Select(v =>
+        {
+            var colon = v.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(v.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
             {
                 throw new FormatException($"--gateway '{v}' is not HOST:PORT.");
             }

@@ -14,14 +14,10 @@ internal static class WatchCommand
         Func<ParseResult, CancellationToken, Func<ClusterConnection, Task<int>>, Task<int>> run,
         Option<string> group)
     {
-        var interval = new TimeOption(
-            "--interval",
-            "Time between refreshes, 50ms..1h.",
-            TimeSpan.FromSeconds(1),
-            TimeSpan.FromMilliseconds(50),
-            TimeSpan.FromHours(1)
-        );
-        var count = new Option<int?>("--count")
+        var interval = new TimeOption("--interval", "Time between refreshes, 50ms..1h.", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeSpan.FromHours(1));
+        var count = new Option<int?>("--count") { Description = "Stop after this many refreshes (default: until Ctrl-C)." };
+        var command = new Command("watch", "A live status table of the group: epoch, primary, each node's role, silo, indexes and lag.") { interval, count };
+        command.SetAction((p, ct) =>
         {
             var every = interval.Value(p);
             var times = p.GetValue(count);

@@ -41,7 +41,10 @@ internal static class WorkCommands
         };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var pool = PoolOption();
-        var chunkKb = new Option<int>("--chunk-kb")
+        var chunkKb = new Option<int>("--chunk-kb") { Description = "KiB of text per map task.", DefaultValueFactory = _ => 1024 };
+        var strategy = new Option<string?>("--strategy") { Description = "How responders are picked: round-robin, least-connections, weighted-response-time, lag-aware, p2c (default: the pool's)." };
+        var baseline = new Option<bool>("--baseline") { Description = "Also count the same files on one thread in this process and compare (time and counts)." };
+        var command = new Command("wordcount", "Count words (lower-cased, split on white space) of files, or of a group's values, with MapReduce on the cluster's responders.")
         {
             files, fromGroup, top, json, pool, chunkKb, strategy, baseline,
         };
@@ -54,12 +57,7 @@ internal static class WorkCommands
                 {
                     if (paths.Length > 0 || p.GetValue(baseline))
                     {
-                        if (paths.Length > 0 || p.GetValue(baseline))
-                        {
-                            throw new ArgumentException(
-                                "--from-group counts a group's values: give no files and no --baseline with it."
-                            );
-                        }
+                        throw new ArgumentException("--from-group counts a group's values: give no files and no --baseline with it.");
                     }
                 }
                 else
@@ -75,7 +73,27 @@ internal static class WorkCommands
                 WorkLimits.ValidatePool(p.GetValue(pool), "--pool");
                 _ = ParseStrategy(p.GetValue(strategy));
             }
-        );
+            catch (ArgumentException e)
+            {
+                error.WriteLine("error: " + e.Message);
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            return run(p, ct, async c =>
+            {
+                var quiet = p.GetValue(json);
+                var job = new MapReduceJob { ChunkBytes = p.GetValue(chunkKb) * 1024, Strategy = ParseStrategy(p.GetValue(strategy)) };
+                var display = new ProgressLine(error, quiet);
+                var workPool = c.Work.Pool(p.GetValue(pool)!);
+                var result = p.GetValue(fromGroup)
+                    ? await workPool.WordCountAsync(c.Store.Group(p.GetValue<string>("--group")!), job, display, ct)
+                    : await workPool.WordCountAsync(paths, job, display, ct);
+                display.Finish();
+                Baseline? reference = p.GetValue(baseline) ? await CountLocallyAsync(paths, job.ChunkBytes, result.Counts, ct) : null;
+                await output.WriteLineAsync(quiet ? ToJson(result, p.GetValue(top), reference) : ToText(result, p.GetValue(top), reference));
+                return reference is { Same: false } ? ExitCodes.Failed : ExitCodes.Ok;
+            });
+        });
         return command;
     }
 

@@ -71,7 +71,18 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
             {
                 lagEntries[tags.ToArray().Single(t => t.Key == "node").Value!.ToString()!] = value;
             }
-        );
+            else
+            {
+                counted.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "replication.commit.duration" && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            {
+                counted.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1);
+            }
+        });
         listener.Start();
 
         var primary = (await group.GetStatusAsync()).PrimaryIndex;

@@ -223,7 +223,11 @@ public sealed class QueuedWritesTests
                     throw new NotSupportedException($"{method.Name} is not faked.");
                 }
 
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
-            _handler(targetMethod!, args ?? []);
+                var key = args[0]!;
+                return typeof(GrainProxy).GetMethod(nameof(Create))!.MakeGenericMethod(method.GetGenericArguments()[0])
+                    .Invoke(null, [(Func<MethodInfo, object?[], object?>)((m, a) => handler(key, m, a))]);
+            });
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => _handler(targetMethod!, args ?? []);
     }
 }

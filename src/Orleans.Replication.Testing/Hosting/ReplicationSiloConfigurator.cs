@@ -10,7 +10,7 @@ namespace Orleans.Replication.Testing.Hosting;
 /// distribution, and the plain baseline grain.
 /// </summary>
 /// <remarks>
-/// <para>Add it with <c>TestClusterBuilder.AddSiloBuilderConfigurator&lt;ReplicationSiloConfigurator&gt;()</c>,
+/// <para>Add it with <c>TestClusterBuilder.AddSiloBuilderConfigurator&lt;ReplicationSiloConfigurator&gt;()</c>, together with
 /// <see cref="ReplicationClientConfigurator"/>. TestCluster creates configurators by type, so settings come through
 /// configuration: <c>builder.Properties["Replication:DefaultNodeCount"] = "3"</c> reaches
 /// <see cref="ReplicationOptions"/>, and <c>Replication:Work:…</c> the work options. To change the cluster settings,

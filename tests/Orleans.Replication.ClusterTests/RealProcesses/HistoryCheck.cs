@@ -65,10 +65,10 @@ internal static class HistoryCheck
     public static async Task<IReadOnlyCollection<string>> LostWritesAsync(IReplicatedGroup group, Workload workload)
     {
         var lost = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(
-            workload.AckedUniqueWrites,
-            new ParallelOptions { MaxDegreeOfParallelism = 32 },
-            async (write, _) =>
+        await Parallel.ForEachAsync(workload.AckedUniqueWrites, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (write, _) =>
+        {
+            var read = await group.GetAsync(write.Key, Strong);
+            if (read.ValueAsString != write.Value)
             {
                 lost.Add($"{write.Key}={write.Value} (read {read.ValueAsString ?? "absent"})");
             }
