@@ -59,7 +59,9 @@ internal static class BenchCommand
         var history = new Option<string?>("--history")
         {
             Description =
-                "Record every replicated operation in FILE as a JSON line {\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (writes carry unique values, on keys new to the run), for the check verb.",
+                "Record every replicated operation in FILE as a JSON line " +
+                "{\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (writes carry unique values, on keys new to " +
+                "the run), for the check verb.",
         };
         var command = new Command(
             "bench",
@@ -90,7 +92,9 @@ internal static class BenchCommand
             {
                 if (!quiet)
                 {
-                    error.Write(Cli.Invariant($"\r  {elapsed.TotalSeconds,5:0.0} s  {done,10} ops  {done / Math.Max(0.001, elapsed.TotalSeconds),10:0} ops/s"));
+                    error.Write(
+                        Cli.Invariant($"\r  {elapsed.TotalSeconds,5:0.0} s  {done,10} ops  ") +
+                        Cli.Invariant($"{done / Math.Max(0.001, elapsed.TotalSeconds),10:0} ops/s"));
                 }
             }
 
@@ -147,9 +151,10 @@ internal static class BenchCommand
     {
         var lines = reports
             .Select(r =>
-                Cli.Invariant(
-                    $"{r.Label}: {r.Operations} ops in {r.Elapsed.TotalSeconds:0.0} s = {r.Throughput:0} ops/s  p50 {r.P50Ms:0.00} ms  p99 {r.P99Ms:0.00} ms  p99.9 {r.P999Ms:0.00} ms  max {r.MaxMs:0.0} ms  errors {r.Errors}  unknown {r.Unknown}"
-                )
+                Cli.Invariant($"{r.Label}: {r.Operations} ops in {r.Elapsed.TotalSeconds:0.0} s = ") +
+                Cli.Invariant($"{r.Throughput:0} ops/s  p50 {r.P50Ms:0.00} ms  p99 {r.P99Ms:0.00} ms  ") +
+                Cli.Invariant($"p99.9 {r.P999Ms:0.00} ms  max {r.MaxMs:0.0} ms  ") +
+                Cli.Invariant($"errors {r.Errors}  unknown {r.Unknown}")
             )
             .ToList();
         if (reports[0].ReadsPerNode is { Count: > 0 } perNode)

@@ -21,7 +21,12 @@ internal static class CasCommand
             Description = "The version the key must have (0: the key must be absent).",
         };
         var value = new Argument<string>("value") { Description = "The new value (UTF-8 text)." };
-        var command = new Command("cas", "Set KEY to VALUE only if its version is EXPECTED_VERSION (exit code 1 when it is not).") { key, expected, value };
+        var command = new Command(
+            "cas",
+            "Set KEY to VALUE only if its version is EXPECTED_VERSION (exit code 1 when it is not).")
+        {
+            key, expected, value,
+        };
         command.SetAction((p, ct) =>
         {
             var version = p.GetValue(expected);
@@ -33,10 +38,13 @@ internal static class CasCommand
 
             return run(p, ct, async c =>
             {
-                var r = await c.Store.Group(p.GetValue(group)!).CompareAndSetAsync(p.GetValue(key)!, version, p.GetValue(value)!, writeOptions(p), ct);
+                var r = await c.Store.Group(p.GetValue(group)!)
+                    .CompareAndSetAsync(p.GetValue(key)!, version, p.GetValue(value)!, writeOptions(p), ct);
                 if (!r.Succeeded)
                 {
-                    await error.WriteLineAsync(Cli.Invariant($"(cas failed) {p.GetValue(key)} is at version {r.Version}{(r.Version == 0 ? " (absent)" : "")}, not {version}"));
+                    await error.WriteLineAsync(
+                        Cli.Invariant($"(cas failed) {p.GetValue(key)} is at version ") +
+                        Cli.Invariant($"{r.Version}{(r.Version == 0 ? " (absent)" : "")}, not {version}"));
                     return ExitCodes.Failed;
                 }
 

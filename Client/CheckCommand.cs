@@ -5,8 +5,9 @@ using Orleans.Replication.Testing.Checking;
 namespace Orleans.Replication.Cli;
 
 /// <summary>The <c>check FILE</c> verb: the linearizability checker on a recorded history (no cluster
-/// needed).</summary> <remarks>Exit code 0 only when the history is linearizable; 1 when it is not, or the search ran
-/// out of budget; 2 when the file cannot be read.</remarks>
+/// needed).</summary>
+/// <remarks>Exit code 0 only when the history is linearizable; 1 when it is not, or the search ran out of budget; 2
+/// when the file cannot be read.</remarks>
 internal static class CheckCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -14,7 +15,8 @@ internal static class CheckCommand
         var file = new Argument<string>("file")
         {
             Description =
-                "A history as JSON lines: {\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (bench --history writes one).",
+                "A history as JSON lines: {\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (bench --history " +
+                "writes one).",
         };
         var maxSeconds = new TimeOption(
             "--max-seconds",
@@ -25,7 +27,12 @@ internal static class CheckCommand
             minExclusive: true
         );
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
-        var command = new Command("check", "Check a recorded history for linearizability and lost acknowledged writes.") { file, maxSeconds, json };
+        var command = new Command(
+            "check",
+            "Check a recorded history for linearizability and lost acknowledged writes.")
+        {
+            file, maxSeconds, json,
+        };
         command.SetAction(async (p, ct) =>
         {
             var path = p.GetValue(file)!;
@@ -35,13 +42,16 @@ internal static class CheckCommand
             {
                 history = HistoryReader.ReadFile(path);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+            catch (Exception e)
+                when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
             {
                 await error.WriteLineAsync($"error: cannot read history '{path}': {e.Message}");
                 return ExitCodes.Usage;
             }
 
-            var result = await Task.Run(() => LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = budget }), ct);
+            var result = await Task.Run(
+                () => LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = budget }),
+                ct);
             var lost = LostWrites.Find(history);
             var ok = result.IsLinearizable && lost.Count == 0;
             await output.WriteLineAsync(p.GetValue(json) ? Json(history, result, lost) : Text(history, result, lost));
@@ -58,9 +68,9 @@ internal static class CheckCommand
     {
         var lines = new List<string>
         {
-            Cli.Invariant(
-                $"verdict: {Verdict(result)}  ({history.Count} operations on {result.Keys.Count} keys; {result.Keys.Count(k => k.Violation is not null)} keys not linearizable, {result.Keys.Count(k => k.TimedOut)} undecided)"
-            ),
+            Cli.Invariant($"verdict: {Verdict(result)}  ({history.Count} operations on {result.Keys.Count} keys; ") +
+            Cli.Invariant($"{result.Keys.Count(k => k.Violation is not null)} keys not linearizable, ") +
+            Cli.Invariant($"{result.Keys.Count(k => k.TimedOut)} undecided)"),
             Cli.Invariant($"lost acknowledged writes: {lost.Count}"),
         };
         lines.AddRange(lost.Take(10).Select(l => "  " + l));

@@ -57,7 +57,8 @@ internal static class Cli
         var consistency = new Option<string>("--consistency")
         {
             Description =
-                "strong, session (get with --session), eventual, bounded:TIME (milliseconds, or with a unit: bounded:2s) or quorum:R.",
+                "strong, session (get with --session), eventual, bounded:TIME (milliseconds, or with a unit: " +
+                "bounded:2s) or quorum:R.",
             DefaultValueFactory = _ => "strong",
             Recursive = true,
         };
@@ -88,7 +89,8 @@ internal static class Cli
         {
             Description =
                 "Read through the session of this token, EPOCH:INDEX as put, delete and cas print it (session=...): "
-                + "the read sees that write, from whichever node serves it. Implies --consistency session unless another is given.",
+                + "the read sees that write, from whichever node serves it. Implies --consistency session unless " +
+                "another is given.",
         };
         var get = new Command("get", "Print the value of KEY (exit code 3 when absent).") { key, session };
         get.SetAction((p, ct) =>
@@ -96,7 +98,10 @@ internal static class Cli
             ReadOptions options;
             try
             {
-                options = SessionReads.Options(ReadOpts(p), p.GetResult(consistency) is { Implicit: false }, p.GetValue(session));
+                options = SessionReads.Options(
+                    ReadOpts(p),
+                    p.GetResult(consistency) is { Implicit: false },
+                    p.GetValue(session));
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
@@ -135,8 +140,16 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
-        var to = new Option<int?>("--to") { Description = "The node to promote (default: the most up-to-date replica)." };
-        var failover = new Command("failover", "Planned switchover: a replica catches up fully, then becomes primary.") { to };
+        var to = new Option<int?>("--to")
+        {
+            Description = "The node to promote (default: the most up-to-date replica).",
+        };
+        var failover = new Command(
+            "failover",
+            "Planned switchover: a replica catches up fully, then becomes primary.")
+        {
+            to,
+        };
         failover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var route = await c.Store.Group(p.GetValue(group)!).SwitchoverAsync(p.GetValue(to), ct);
@@ -144,16 +157,32 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
-        var syncTimeout = new TimeOption("--sync-timeout", "How long the change may take (the new node's full sync), 1s..10m.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
-        var addReplica = new Command("add-replica", "Add a replica: a new node syncs fully, then joins the group (N grows by one).") { syncTimeout };
+        var syncTimeout = new TimeOption(
+            "--sync-timeout",
+            "How long the change may take (the new node's full sync), 1s..10m.",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromMinutes(10));
+        var addReplica = new Command(
+            "add-replica",
+            "Add a replica: a new node syncs fully, then joins the group (N grows by one).")
+        {
+            syncTimeout,
+        };
         addReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var route = await c.Store.Group(p.GetValue(group)!).AddReplicaAsync(syncTimeout.Value(p), ct);
-            await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
+            await output.WriteLineAsync(
+                Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
             return ExitCodes.Ok;
         }));
 
-        var removeReplica = new Command("remove-replica", "Remove a replica: the node with the highest index leaves the group (N shrinks by one).") { syncTimeout };
+        var removeReplica = new Command(
+            "remove-replica",
+            "Remove a replica: the node with the highest index leaves the group (N shrinks by one).")
+        {
+            syncTimeout,
+        };
         removeReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
                 {
                     var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(syncTimeout.Value(p), ct);
@@ -166,18 +195,33 @@ internal static class Cli
         var acceptLoss = new Option<bool>("--accept-loss")
         {
             Description =
-                "Promote the best reachable node even when the nodes that do not answer may hold acknowledged writes it lacks: those writes are lost.",
+                "Promote the best reachable node even when the nodes that do not answer may hold acknowledged writes " +
+                "it lacks: those writes are lost.",
         };
-        var recover = new Command("recover", "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by promoting the best reachable node.") { acceptLoss };
+        var recover = new Command(
+            "recover",
+            "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by " +
+            "promoting the best reachable node.")
+        {
+            acceptLoss,
+        };
         recover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var r = await c.Store.Group(p.GetValue(group)!).RecoverAsync(p.GetValue(acceptLoss), ct);
-            await output.WriteLineAsync(Invariant($"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"));
+            await output.WriteLineAsync(
+                Invariant($"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} ") +
+                Invariant($"may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"));
             await (r.MayHaveLostWrites ? error : output).WriteLineAsync(r.Message);
             return ExitCodes.Ok;
         }));
 
-        var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
+        var bench = BenchCommand.Create(
+            output,
+            error,
+            (p, ct, body) => RunAsync(p, error, ct, body),
+            WriteOpts,
+            ReadOpts,
+            group);
         root.Add(put);
         root.Add(get);
         root.Add(delete);
@@ -265,7 +309,9 @@ internal static class Cli
         return values.Select(v =>
         {
             var colon = v.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(v.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            if (colon <= 0
+                || !int.TryParse(v.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                || port is < 1 or > 65535)
             {
                 throw new FormatException($"--gateway '{v}' is not HOST:PORT.");
             }
@@ -311,9 +357,12 @@ internal static class Cli
     {
         var b = new StringBuilder();
         b.AppendLine(
+            Invariant($"group {s.Group}  epoch {s.Epoch}  primary node ") +
             Invariant(
-                $"group {s.Group}  epoch {s.Epoch}  primary node {(s.PrimaryIndex >= 0 ? s.PrimaryIndex.ToString(CultureInfo.InvariantCulture) : "none: " + s.Problem)}  nodes {s.NodeCount}  failovers {s.Failovers}"
-            )
+                $"{(s.PrimaryIndex >= 0
+                    ? s.PrimaryIndex.ToString(CultureInfo.InvariantCulture)
+                    : "none: " + s.Problem)}") +
+            Invariant($"  nodes {s.NodeCount}  failovers {s.Failovers}")
         );
         if (s.UnderReplicatedSince is { } since)
         {
@@ -326,16 +375,16 @@ internal static class Cli
         }
 
         b.AppendLine(
-            Invariant(
-                $"{"node", -5} {"role", -10} {"silo", -28} {"applied", 9} {"commit", 9} {"lag", 7} {"lag ms", 8} {"healthy", -8}"
-            )
+            Invariant($"{"node", -5} {"role", -10} {"silo", -28} {"applied", 9} {"commit", 9} ") +
+            Invariant($"{"lag", 7} {"lag ms", 8} ") +
+            Invariant($"{"healthy", -8}")
         );
         foreach (var n in s.Nodes)
         {
             b.AppendLine(
-                Invariant(
-                    $"{n.NodeIndex, -5} {n.Role.ToString().ToLowerInvariant(), -10} {n.Silo, -28} {n.AppliedIndex, 9} {n.CommitIndex, 9} {n.LagEntries, 7} {n.LagMs, 8:0.0} {(n.Healthy ? "yes" : "no: " + n.Problem), -8}"
-                )
+                Invariant($"{n.NodeIndex, -5} {n.Role.ToString().ToLowerInvariant(), -10} {n.Silo, -28} ") +
+                Invariant($"{n.AppliedIndex, 9} {n.CommitIndex, 9} {n.LagEntries, 7} {n.LagMs, 8:0.0} ") +
+                Invariant($"{(n.Healthy ? "yes" : "no: " + n.Problem), -8}")
             );
         }
 
@@ -361,7 +410,8 @@ internal static class Cli
             return TimeOption.TryParse(s[Bounded.Length..], TimeSpan.FromMilliseconds(1), out var bound)
                 ? ReadConsistency.BoundedStaleness(bound)
                 : throw new FormatException(
-                    $"'{text}' is not a read consistency: the bound of bounded:TIME is milliseconds or a time with a unit (bounded:500ms, bounded:2s)."
+                    $"'{text}' is not a read consistency: the bound of bounded:TIME is milliseconds or a time with a " +
+                    "unit (bounded:500ms, bounded:2s)."
                 );
         }
 

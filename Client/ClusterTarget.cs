@@ -25,7 +25,8 @@ internal sealed record ClusterTarget(
             new("--clustering")
             {
                 Description =
-                    "How to find the silos: localhost (the --gateway list, default) or redis (the membership table at --redis).",
+                    "How to find the silos: localhost (the --gateway list, default) or redis (the membership table " +
+                    "at --redis).",
                 DefaultValueFactory = _ => "localhost",
                 Recursive = true,
             };
@@ -81,7 +82,8 @@ internal sealed record ClusterTarget(
             if (clustering == "redis" && gateways is { Length: > 0 })
             {
                 throw new ArgumentException(
-                    "--gateway and --clustering redis exclude each other: with Redis the gateways come from the membership table."
+                    "--gateway and --clustering redis exclude each other: with Redis the gateways come from the " +
+                    "membership table."
                 );
             }
 

@@ -22,7 +22,8 @@ internal static class SessionReads
         {
             return options.Consistency is { Kind: ReadConsistencyKind.Session }
                 ? throw new ArgumentException(
-                    "--consistency session needs --session EPOCH:INDEX, the token that put, delete or cas printed (session=...): "
+                    "--consistency session needs --session EPOCH:INDEX, the token that put, delete or cas printed " +
+                    "(session=...): "
                     + "a command-line read has no session of its own to read through.")
                 : options;
         }

@@ -4,8 +4,9 @@ using Orleans.Replication.Client;
 namespace Orleans.Replication.Cli;
 
 /// <summary>The <c>watch</c> verb: the group's status table, refreshed every <c>--interval</c> until Ctrl-C or
-/// <c>--count</c> refreshes.</summary> <remarks>A refresh that fails (during a failover, say) prints its error in place
-/// of the table and the watch goes on.</remarks>
+/// <c>--count</c> refreshes.</summary>
+/// <remarks>A refresh that fails (during a failover, say) prints its error in place of the table and the watch goes
+/// on.</remarks>
 internal static class WatchCommand
 {
     public static Command Create(
@@ -14,9 +15,22 @@ internal static class WatchCommand
         Func<ParseResult, CancellationToken, Func<ClusterConnection, Task<int>>, Task<int>> run,
         Option<string> group)
     {
-        var interval = new TimeOption("--interval", "Time between refreshes, 50ms..1h.", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeSpan.FromHours(1));
-        var count = new Option<int?>("--count") { Description = "Stop after this many refreshes (default: until Ctrl-C)." };
-        var command = new Command("watch", "A live status table of the group: epoch, primary, each node's role, silo, indexes and lag.") { interval, count };
+        var interval = new TimeOption(
+            "--interval",
+            "Time between refreshes, 50ms..1h.",
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromMilliseconds(50),
+            TimeSpan.FromHours(1));
+        var count = new Option<int?>("--count")
+        {
+            Description = "Stop after this many refreshes (default: until Ctrl-C).",
+        };
+        var command = new Command(
+            "watch",
+            "A live status table of the group: epoch, primary, each node's role, silo, indexes and lag.")
+        {
+            interval, count,
+        };
         command.SetAction((p, ct) =>
         {
             var every = interval.Value(p);

@@ -41,10 +41,24 @@ internal static class WorkCommands
         };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var pool = PoolOption();
-        var chunkKb = new Option<int>("--chunk-kb") { Description = "KiB of text per map task.", DefaultValueFactory = _ => 1024 };
-        var strategy = new Option<string?>("--strategy") { Description = "How responders are picked: round-robin, least-connections, weighted-response-time, lag-aware, p2c (default: the pool's)." };
-        var baseline = new Option<bool>("--baseline") { Description = "Also count the same files on one thread in this process and compare (time and counts)." };
-        var command = new Command("wordcount", "Count words (lower-cased, split on white space) of files, or of a group's values, with MapReduce on the cluster's responders.")
+        var chunkKb = new Option<int>("--chunk-kb")
+        {
+            Description = "KiB of text per map task.",
+            DefaultValueFactory = _ => 1024,
+        };
+        var strategy = new Option<string?>("--strategy")
+        {
+            Description = "How responders are picked: round-robin, least-connections, weighted-response-time, " +
+                "lag-aware, p2c (default: the pool's).",
+        };
+        var baseline = new Option<bool>("--baseline")
+        {
+            Description = "Also count the same files on one thread in this process and compare (time and counts).",
+        };
+        var command = new Command(
+            "wordcount",
+            "Count words (lower-cased, split on white space) of files, or of a group's values, with MapReduce on the " +
+            "cluster's responders.")
         {
             files, fromGroup, top, json, pool, chunkKb, strategy, baseline,
         };
@@ -57,7 +71,8 @@ internal static class WorkCommands
                 {
                     if (paths.Length > 0 || p.GetValue(baseline))
                     {
-                        throw new ArgumentException("--from-group counts a group's values: give no files and no --baseline with it.");
+                        throw new ArgumentException(
+                            "--from-group counts a group's values: give no files and no --baseline with it.");
                     }
                 }
                 else
@@ -82,15 +97,22 @@ internal static class WorkCommands
             return run(p, ct, async c =>
             {
                 var quiet = p.GetValue(json);
-                var job = new MapReduceJob { ChunkBytes = p.GetValue(chunkKb) * 1024, Strategy = ParseStrategy(p.GetValue(strategy)) };
+                var job = new MapReduceJob
+                {
+                    ChunkBytes = p.GetValue(chunkKb) * 1024,
+                    Strategy = ParseStrategy(p.GetValue(strategy)),
+                };
                 var display = new ProgressLine(error, quiet);
                 var workPool = c.Work.Pool(p.GetValue(pool)!);
                 var result = p.GetValue(fromGroup)
                     ? await workPool.WordCountAsync(c.Store.Group(p.GetValue<string>("--group")!), job, display, ct)
                     : await workPool.WordCountAsync(paths, job, display, ct);
                 display.Finish();
-                Baseline? reference = p.GetValue(baseline) ? await CountLocallyAsync(paths, job.ChunkBytes, result.Counts, ct) : null;
-                await output.WriteLineAsync(quiet ? ToJson(result, p.GetValue(top), reference) : ToText(result, p.GetValue(top), reference));
+                Baseline? reference = p.GetValue(baseline)
+                    ? await CountLocallyAsync(paths, job.ChunkBytes, result.Counts, ct)
+                    : null;
+                await output.WriteLineAsync(
+                    quiet ? ToJson(result, p.GetValue(top), reference) : ToText(result, p.GetValue(top), reference));
                 return reference is { Same: false } ? ExitCodes.Failed : ExitCodes.Ok;
             });
         });
@@ -126,9 +148,9 @@ internal static class WorkCommands
     {
         var b = new StringBuilder();
         b.AppendLine(
-            Cli.Invariant(
-                $"pool {s.Pool}  strategy {s.Strategy}  queued {s.Queued}/{s.QueueCapacity}  running {s.Running}  succeeded {s.Succeeded}  failed {s.Failed}  retried {s.Retried}  unfetched {s.UnfetchedResults}"
-            )
+            Cli.Invariant($"pool {s.Pool}  strategy {s.Strategy}  queued {s.Queued}/{s.QueueCapacity}  ") +
+            Cli.Invariant($"running {s.Running}  succeeded {s.Succeeded}  failed {s.Failed}  retried {s.Retried}  ") +
+            Cli.Invariant($"unfetched {s.UnfetchedResults}")
         );
         b.AppendLine(
             Cli.Invariant($"{"id", -4} {"silo", -28} {"healthy", -8} {"in-flight", 9} {"avg ms", 9} {"completed", 10}")
@@ -136,9 +158,9 @@ internal static class WorkCommands
         foreach (var r in s.Responders)
         {
             b.AppendLine(
-                Cli.Invariant(
-                    $"{r.Id, -4} {r.Silo, -28} {(r.Healthy ? "yes" : "no"), -8} {r.InFlight, 9} {r.AverageResponseMs, 9:0.0} {r.Completed, 10}{(r.Problem is null ? "" : "  " + r.Problem)}"
-                )
+                Cli.Invariant($"{r.Id, -4} {r.Silo, -28} {(r.Healthy ? "yes" : "no"), -8} {r.InFlight, 9} ") +
+                Cli.Invariant($"{r.AverageResponseMs, 9:0.0} {r.Completed, 10}") +
+                Cli.Invariant($"{(r.Problem is null ? "" : "  " + r.Problem)}")
             );
         }
 
@@ -180,16 +202,17 @@ internal static class WorkCommands
         var b = new StringBuilder();
         var j = r.Job;
         b.AppendLine(
-            Cli.Invariant(
-                $"words {r.TotalWords}  distinct {r.Counts.Count}  bytes {j.Bytes}  chunks {j.Chunks}  reductions {j.Reductions}  retries {j.Retries}  {j.Elapsed.TotalSeconds:0.00} s  {MegabytesPerSecond(j.Bytes, j.Elapsed):0.0} MB/s"
-            )
+            Cli.Invariant($"words {r.TotalWords}  distinct {r.Counts.Count}  bytes {j.Bytes}  chunks {j.Chunks}  ") +
+            Cli.Invariant($"reductions ") +
+            Cli.Invariant($"{j.Reductions}  retries {j.Retries}  {j.Elapsed.TotalSeconds:0.00} s  ") +
+            Cli.Invariant($"{MegabytesPerSecond(j.Bytes, j.Elapsed):0.0} MB/s")
         );
         if (reference is { } x)
         {
             b.AppendLine(
-                Cli.Invariant(
-                    $"single thread in this process: {x.Elapsed.TotalSeconds:0.00} s  {MegabytesPerSecond(x.Bytes, x.Elapsed):0.0} MB/s  same counts: {(x.Same ? "yes" : "NO")}"
-                )
+                Cli.Invariant($"single thread in this process: {x.Elapsed.TotalSeconds:0.00} s  ") +
+                Cli.Invariant($"{MegabytesPerSecond(x.Bytes, x.Elapsed):0.0} MB/s  ") +
+                Cli.Invariant($"same counts: {(x.Same ? "yes" : "NO")}")
             );
         }
 
@@ -261,9 +284,10 @@ internal static class WorkCommands
                 _drawn = true;
                 var seconds = Math.Max(_watch.Elapsed.TotalSeconds, 1e-3);
                 error.Write(
-                    Cli.Invariant(
-                        $"\r  {value.Phase, -8} {value.BytesRead / 1e6, 9:0.0} MB read  {value.ChunksMapped, 6}/{value.ChunksSubmitted, -6} chunks mapped  {value.Reductions, 4} reductions  {value.Retries, 3} retries  {value.BytesRead / 1e6 / seconds, 7:0.0} MB/s "
-                    )
+                    Cli.Invariant($"\r  {value.Phase, -8} {value.BytesRead / 1e6, 9:0.0} MB read  ") +
+                    Cli.Invariant($"{value.ChunksMapped, 6}/{value.ChunksSubmitted, -6} chunks mapped  ") +
+                    Cli.Invariant($"{value.Reductions, 4} reductions  {value.Retries, 3} retries  ") +
+                    Cli.Invariant($"{value.BytesRead / 1e6 / seconds, 7:0.0} MB/s ")
                 );
             }
         }

@@ -73,7 +73,8 @@ using (host)
     host.Services.GetRequiredService<ILoggerFactory>()
         .CreateLogger("Orleans.Replication.Silo")
         .LogInformation(
-            "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster {ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
+            "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster " +
+            "{ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
             settings.IsRedis ? "redis " + settings.Redis : "localhost",
             settings.EffectiveSiloPort,
             settings.EffectiveGatewayPort,

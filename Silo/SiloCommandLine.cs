@@ -19,7 +19,8 @@ internal static class SiloCommandLine
                 new Option<int>("--instance")
                 {
                     Description =
-                        "Instance number on this machine (0..99): silo port = silo base + I, gateway port = gateway base + I. On localhost clustering instance 0 holds the membership table.",
+                        "Instance number on this machine (0..99): silo port = silo base + I, gateway port = gateway " +
+                        "base + I. On localhost clustering instance 0 holds the membership table.",
                 },
                 "Instance"
             ),
@@ -90,7 +91,8 @@ internal static class SiloCommandLine
                 new Option<int>("--prometheus")
                 {
                     Description =
-                        "Serve the meters Orleans.Replication and Microsoft.Orleans for Prometheus at http://HOST:PORT/metrics.",
+                        "Serve the meters Orleans.Replication and Microsoft.Orleans for Prometheus at " +
+                        "http://HOST:PORT/metrics.",
                 },
                 "PrometheusPort"
             ),
@@ -124,8 +126,10 @@ internal static class SiloCommandLine
             ),
         };
         var root = new RootCommand(
-            "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json and environment "
-                + "variables (ORLEANS_REPLICATION_Silo__ClusterId, ORLEANS_REPLICATION_Replication__DefaultNodeCount); any other setting "
+            "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json " +
+            "and environment "
+                + "variables (ORLEANS_REPLICATION_Silo__ClusterId, " +
+                "ORLEANS_REPLICATION_Replication__DefaultNodeCount); any other setting "
                 + "as --Section:Key=value, such as --Replication:DefaultNodeCount=5."
         )
         {
@@ -160,7 +164,8 @@ internal static class SiloCommandLine
             )
             {
                 errors.Add(
-                    $"Unrecognized command or argument '{token}' (settings other than the options above are given as --Section:Key=value)."
+                    $"Unrecognized command or argument '{token}' (settings other than the options above are given as " +
+                    "--Section:Key=value)."
                 );
                 continue;
             }

@@ -3,7 +3,8 @@ using System.Diagnostics.Metrics;
 namespace Orleans.Replication.ClusterTests;
 
 /// <summary>Counts the write batches one group's clients sent through a write ingress, as the store's meter reports
-/// them.</summary> <remarks>The silos run in this process, so their measurements reach a listener here.</remarks>
+/// them.</summary>
+/// <remarks>The silos run in this process, so their measurements reach a listener here.</remarks>
 internal sealed class IngressBatchCounter : IDisposable
 {
     private readonly MeterListener _listener = new();

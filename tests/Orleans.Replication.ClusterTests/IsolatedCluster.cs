@@ -38,7 +38,8 @@ internal sealed class IsolatedCluster : IAsyncDisposable
     public static InProcessTestClusterBuilder NewBuilder(short silos, Action<Options.ReplicationOptions> configure)
     {
         var builder = new InProcessTestClusterBuilder(silos);
-#pragma warning disable ORLEANSEXP003 // The in-process tests run the classic directory: promotions must be safe with it too.
+// The in-process tests run the classic directory: promotions must be safe with it too.
+#pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003
         builder.Options.ConfigureFileLogging = false;

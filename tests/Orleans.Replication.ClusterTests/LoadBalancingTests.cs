@@ -78,7 +78,8 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         });
         listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            if (instrument.Name == "replication.commit.duration" && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            if (instrument.Name == "replication.commit.duration"
+                && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
             {
                 counted.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1);
             }

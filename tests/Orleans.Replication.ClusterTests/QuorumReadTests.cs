@@ -39,7 +39,8 @@ public sealed class QuorumReadTests(ClusterFixture fixture)
                     );
                     Assert.True(
                         read.ValueAsString == "committed" && read.Version == old.Version,
-                        $"a quorum read returned {read.ValueAsString}@{read.Version} from node {read.NodeIndex}; only the committed value may be seen"
+                        $"a quorum read returned {read.ValueAsString}@{read.Version} from node {read.NodeIndex}; " +
+                        "only the committed value may be seen"
                     );
                 }
                 catch (NoAvailableNodeException)

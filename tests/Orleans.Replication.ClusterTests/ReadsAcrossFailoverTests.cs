@@ -71,7 +71,8 @@ public sealed class ReadsAcrossFailoverTests
             var read = await resumed.GetAsync(key, new ReadOptions { Timeout = ReadDeadline });
             Assert.True(
                 read.ValueAsString == value,
-                $"session read of {key} on node {read.NodeIndex} (epoch {read.Epoch}): {read.ValueAsString ?? "(absent)"}, written {value}"
+                $"session read of {key} on node {read.NodeIndex} (epoch {read.Epoch}): " +
+                $"{read.ValueAsString ?? "(absent)"}, written {value}"
             );
             Assert.True(
                 resumed.Token.CompareTo(previous) >= 0,
@@ -102,7 +103,8 @@ public sealed class ReadsAcrossFailoverTests
             );
             Assert.True(
                 read.ValueAsString == value && read.Version == version,
-                $"quorum read of {key} after the failover: {read.ValueAsString}@{read.Version}, acknowledged {value}@{version}"
+                $"quorum read of {key} after the failover: {read.ValueAsString}@{read.Version}, acknowledged " +
+                $"{value}@{version}"
             );
         }
     }

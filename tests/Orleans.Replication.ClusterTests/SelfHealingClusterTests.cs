@@ -337,11 +337,13 @@ public sealed class SelfHealingClusterTests
     }
 
     private static string Describe(GroupStatus s) =>
-        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since {s.UnderReplicatedSince}: {s.Repair}; "
+        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since {s.UnderReplicatedSince}: " +
+        $"{s.Repair}; "
         + string.Join(
             "; ",
             s.Nodes.Select(n =>
-                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} healthy {n.Healthy} {n.Problem}"
+                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} " +
+                $"healthy {n.Healthy} {n.Problem}"
             )
         );
 }

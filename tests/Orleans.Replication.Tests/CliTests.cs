@@ -77,7 +77,8 @@ public sealed class CliTests : IDisposable
         Assert.Equal("", output);
         Assert.Contains("--session", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.DoesNotContain("OpenSession", error, StringComparison.Ordinal); // the library's advice is for code, not for the command line
+        // The library's advice is for code, not for the command line.
+        Assert.DoesNotContain("OpenSession", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -103,7 +104,8 @@ public sealed class CliTests : IDisposable
         Assert.True(code == ExitCodes.Failed, $"exit code {code} for '{string.Join(' ', args)}'; stderr: {error}");
         Assert.Equal("", output);
         Assert.Contains("Could not connect", error, StringComparison.Ordinal);
-        Assert.Contains("within 0.5 s", error, StringComparison.Ordinal); // --timeout 500ms was the connection's deadline
+        // --timeout 500ms was the connection's deadline.
+        Assert.Contains("within 0.5 s", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -214,7 +214,8 @@ public sealed class ClientDeadlineTests
         );
         Assert.True(
             cluster.RouteCalls >= 2,
-            $"the coordinator was asked {cluster.RouteCalls} times and the primary {cluster.ReadFailures}: the read's retries stopped"
+            $"the coordinator was asked {cluster.RouteCalls} times and the primary {cluster.ReadFailures}: the " +
+            "read's retries stopped"
         );
     }
 

@@ -228,6 +228,7 @@ public sealed class QueuedWritesTests
                     .Invoke(null, [(Func<MethodInfo, object?[], object?>)((m, a) => handler(key, m, a))]);
             });
 
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => _handler(targetMethod!, args ?? []);
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            _handler(targetMethod!, args ?? []);
     }
 }

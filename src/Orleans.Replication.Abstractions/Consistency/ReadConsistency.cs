@@ -50,9 +50,9 @@ public readonly record struct ReadConsistency(
         return new(ReadConsistencyKind.BoundedStaleness, maxLag, maxLagEntries, 0);
     }
 
-    /// <summary>Read <paramref name="readers"/> nodes and return the highest version.</summary> <remarks>With a
-    /// <c>Majority</c> write concern W and R readers with W + R &gt; N, a quorum read sees every acknowledged
-    /// write.</remarks>
+    /// <summary>Read <paramref name="readers"/> nodes and return the highest version.</summary>
+    /// <remarks>With a <c>Majority</c> write concern W and R readers with W + R &gt; N, a quorum read sees every
+    /// acknowledged write.</remarks>
     public static ReadConsistency Quorum(int readers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(readers, 1);
@@ -113,7 +113,8 @@ public readonly record struct ReadConsistency(
                 when int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
                     && n is >= 1 and <= ReplicationLimits.MaxNodeCount => Quorum(n),
             _ => throw new FormatException(
-                $"'{text}' is not a read consistency: use strong, session, eventual, bounded:MS or quorum:R (1..{ReplicationLimits.MaxNodeCount})."
+                $"'{text}' is not a read consistency: use strong, session, eventual, bounded:MS or quorum:R " +
+                $"(1..{ReplicationLimits.MaxNodeCount})."
             ),
         };
     }

@@ -63,7 +63,8 @@ public readonly record struct WriteConcern(
             throw new ArgumentOutOfRangeException(
                 nameof(Replicas),
                 Replicas,
-                $"WaitForReplicas({Replicas}) cannot be met: the group has {nodeCount} nodes, so at most {nodeCount - 1} replicas."
+                $"WaitForReplicas({Replicas}) cannot be met: the group has {nodeCount} nodes, so at most " +
+                $"{nodeCount - 1} replicas."
             );
         }
 
@@ -98,7 +99,8 @@ public readonly record struct WriteConcern(
                 )
                     && k <= ReplicationLimits.MaxNodeCount - 1 => WaitForReplicas(k),
             _ => throw new FormatException(
-                $"'{text}' is not a write concern: use 'majority', 'all' or a replica count 0..{ReplicationLimits.MaxNodeCount - 1}."
+                $"'{text}' is not a write concern: use 'majority', 'all' or a replica count " +
+                $"0..{ReplicationLimits.MaxNodeCount - 1}."
             ),
         };
     }

@@ -1,7 +1,8 @@
 namespace Orleans.Replication;
 
-/// <summary>Base of every error the replicated store reports.</summary> <remarks>Serializable by Orleans, so that
-/// errors a grain throws (a full work queue) reach callers with their type.</remarks>
+/// <summary>Base of every error the replicated store reports.</summary>
+/// <remarks>Serializable by Orleans, so that errors a grain throws (a full work queue) reach callers with their
+/// type.</remarks>
 [GenerateSerializer, Alias("orepl.ReplicationException")]
 public class ReplicationException : Exception
 {
@@ -25,8 +26,9 @@ public sealed class NoPrimaryException(string group, string message) : Replicati
     public override bool IsRetryable => true;
 }
 
-/// <summary>A write's deadline passed and whether it was applied is not known.</summary> <remarks>The write may still
-/// commit later. Retrying with the same write id is safe: it is applied at most once.</remarks>
+/// <summary>A write's deadline passed and whether it was applied is not known.</summary>
+/// <remarks>The write may still commit later. Retrying with the same write id is safe: it is applied at most
+/// once.</remarks>
 public class WriteOutcomeUnknownException(string message, Guid writeId, Exception? inner = null)
     : ReplicationException(message, inner)
 {
@@ -51,7 +53,8 @@ public sealed class WriteConcernTimeoutException : WriteOutcomeUnknownException
         TimeSpan timeout
     )
         : base(
-            $"The write (index {index}) was not confirmed in {timeout.TotalMilliseconds:0} ms: {confirmed} of {replicas} replicas confirmed, "
+            $"The write (index {index}) was not confirmed in {timeout.TotalMilliseconds:0} ms: {confirmed} of " +
+            $"{replicas} replicas confirmed, "
                 + $"{required} required. Its outcome is unknown: it may still commit.",
             writeId
         )

@@ -15,8 +15,9 @@ namespace Orleans.Replication.LoadBalancing;
 public interface ILoadBalancerGrain : IGrainWithStringKey
 {
     /// <summary>Takes a client's observations since its last exchange and returns the current snapshot for that
-    /// client.</summary> <remarks>The in-flight counts in the answer leave out the reporting client's own, which it
-    /// knows better itself.</remarks>
+    /// client.</summary>
+    /// <remarks>The in-flight counts in the answer leave out the reporting client's own, which it knows better
+    /// itself.</remarks>
     [UnorderedCall, Alias("Exchange")]
     Task<RoutingSnapshot> ExchangeAsync(LoadReport report);
 
@@ -25,7 +26,8 @@ public interface ILoadBalancerGrain : IGrainWithStringKey
     Task<RoutingSnapshot> GetSnapshotAsync();
 
     /// <summary>Sets the group's read policy (strategy, lag bound, maximum load per node) and returns the snapshot
-    /// under it.</summary> <exception cref="ArgumentException">The policy is invalid; nothing changed.</exception>
+    /// under it.</summary>
+    /// <exception cref="ArgumentException">The policy is invalid; nothing changed.</exception>
     [UnorderedCall, Alias("SetPolicy")]
     Task<RoutingSnapshot> SetPolicyAsync(ReadRoutingPolicy policy);
 }

@@ -32,8 +32,8 @@ public static class LoadBalancingStrategies
     public static IReadOnlyList<LoadBalancingStrategy> All { get; } = Enum.GetValues<LoadBalancingStrategy>();
 
     /// <summary>Parses a strategy name, case-insensitively, with or without dashes (<c>round-robin</c>,
-    /// <c>RoundRobin</c>, <c>p2c</c>).</summary> <exception cref="ArgumentException">The name is not a
-    /// strategy.</exception>
+    /// <c>RoundRobin</c>, <c>p2c</c>).</summary>
+    /// <exception cref="ArgumentException">The name is not a strategy.</exception>
     public static LoadBalancingStrategy Parse(string? text)
     {
         var normalized = (text ?? string.Empty)

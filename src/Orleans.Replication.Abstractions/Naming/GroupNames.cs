@@ -24,7 +24,8 @@ public static class GroupNames
 
         if (name.Length > MaxLength)
         {
-            return $"The group name '{name[..16]}…' is {name.Length} characters long; at most {MaxLength} are allowed.";
+            return $"The group name '{name[..16]}…' is {name.Length} characters long; " +
+                $"at most {MaxLength} are allowed.";
         }
 
         foreach (var c in name)

@@ -81,7 +81,8 @@ public static class ReplicationLimits
             throw new ArgumentOutOfRangeException(
                 nameof(timeout),
                 timeout,
-                $"The timeout of a change of the group must be positive and at most {MaxGroupChangeTimeout.TotalMinutes:0} minutes."
+                "The timeout of a change of the group must be positive and at most " +
+                $"{MaxGroupChangeTimeout.TotalMinutes:0} minutes."
             );
         }
     }

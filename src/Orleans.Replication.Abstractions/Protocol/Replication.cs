@@ -10,9 +10,11 @@ namespace Orleans.Replication.Protocol;
 /// <param name="LeaderCommit">The primary's commit index.</param>
 /// <param name="LeaderLastIndex">The primary's last log index, for lag in entries.</param>
 /// <param name="IsProbe">A heartbeat or leadership check: no entries and no log check.</param>
-/// <param name="Sequence">Numbers the primary's calls to this replica from 1, so that the replica can tell a call that overtook an
-/// earlier one (Orleans does not keep calls in order) from one that follows a real gap; 0 for a call outside that order.</param>
-/// <param name="Acks">Batches whose clients the replica tells once it holds their entries (see <see cref="IWriteAcks"/>); null for none.</param>
+/// <param name="Sequence">Numbers the primary's calls to this replica from 1, so that the replica can tell a call that
+/// overtook an earlier one (Orleans does not keep calls in order) from one that follows a real gap; 0 for a call
+/// outside that order.</param>
+/// <param name="Acks">Batches whose clients the replica tells once it holds their entries (see
+/// <see cref="IWriteAcks"/>); null for none.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendRequest")]
 public sealed record AppendRequest(
     [property: Id(0)] long Epoch,
@@ -51,8 +53,10 @@ public enum AppendStatus : byte
 /// <summary>A replica's answer to the primary.</summary>
 /// <param name="Status">What happened.</param>
 /// <param name="Epoch">The replica's epoch after handling the request.</param>
-/// <param name="LastIndex">On success, the last index known to match the primary's log; on mismatch, where to resend from (minus one).</param>
-/// <param name="Incarnation">Id of the replica's activation: a new one means its state was lost and it must be synced again.</param>
+/// <param name="LastIndex">On success, the last index known to match the primary's log; on mismatch, where to resend
+/// from (minus one).</param>
+/// <param name="Incarnation">Id of the replica's activation: a new one means its state was lost and it must be synced
+/// again.</param>
 /// <param name="AppliedIndex">The replica's applied index.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendResponse")]
 public sealed record AppendResponse(

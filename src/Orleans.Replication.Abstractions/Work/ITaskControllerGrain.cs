@@ -16,8 +16,8 @@ namespace Orleans.Replication.Work;
 [Alias("orepl.ITaskControllerGrain")]
 public interface ITaskControllerGrain : IGrainWithStringKey
 {
-    /// <summary>Queues a task for the handler named <paramref name="submission"/>.Handler.</summary> <returns>The
-    /// task's state; <see cref="SubmitReceipt.Duplicate"/> when the id was already known (nothing new is
+    /// <summary>Queues a task for the handler named <paramref name="submission"/>.Handler.</summary>
+    /// <returns>The task's state; <see cref="SubmitReceipt.Duplicate"/> when the id was already known (nothing new is
     /// queued).</returns>
     [Alias("Submit")]
     Task<SubmitReceipt> SubmitAsync(TaskSubmission submission);

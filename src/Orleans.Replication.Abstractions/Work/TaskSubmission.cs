@@ -2,8 +2,9 @@ using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Work;
 
-/// <summary>A task handed to a pool's controller.</summary> <param name="TaskId">The caller's id for the task
-/// (1..<see cref="WorkLimits.MaxTaskIdLength"/> characters); a second submission with it returns the first.</param>
+/// <summary>A task handed to a pool's controller.</summary>
+/// <param name="TaskId">The caller's id for the task (1..<see cref="WorkLimits.MaxTaskIdLength"/> characters); a second
+/// submission with it returns the first.</param>
 /// <param name="Handler">The name of an <c>ITaskHandler</c> registered on the silos.</param>
 /// <param name="Payload">The handler's input, at most the pool's payload limit.</param>
 /// <param name="Timeout">How long one attempt may run; null for the pool's default.</param>

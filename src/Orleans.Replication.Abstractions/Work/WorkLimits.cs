@@ -1,7 +1,8 @@
 namespace Orleans.Replication.Work;
 
-/// <summary>Fixed limits and name rules of work distribution.</summary> <remarks>Pool names follow the group-name rules
-/// (<see cref="GroupNames"/>): letters, digits, '-', '_' and '.'.</remarks>
+/// <summary>Fixed limits and name rules of work distribution.</summary>
+/// <remarks>Pool names follow the group-name rules (<see cref="GroupNames"/>): letters, digits, '-', '_' and
+/// '.'.</remarks>
 public static class WorkLimits
 {
     /// <summary>The longest task id accepted.</summary>
@@ -42,7 +43,8 @@ public static class WorkLimits
         if (taskId.Length > MaxTaskIdLength)
         {
             throw new ArgumentException(
-                $"The task id '{taskId[..16]}…' is {taskId.Length} characters long; at most {MaxTaskIdLength} are allowed.",
+                $"The task id '{taskId[..16]}…' is {taskId.Length} characters long; at most {MaxTaskIdLength} are " +
+                "allowed.",
                 paramName
             );
         }
@@ -67,7 +69,8 @@ public static class WorkLimits
         if (name.Length > MaxNameLength || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
             throw new ArgumentException(
-                $"The {what} name '{name}' must be at most {MaxNameLength} characters, without spaces or control characters.",
+                $"The {what} name '{name}' must be at most {MaxNameLength} characters, without spaces or control " +
+                "characters.",
                 paramName
             );
         }

@@ -6,7 +6,8 @@ namespace Orleans.Replication.Client;
 public interface IReplicatedStore
 {
     /// <summary>The client of group <paramref name="name"/>; the group is created with the silo's defaults on first
-    /// use.</summary> <exception cref="ArgumentException">The name is not a valid group name.</exception>
+    /// use.</summary>
+    /// <exception cref="ArgumentException">The name is not a valid group name.</exception>
     IReplicatedGroup Group(string name);
 
     /// <summary>
@@ -47,8 +48,8 @@ public interface IReplicatedGroup : IReplicatedOperations
     Task<RoutingSnapshot> GetRoutingAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Sets the group's read policy: the strategy that spreads reads, the lag above which a replica leaves the
-    /// rotation, the maximum load per node.</summary> <exception cref="ArgumentException">The policy is invalid;
-    /// nothing changed.</exception>
+    /// rotation, the maximum load per node.</summary>
+    /// <exception cref="ArgumentException">The policy is invalid; nothing changed.</exception>
     Task<RoutingSnapshot> SetReadPolicyAsync(ReadRoutingPolicy policy, CancellationToken cancellationToken = default);
 
     /// <summary>Epoch, primary, and each node's role, silo, indexes, lag and health.</summary>
@@ -115,12 +116,15 @@ public interface IReplicatedOperations
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>.</summary>
     /// <exception cref="ArgumentException">Bad key, value or options; nothing was written.</exception>
     /// <exception cref="WriteConcernTimeoutException">The concern did not hold in time; the outcome is
-    /// unknown.</exception> <exception cref="WriteOutcomeUnknownException">The primary could not be heard in time after
-    /// the write was sent.</exception> <exception cref="NoPrimaryException">No primary accepted the write before the
-    /// deadline, or the group has no reachable majority; nothing was written.</exception>
+    /// unknown.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The primary could not be heard in time after the write was
+    /// sent.</exception>
+    /// <exception cref="NoPrimaryException">No primary accepted the write before the deadline, or the group has no
+    /// reachable majority; nothing was written.</exception>
     /// <exception cref="QueueFullException">The group has no primary and too many writes already wait for one; nothing
-    /// was written.</exception> <exception cref="ReplicationTimeoutException">The write waited for a primary until its
-    /// deadline and was never sent; nothing was written.</exception>
+    /// was written.</exception>
+    /// <exception cref="ReplicationTimeoutException">The write waited for a primary until its deadline and was never
+    /// sent; nothing was written.</exception>
     Task<WriteResult> PutAsync(
         string key,
         byte[] value,

@@ -53,7 +53,8 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
                 throw new QueueFullException(
                     group,
                     Capacity,
-                    $"Group '{group}' has no primary and {Capacity} writes already wait for one; the write was not queued and nothing was written."
+                    $"Group '{group}' has no primary and {Capacity} writes already wait for one; the write was not " +
+                    "queued and nothing was written."
                 );
             }
 

@@ -192,7 +192,8 @@ internal sealed class ReadRouter
         if (order.Count == 0)
         {
             throw new NoAvailableNodeException(
-                $"No available nodes in group '{route.Group}': no primary ({route.Problem}) and no node in rotation ({string.Join("; ", reasons)})."
+                $"No available nodes in group '{route.Group}': no primary ({route.Problem}) and no node in rotation " +
+                $"({string.Join("; ", reasons)})."
             );
         }
 

@@ -13,7 +13,8 @@ internal sealed partial class ReplicatedGroup
         [LoggerMessage(
             1,
             LogLevel.Information,
-            "Group {Group}: route changed to epoch {Epoch}, primary {Primary} of {NodeCount} nodes (was epoch {OldEpoch}, primary {OldPrimary})."
+            "Group {Group}: route changed to epoch {Epoch}, primary {Primary} of {NodeCount} nodes (was epoch " +
+            "{OldEpoch}, primary {OldPrimary})."
         )]
         public static partial void RouteChanged(
             ILogger logger,

@@ -113,7 +113,8 @@ internal sealed partial class ReplicatedGroup
                 if (deadline.HasPassed)
                 {
                     throw new NoAvailableNodeException(
-                        $"No route to group '{Name}' was found within the read's {deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem})."
+                        $"No route to group '{Name}' was found within the read's " +
+                        $"{deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem})."
                     );
                 }
 
@@ -145,7 +146,8 @@ internal sealed partial class ReplicatedGroup
             if (remaining <= TimeSpan.Zero)
             {
                 throw new NoAvailableNodeException(
-                    $"No primary of group '{Name}' could serve a strong read within {deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem})."
+                    $"No primary of group '{Name}' could serve a strong read within " +
+                    $"{deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem})."
                 );
             }
 
@@ -271,7 +273,8 @@ internal sealed partial class ReplicatedGroup
         }
 
         throw new NoAvailableNodeException(
-            $"No available nodes: no node of group '{Name}' could serve a {consistency} read within {deadline.Timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}."
+            $"No available nodes: no node of group '{Name}' could serve a {consistency} read within " +
+            $"{deadline.Timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}."
         );
     }
 
@@ -301,7 +304,8 @@ internal sealed partial class ReplicatedGroup
             if (remaining <= TimeSpan.Zero || order.Length - next < wanted)
             {
                 throw new NoAvailableNodeException(
-                    $"Only {replies.Count} of the {consistency.QuorumSize} nodes a quorum read needs answered in group '{Name}': {string.Join("; ", problems)}."
+                    $"Only {replies.Count} of the {consistency.QuorumSize} nodes a quorum read needs answered in " +
+                    $"group '{Name}': {string.Join("; ", problems)}."
                 );
             }
 

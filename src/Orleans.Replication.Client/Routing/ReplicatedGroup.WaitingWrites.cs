@@ -28,7 +28,8 @@ internal sealed partial class ReplicatedGroup
         }
 
         throw new ReplicationTimeoutException(
-            $"Group '{Name}' had no primary within the write's {timeout.TotalMilliseconds:0} ms; the write (id {writeId}) waited for one and was never sent. Nothing was written."
+            $"Group '{Name}' had no primary within the write's {timeout.TotalMilliseconds:0} ms; the write (id " +
+            $"{writeId}) waited for one and was never sent. Nothing was written."
         );
     }
 

@@ -448,12 +448,15 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                 {
                     throw maybeSent
                         ? new WriteOutcomeUnknownException(
-                            $"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.",
+                            $"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms " +
+                            $"({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at " +
+                            "most once.",
                             writeId
                         )
                         : new NoPrimaryException(
                             Name,
-                            $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written."
+                            $"Group '{Name}' had no primary that accepted the write within " +
+                            $"{timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written."
                         );
                 }
 
@@ -481,7 +484,8 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                     {
                         lastProblem = route.Problem;
                         refresh = true;
-                        continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                        // An earlier attempt may have landed: keep trying until the deadline, then report it unknown.
+                        continue;
                     }
 
                     if (route.NoPrimaryReason == NoPrimaryReason.NoMajority)

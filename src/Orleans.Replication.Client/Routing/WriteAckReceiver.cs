@@ -4,8 +4,8 @@ using Orleans.Replication.Protocol;
 namespace Orleans.Replication.Client;
 
 /// <summary>This client's <see cref="IWriteAcks"/>: matches the answers of a replica or the primary to the batches
-/// submitted one-way.</summary> <remarks>Thread-safe. Answers to batches no longer waited for (answered already, or
-/// given up) are ignored.</remarks>
+/// submitted one-way.</summary>
+/// <remarks>Thread-safe. Answers to batches no longer waited for (answered already, or given up) are ignored.</remarks>
 internal sealed class WriteAckReceiver : IWriteAcks
 {
     private readonly ConcurrentDictionary<long, Pending> _pending = new();

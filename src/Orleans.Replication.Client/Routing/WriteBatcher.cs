@@ -218,7 +218,8 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         {
             q.Reply.TrySetException(
                 new WriteNotSentException(
-                    $"The write's {q.Command.Timeout.TotalMilliseconds:0} ms ran out while it waited to be sent to node {q.NodeIndex}; it was not sent."
+                    $"The write's {q.Command.Timeout.TotalMilliseconds:0} ms ran out while it waited to be sent to " +
+                    $"node {q.NodeIndex}; it was not sent."
                 )
             );
         }

@@ -34,7 +34,8 @@ public static class FileChunks
     }
 
     /// <summary>The chunks of <paramref name="files"/>, each at most <paramref name="maxChunkBytes"/> long (a file
-    /// boundary also ends a chunk).</summary> <exception cref="ArgumentException">A file holds more than
+    /// boundary also ends a chunk).</summary>
+    /// <exception cref="ArgumentException">A file holds more than
     /// <paramref name="maxChunkBytes"/> bytes without ASCII white space.</exception>
     public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(
         IReadOnlyList<string> files,
@@ -90,7 +91,8 @@ public static class FileChunks
                     if (buffer.Length >= maxChunkBytes)
                     {
                         throw new ArgumentException(
-                            $"The file '{path}' has more than {maxChunkBytes} bytes without white space; a chunk cannot be cut there.",
+                            $"The file '{path}' has more than {maxChunkBytes} bytes without white space; a chunk " +
+                            "cannot be cut there.",
                             nameof(files)
                         );
                     }

@@ -60,7 +60,8 @@ internal static class GroupChunks
                 if (item.Value.Length + 1 > maxChunkBytes)
                 {
                     throw new ArgumentException(
-                        $"The value of key '{item.Key}' in group '{group.Name}' is {item.Value.Length} bytes; a chunk holds at most {maxChunkBytes - 1}.",
+                        $"The value of key '{item.Key}' in group '{group.Name}' is {item.Value.Length} bytes; a " +
+                        $"chunk holds at most {maxChunkBytes - 1}.",
                         nameof(group)
                     );
                 }

@@ -61,8 +61,9 @@ public interface IWorkPool
     Task<WorkCatalog> GetCatalogAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Runs a MapReduce job over <paramref name="input"/>: each chunk is mapped on a responder, the outputs of
-    /// each responder are combined, then reduced into one.</summary> <exception cref="ArgumentException">Unknown mapper
-    /// or reducer, or a chunk over the payload limit; nothing was run.</exception>
+    /// each responder are combined, then reduced into one.</summary>
+    /// <exception cref="ArgumentException">Unknown mapper or reducer, or a chunk over the payload limit; nothing was
+    /// run.</exception>
     /// <exception cref="InvalidOperationException">A map or reduce task failed.</exception>
     /// <exception cref="WorkTimeoutException">The job did not finish within
     /// <see cref="MapReduceJob.Timeout"/>.</exception>

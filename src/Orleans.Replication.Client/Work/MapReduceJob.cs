@@ -48,7 +48,8 @@ public sealed record MapReduceJob
         if (ChunkBytes is < 1 || MaxChunksInFlight is < 1 || CombineEvery < 2)
         {
             throw new ArgumentException(
-                $"ChunkBytes and MaxChunksInFlight must be positive and CombineEvery at least 2; they are {ChunkBytes}, {MaxChunksInFlight}, {CombineEvery}."
+                "ChunkBytes and MaxChunksInFlight must be positive and CombineEvery at least 2; they are " +
+                $"{ChunkBytes}, {MaxChunksInFlight}, {CombineEvery}."
             );
         }
 

@@ -44,7 +44,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         if (!catalog.Mappers.Contains(job.Mapper))
         {
             throw new ArgumentException(
-                $"No mapper named '{job.Mapper}' is registered on the silos; registered: {string.Join(", ", catalog.Mappers)}.",
+                $"No mapper named '{job.Mapper}' is registered on the silos; registered: " +
+                $"{string.Join(", ", catalog.Mappers)}.",
                 nameof(job)
             );
         }
@@ -52,7 +53,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         if (!catalog.Reducers.Contains(job.Reducer))
         {
             throw new ArgumentException(
-                $"No reducer named '{job.Reducer}' is registered on the silos; registered: {string.Join(", ", catalog.Reducers)}.",
+                $"No reducer named '{job.Reducer}' is registered on the silos; registered: " +
+                $"{string.Join(", ", catalog.Reducers)}.",
                 nameof(job)
             );
         }
@@ -145,7 +147,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             throw new WorkTimeoutException(
                 pool.Name,
                 job.Timeout,
-                $"MapReduce job {_jobId} did not finish within {job.Timeout.TotalSeconds:0.#} s ({_mapped} of {_submitted} chunks mapped)."
+                $"MapReduce job {_jobId} did not finish within {job.Timeout.TotalSeconds:0.#} s ({_mapped} of " +
+                $"{_submitted} chunks mapped)."
             );
         }
         catch (Exception) when (_failure is not null)
@@ -265,7 +268,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             if (batches.All(b => b.Count == 1))
             {
                 throw new InvalidOperationException(
-                    $"Partial outputs of job {_jobId} are too large to reduce together within the pool's payload limit of {_maxPayload} bytes."
+                    $"Partial outputs of job {_jobId} are too large to reduce together within the pool's payload " +
+                    $"limit of {_maxPayload} bytes."
                 );
             }
 
@@ -308,7 +312,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         if (result.State != WorkTaskState.Succeeded)
         {
             throw new InvalidOperationException(
-                $"Task {taskId} of MapReduce job {_jobId} {result.State.ToString().ToLowerInvariant()} after {result.Attempts} attempt(s): {result.Error}"
+                $"Task {taskId} of MapReduce job {_jobId} {result.State.ToString().ToLowerInvariant()} after " +
+                $"{result.Attempts} attempt(s): {result.Error}"
             );
         }
 

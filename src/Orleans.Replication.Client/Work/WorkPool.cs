@@ -204,7 +204,8 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
                     Name,
                     submission.TaskId,
                     submissions,
-                    $"Task '{submission.TaskId}' of pool '{Name}' was lost {submissions} times (the controller's silo left the cluster)."
+                    $"Task '{submission.TaskId}' of pool '{Name}' was lost {submissions} times (the controller's " +
+                    "silo left the cluster)."
                 );
             }
 

@@ -22,8 +22,9 @@ internal sealed record HistoryLine(
 )
 {
     /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> naming
-    /// <paramref name="lineNumber"/>.</summary> <remarks>Values are only read where they carry information; fields not
-    /// listed in the format are ignored.</remarks>
+    /// <paramref name="lineNumber"/>.</summary>
+    /// <remarks>Values are only read where they carry information; fields not listed in the format are
+    /// ignored.</remarks>
     public static HistoryLine Parse(string text, int lineNumber)
     {
         JsonDocument document;

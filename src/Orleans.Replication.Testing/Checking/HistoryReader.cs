@@ -111,7 +111,8 @@ public static class HistoryReader
         {
             throw Error(
                 lineNumber,
-                $"the completion of process {completion.Process} does not match its invoke of line {invokeLine} (f or key differ)."
+                $"the completion of process {completion.Process} does not match its invoke of line {invokeLine} (f " +
+                "or key differ)."
             );
         }
 

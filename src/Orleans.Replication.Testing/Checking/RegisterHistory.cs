@@ -56,8 +56,8 @@ internal sealed class RegisterHistory
     public int ValueCount => _valueNames.Count;
 
     /// <summary>Applies operation <paramref name="operation"/> to the register holding value number
-    /// <paramref name="state"/>.</summary> <returns>False when the operation cannot take effect in that state with the
-    /// result it had.</returns>
+    /// <paramref name="state"/>.</summary>
+    /// <returns>False when the operation cannot take effect in that state with the result it had.</returns>
     /// <remarks>
     /// A compare-and-set of unknown outcome is only stepped when it would succeed: had it failed it changed nothing,
     /// which the search already covers by leaving it out.

@@ -14,7 +14,8 @@ internal static class ViolationReport
         var value = Quote(history.ValueOf(deadEnd.State));
         var text = new StringBuilder();
         text.Append(
-            $"Key \"{key}\" is not linearizable: no order of its {history.Count} operations respects real time and fits a register."
+            $"Key \"{key}\" is not linearizable: no order of its {history.Count} operations respects real time and " +
+            "fits a register."
         );
 
         if (deadEnd.Order.Length == 0)
@@ -54,7 +55,8 @@ internal static class ViolationReport
         {
             text.AppendLine()
                 .Append(
-                    $"The value cannot change from {value} there: these operations, still to come, need it, and nothing left can write it again:"
+                    $"The value cannot change from {value} there: these operations, still to come, need it, and " +
+                    "nothing left can write it again:"
                 );
             List(text, deadEnd.Stranded, operations);
         }
@@ -74,7 +76,8 @@ internal static class ViolationReport
         var operation = history.Operations[observer];
         var value = Quote(history.ObservedValue(observer) is var number and >= 0 ? history.ValueOf(number) : null);
         var text =
-            $"Key \"{key}\" is not linearizable: {operation} needs the value {value}, which no operation invoked before it completed writes.";
+            $"Key \"{key}\" is not linearizable: {operation} needs the value {value}, which no operation invoked " +
+            "before it completed writes.";
         return new Violation(key, text, [operation]);
     }
 

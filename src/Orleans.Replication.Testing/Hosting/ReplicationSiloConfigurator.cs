@@ -10,12 +10,13 @@ namespace Orleans.Replication.Testing.Hosting;
 /// distribution, and the plain baseline grain.
 /// </summary>
 /// <remarks>
-/// <para>Add it with <c>TestClusterBuilder.AddSiloBuilderConfigurator&lt;ReplicationSiloConfigurator&gt;()</c>, together with
-/// <see cref="ReplicationClientConfigurator"/>. TestCluster creates configurators by type, so settings come through
-/// configuration: <c>builder.Properties["Replication:DefaultNodeCount"] = "3"</c> reaches
+/// <para>Add it with <c>TestClusterBuilder.AddSiloBuilderConfigurator&lt;ReplicationSiloConfigurator&gt;()</c>,
+/// together with <see cref="ReplicationClientConfigurator"/>. TestCluster creates configurators by type, so settings
+/// come through configuration: <c>builder.Properties["Replication:DefaultNodeCount"] = "3"</c> reaches
 /// <see cref="ReplicationOptions"/>, and <c>Replication:Work:…</c> the work options. To change the cluster settings,
-/// derive from it and pass them to the base constructor.</para> <para>An <c>InProcessTestCluster</c> can use it too:
-/// <c>ConfigureSilo((_, silo) =&gt; new ReplicationSiloConfigurator(…).Configure(silo))</c>.</para>
+/// derive from it and pass them to the base constructor.</para>
+/// <para>An <c>InProcessTestCluster</c> can use it too: <c>ConfigureSilo((_, silo) =&gt; new
+/// ReplicationSiloConfigurator(…).Configure(silo))</c>.</para>
 /// </remarks>
 public class ReplicationSiloConfigurator : ISiloConfigurator
 {

@@ -199,7 +199,8 @@ internal sealed partial class GroupCoordinatorGrain
             var problem =
                 n == oldCount
                     ? $"no majority: {newVoters} of {n} nodes reachable and caught up, {n / 2 + 1} needed"
-                    : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} and {newVoters} of the {n} reachable and caught up";
+                    : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} " +
+                        $"and {newVoters} of the {n} reachable and caught up";
             LogNoPromotion(Group, epoch, problem);
             BackOffElection();
             _route = route with
@@ -315,7 +316,8 @@ internal sealed partial class GroupCoordinatorGrain
             return next.PrimaryIndex == to
                 ? next
                 : throw new InvalidOperationException(
-                    $"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}{(next.Problem is null ? "" : ": " + next.Problem)}."
+                    $"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch " +
+                    $"{next.Epoch}{(next.Problem is null ? "" : ": " + next.Problem)}."
                 );
         }
         finally
@@ -367,7 +369,8 @@ internal sealed partial class GroupCoordinatorGrain
             if (route.HasPrimary)
             {
                 throw new InvalidOperationException(
-                    $"Group '{Group}' has a primary (node {route.PrimaryIndex}, epoch {route.Epoch}); there is nothing to recover."
+                    $"Group '{Group}' has a primary (node {route.PrimaryIndex}, epoch {route.Epoch}); there is " +
+                    "nothing to recover."
                 );
             }
 
@@ -378,16 +381,20 @@ internal sealed partial class GroupCoordinatorGrain
                     elected,
                     elected.PrimaryIndex,
                     MayHaveLostWrites: false,
-                    $"Node {elected.PrimaryIndex} was promoted in epoch {elected.Epoch} by an ordinary election: no acknowledged write was lost."
+                    $"Node {elected.PrimaryIndex} was promoted in epoch {elected.Epoch} by an ordinary election: no " +
+                    "acknowledged write was lost."
                 );
             }
 
             if (!acceptLoss)
             {
                 throw new InvalidOperationException(
-                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. The nodes that do not answer may hold "
-                        + "acknowledged writes that the reachable ones lack, so nothing was changed. Bring those nodes back if you can; "
-                        + "to promote the best reachable node anyway and lose what only the others held, recover with accept-loss "
+                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. The nodes that do not " +
+                    "answer may hold "
+                        + "acknowledged writes that the reachable ones lack, so nothing was changed. Bring those " +
+                        "nodes back if you can; "
+                        + "to promote the best reachable node anyway and lose what only the others held, recover " +
+                        "with accept-loss "
                         + $"(CLI: recover --group {Group} --accept-loss)."
                 );
             }
@@ -446,7 +453,8 @@ internal sealed partial class GroupCoordinatorGrain
             + $"{(best.CaughtUp ? "caught up" : "not caught up")}); "
             + $"nodes that did not answer: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; "
             + $"nodes that came back empty: {(emptied.Count == 0 ? "none" : string.Join(", ", emptied))}. "
-            + "Acknowledged writes that only the other nodes held are lost; nodes that come back with them are overwritten.";
+            + "Acknowledged writes that only the other nodes held are lost; nodes that come back with them are " +
+            "overwritten.";
         LogForcedRecovery(Group, message);
         CompletePromotion(next, promoted);
         return new RecoveryResult(next, best.NodeIndex, MayHaveLostWrites: true, message);
@@ -454,7 +462,9 @@ internal sealed partial class GroupCoordinatorGrain
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "Group {Group}: no majority, but node {Index} is the primary this coordinator promoted in epoch {Epoch} and holds every acknowledged write; it is promoted alone ({Voters} of {NodeCount} nodes voted) and re-seeds the others."
+        Message = "Group {Group}: no majority, but node {Index} is the primary this coordinator promoted in epoch " +
+            "{Epoch} and holds every acknowledged write; it is promoted alone ({Voters} of {NodeCount} nodes voted) " +
+            "and re-seeds the others."
     )]
     private partial void LogInSyncSurvivor(string group, int index, long epoch, int voters, int nodeCount);
 

@@ -74,7 +74,8 @@ internal sealed partial class GroupCoordinatorGrain
             if (next.NodeCount != route.NodeCount + 1 || !next.HasPrimary)
             {
                 throw new InvalidOperationException(
-                    $"Node {learner} could not join group '{Group}': {next.Problem ?? "the group was elected again at its old size"}."
+                    $"Node {learner} could not join group '{Group}': " +
+                    $"{next.Problem ?? "the group was elected again at its old size"}."
                 );
             }
 
@@ -125,7 +126,8 @@ internal sealed partial class GroupCoordinatorGrain
             if (next.NodeCount != leaving || !next.HasPrimary)
             {
                 throw new InvalidOperationException(
-                    $"Node {leaving} could not leave group '{Group}': {next.Problem ?? "the group was elected again at its old size"}."
+                    $"Node {leaving} could not leave group '{Group}': " +
+                    $"{next.Problem ?? "the group was elected again at its old size"}."
                 );
             }
 
@@ -175,7 +177,10 @@ internal sealed partial class GroupCoordinatorGrain
             if (NowTicks + pause.Ticks > deadlineTicks)
             {
                 throw new TimeoutException(
-                    $"Node {learner} of group '{Group}' did not catch up in time (applied {status.AppliedIndex} of {target}, log ends at {status.LastIndex}, {status.Role} of epoch {status.Epoch}{(status.Problem is null ? "" : ", " + status.Problem)}); the group keeps {route.NodeCount} nodes."
+                    $"Node {learner} of group '{Group}' did not catch up in time (applied {status.AppliedIndex} of " +
+                    $"{target}, log ends at {status.LastIndex}, {status.Role} of epoch " +
+                    $"{status.Epoch}{(status.Problem is null ? "" : ", " + status.Problem)}); the group keeps " +
+                    $"{route.NodeCount} nodes."
                 );
             }
 

@@ -87,7 +87,8 @@ internal sealed partial class GroupCoordinatorGrain(
         return existing.NodeCount == configuration.NodeCount
             ? existing
             : throw new InvalidOperationException(
-                $"Group '{Group}' already exists with {existing.NodeCount} nodes; it cannot be created again with {configuration.NodeCount}."
+                $"Group '{Group}' already exists with {existing.NodeCount} nodes; it cannot be created again with " +
+                $"{configuration.NodeCount}."
             );
     }
 
@@ -374,7 +375,8 @@ internal sealed partial class GroupCoordinatorGrain(
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "Group {Group}: node {Primary} promoted, epoch {Epoch} (log ends at {LastIndex}); {Voters} of {NodeCount} nodes voted."
+        Message = "Group {Group}: node {Primary} promoted, epoch {Epoch} (log ends at {LastIndex}); {Voters} of " +
+            "{NodeCount} nodes voted."
     )]
     private partial void LogPromoted(string group, int primary, long epoch, long lastIndex, int voters, int nodeCount);
 
@@ -383,7 +385,8 @@ internal sealed partial class GroupCoordinatorGrain(
 
     [LoggerMessage(
         Level = LogLevel.Warning,
-        Message = "Group {Group}: node {Index} could not be told its role ({Reason}); it will follow the primary when reachable."
+        Message = "Group {Group}: node {Index} could not be told its role ({Reason}); it will follow the primary " +
+            "when reachable."
     )]
     private partial void LogAssignFailed(string group, int index, string reason);
 }

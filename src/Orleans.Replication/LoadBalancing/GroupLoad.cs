@@ -76,8 +76,9 @@ internal sealed class GroupLoad(string group, TimeProvider time)
         }
     }
 
-    /// <summary>Takes a client's observations.</summary> <exception cref="ArgumentException">The report is malformed (a
-    /// node index out of range, negative counts or times); nothing is recorded.</exception>
+    /// <summary>Takes a client's observations.</summary>
+    /// <exception cref="ArgumentException">The report is malformed (a node index out of range, negative counts or
+    /// times); nothing is recorded.</exception>
     public void ObserveReport(LoadReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -183,7 +184,8 @@ internal sealed class GroupLoad(string group, TimeProvider time)
         {
             return string.Create(
                 CultureInfo.InvariantCulture,
-                $"lag {status.LagEntries} entries / {status.LagMs:0} ms is above the bound for reads ({Policy.MaxReadLagEntries} entries / {Policy.MaxReadLag.TotalMilliseconds:0} ms)"
+                $"lag {status.LagEntries} entries / {status.LagMs:0} ms is above the bound for reads " +
+                $"({Policy.MaxReadLagEntries} entries / {Policy.MaxReadLag.TotalMilliseconds:0} ms)"
             );
         }
 

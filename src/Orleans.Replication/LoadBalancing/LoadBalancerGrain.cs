@@ -190,7 +190,8 @@ internal sealed partial class LoadBalancerGrain(
 
     [LoggerMessage(
         Level = LogLevel.Information,
-        Message = "Group {Group}: read policy set to {Strategy}, lag bound {MaxLagMs} ms, {MaxInFlight} reads in flight per node."
+        Message = "Group {Group}: read policy set to {Strategy}, lag bound {MaxLagMs} ms, {MaxInFlight} reads in " +
+            "flight per node."
     )]
     private partial void LogPolicy(string group, LoadBalancingStrategy strategy, double maxLagMs, int maxInFlight);
 

@@ -44,7 +44,8 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         if (_caughtUp && carried > MaxCarriedEntries)
         {
             throw new InvalidOperationException(
-                $"Node {_group}/{_index} holds {carried} keys and entries, more than the {MaxCarriedEntries} a move carries; it stays where it is."
+                $"Node {_group}/{_index} holds {carried} keys and entries, more than the {MaxCarriedEntries} a move " +
+                "carries; it stays where it is."
             );
         }
 

@@ -59,8 +59,9 @@ internal sealed partial class ReplicaNodeGrain
         );
 
     /// <summary>Ends this node's leadership: no further write is acknowledged, waiting writes learn that their outcome
-    /// is unknown.</summary> <remarks>The <see cref="PrimaryRole"/> is dropped last: what its end sets off (the replies
-    /// to waiting writes) still runs while the node leads.</remarks>
+    /// is unknown.</summary>
+    /// <remarks>The <see cref="PrimaryRole"/> is dropped last: what its end sets off (the replies to waiting writes)
+    /// still runs while the node leads.</remarks>
     private void StopLeading(long? newerEpoch)
     {
         if (_primary is not { } primary)
@@ -181,7 +182,8 @@ internal sealed partial class ReplicaNodeGrain
 
     [LoggerMessage(
         Level = LogLevel.Information,
-        Message = "Primary {Group}/{Index} syncs node {Learner} to join the group (epoch {Epoch}); it counts toward no quorum yet."
+        Message = "Primary {Group}/{Index} syncs node {Learner} to join the group (epoch {Epoch}); it counts toward " +
+            "no quorum yet."
     )]
     private partial void LogLearnerAdded(string group, int index, int learner, long epoch);
 

@@ -54,7 +54,8 @@ internal sealed partial class ReplicaNodeGrain
                 {
                     return Refuse(
                         ReadStatus.NotPrimary,
-                        $"Node {_group}/{_index} holds a write of the key at index {pendingIndex} that did not commit in time."
+                        $"Node {_group}/{_index} holds a write of the key at index {pendingIndex} that did not " +
+                        "commit in time."
                     );
                 }
 
@@ -65,7 +66,8 @@ internal sealed partial class ReplicaNodeGrain
                 {
                     return Refuse(
                         ReadStatus.NotCaughtUp,
-                        $"Node {_group}/{_index} has applied {_state.AppliedIndex}, the session needs {request.MinIndex}."
+                        $"Node {_group}/{_index} has applied {_state.AppliedIndex}, the session needs " +
+                        $"{request.MinIndex}."
                     );
                 }
 
@@ -80,7 +82,9 @@ internal sealed partial class ReplicaNodeGrain
                 {
                     return Refuse(
                         ReadStatus.TooStale,
-                        $"Node {_group}/{_index} is {lagEntries} entries and {lagMs:0} ms behind; the bound is {request.Consistency.MaxLagEntries} entries and {request.Consistency.MaxLag.TotalMilliseconds:0} ms."
+                        $"Node {_group}/{_index} is {lagEntries} entries and {lagMs:0} ms behind; the bound is " +
+                        $"{request.Consistency.MaxLagEntries} entries and " +
+                        $"{request.Consistency.MaxLag.TotalMilliseconds:0} ms."
                     );
                 }
 
@@ -118,7 +122,8 @@ internal sealed partial class ReplicaNodeGrain
         {
             return Refuse(
                 ReadStatus.NotCaughtUp,
-                $"Node {_group}/{_index} holds a write of the key at index {pending} that did not commit in time (applied {_state.AppliedIndex})."
+                $"Node {_group}/{_index} holds a write of the key at index {pending} that did not commit in time " +
+                $"(applied {_state.AppliedIndex})."
             );
         }
 

@@ -25,8 +25,9 @@ internal sealed partial class ReplicaNodeGrain
     }
 
     /// <summary>Sends what <paramref name="link"/>'s replica lacks, keeping up to MaxInFlightBatches calls in
-    /// flight.</summary> <remarks>Entries that pile up while calls are in flight go out together in the next call:
-    /// batches grow with load.</remarks>
+    /// flight.</summary>
+    /// <remarks>Entries that pile up while calls are in flight go out together in the next call: batches grow with
+    /// load.</remarks>
     private void Pump(ReplicaLink link)
     {
         while (

@@ -117,7 +117,8 @@ internal sealed partial class ReplicaNodeGrain
 
     [Microsoft.Extensions.Logging.LoggerMessage(
         Level = Microsoft.Extensions.Logging.LogLevel.Information,
-        Message = "Primary {Group}/{Index} sends node {Replica} a snapshot at index {SnapshotIndex}: {Keys} keys in {Chunks} chunks."
+        Message = "Primary {Group}/{Index} sends node {Replica} a snapshot at index {SnapshotIndex}: {Keys} keys in " +
+            "{Chunks} chunks."
     )]
     private partial void LogSnapshotStarted(
         string group,

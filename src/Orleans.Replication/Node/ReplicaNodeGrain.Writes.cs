@@ -145,7 +145,8 @@ internal sealed partial class ReplicaNodeGrain
             pending.RequiredReplicas,
             _nodeCount - 1,
             _primaryIndex,
-            $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} required."
+            $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} " +
+            "required."
         );
     }
 

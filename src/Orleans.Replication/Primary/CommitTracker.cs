@@ -2,8 +2,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Primary;
 
-/// <summary>A write waiting for its concern on the primary.</summary> <remarks>The grain returns <see cref="Reply"/>'s
-/// task to Orleans as is, so an acknowledgement costs no extra turn on the grain.</remarks>
+/// <summary>A write waiting for its concern on the primary.</summary>
+/// <remarks>The grain returns <see cref="Reply"/>'s task to Orleans as is, so an acknowledgement costs no extra turn on
+/// the grain.</remarks>
 internal sealed class PendingWrite(long index, int requiredReplicas, long deadlineTicks, WriteReply acknowledged)
 {
     private readonly TaskCompletionSource<WriteReply> _reply = new();

@@ -121,7 +121,8 @@ internal sealed class ReplicationLog
     }
 
     /// <summary>Removes the entries at and after <paramref name="fromIndex"/> (a suffix a new primary does not
-    /// have).</summary> <returns>The removed entries, oldest first.</returns>
+    /// have).</summary>
+    /// <returns>The removed entries, oldest first.</returns>
     public LogEntry[] TruncateSuffix(long fromIndex)
     {
         if (fromIndex <= BaseIndex)
@@ -148,7 +149,8 @@ internal sealed class ReplicationLog
     }
 
     /// <summary>Drops the entries up to and including <paramref name="throughIndex"/>, which must be held or be
-    /// <see cref="BaseIndex"/>.</summary> <returns>The dropped entries, oldest first.</returns>
+    /// <see cref="BaseIndex"/>.</summary>
+    /// <returns>The dropped entries, oldest first.</returns>
     public LogEntry[] CompactPrefix(long throughIndex)
     {
         if (throughIndex <= BaseIndex)

@@ -28,7 +28,8 @@ internal sealed partial class TaskControllerGrain
                     item,
                     WorkTaskState.Failed,
                     null,
-                    $"Responder {r.Id} on {r.Silo} did not report within {(item.Timeout + _options.ReportGrace).TotalSeconds:0.#} s."
+                    $"Responder {r.Id} on {r.Silo} did not report within " +
+                    $"{(item.Timeout + _options.ReportGrace).TotalSeconds:0.#} s."
                 );
             }
         }

@@ -79,7 +79,8 @@ internal sealed partial class TaskControllerGrain(
         if (submission.Payload.Length > _options.MaxPayloadBytes)
         {
             throw new ArgumentException(
-                $"The payload of task '{submission.TaskId}' is {submission.Payload.Length} bytes; pool '{_pool}' takes at most {_options.MaxPayloadBytes}.",
+                $"The payload of task '{submission.TaskId}' is {submission.Payload.Length} bytes; pool '{_pool}' " +
+                $"takes at most {_options.MaxPayloadBytes}.",
                 "Payload"
             );
         }
@@ -109,7 +110,8 @@ internal sealed partial class TaskControllerGrain(
                 _pool,
                 submission.TaskId,
                 _options.MaxQueuedTasks,
-                $"The queue of pool '{_pool}' is full ({_queue.Count} tasks waiting, {RunningCount()} running); task '{submission.TaskId}' was not queued. Try again when tasks finish."
+                $"The queue of pool '{_pool}' is full ({_queue.Count} tasks waiting, {RunningCount()} running); task " +
+                $"'{submission.TaskId}' was not queued. Try again when tasks finish."
             );
         }
 

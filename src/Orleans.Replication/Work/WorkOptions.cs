@@ -72,7 +72,8 @@ internal sealed class WorkOptionsValidator : IValidateOptions<WorkOptions>
         );
         Check(
             o.DefaultTaskTimeout > TimeSpan.Zero && o.DefaultTaskTimeout <= o.MaxTaskTimeout,
-            $"DefaultTaskTimeout must be positive and at most MaxTaskTimeout ({o.MaxTaskTimeout}); it is {o.DefaultTaskTimeout}."
+            $"DefaultTaskTimeout must be positive and at most MaxTaskTimeout ({o.MaxTaskTimeout}); it is " +
+            $"{o.DefaultTaskTimeout}."
         );
         Check(
             o.MaxTaskTimeout > TimeSpan.Zero && o.MaxTaskTimeout <= TimeSpan.FromDays(1),

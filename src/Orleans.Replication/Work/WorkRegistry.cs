@@ -1,7 +1,8 @@
 namespace Orleans.Replication.Work;
 
-/// <summary>The task handlers, mappers and reducers registered on this silo, by name.</summary> <remarks>Built once at
-/// start-up; two registrations with one name stop the silo with an error naming it. Thread-safe (read-only).</remarks>
+/// <summary>The task handlers, mappers and reducers registered on this silo, by name.</summary>
+/// <remarks>Built once at start-up; two registrations with one name stop the silo with an error naming it. Thread-safe
+/// (read-only).</remarks>
 internal sealed class WorkRegistry
 {
     private readonly Dictionary<string, ITaskHandler> _handlers;
@@ -77,7 +78,8 @@ internal sealed class WorkRegistry
             if (!byName.TryAdd(n, item))
             {
                 throw new InvalidOperationException(
-                    $"Two {what}s are registered under the name '{n}': {byName[n]!.GetType().Name} and {item!.GetType().Name}."
+                    $"Two {what}s are registered under the name '{n}': {byName[n]!.GetType().Name} and " +
+                    $"{item!.GetType().Name}."
                 );
             }
         }

@@ -49,7 +49,8 @@ public sealed class CrashTests(ITestOutputHelper output)
                 var ms = Stopwatch.GetElapsedTime(killedAt, firstAck).TotalMilliseconds;
                 failoverMs.Add(ms);
                 output.WriteLine(
-                    $"kill {round + 1}: instance {instance} (epoch {epoch}); first write acknowledged by the new primary after {ms:0} ms"
+                    $"kill {round + 1}: instance {instance} (epoch {epoch}); first write acknowledged by the new " +
+                    $"primary after {ms:0} ms"
                 );
 
                 await silos.StartInstanceAsync(instance);
@@ -165,7 +166,8 @@ public sealed class CrashTests(ITestOutputHelper output)
         + string.Join(
             "; ",
             s.Nodes.Select(n =>
-                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} {n.Problem}"
+                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} " +
+                $"{n.Problem}"
             )
         );
 }

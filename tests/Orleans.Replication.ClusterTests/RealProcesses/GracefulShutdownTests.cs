@@ -67,7 +67,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
 
         var log = await File.ReadAllTextAsync(silos.LogPath(stopped));
         output.WriteLine(
-            $"instance {stopped} (primary node {status.PrimaryIndex}, epoch {status.Epoch}) stopped in {stopMs:0} ms with exit code {exitCode}"
+            $"instance {stopped} (primary node {status.PrimaryIndex}, epoch {status.Epoch}) stopped in {stopMs:0} ms " +
+            $"with exit code {exitCode}"
         );
         Assert.True(exitCode == 0, $"the silo exited with {exitCode} after SIGTERM; its log:\n{log}");
         Assert.True(
@@ -94,7 +95,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         Assert.True(workload.AckedUniqueWrites.Count > 0, "no write was acknowledged");
         Assert.True(
             lost.Count == 0,
-            $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: {string.Join(", ", lost.Take(10))}"
+            $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: " +
+            $"{string.Join(", ", lost.Take(10))}"
         );
     }
 
@@ -103,7 +105,8 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         + string.Join(
             "; ",
             s.Nodes.Select(n =>
-                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} {n.Problem}"
+                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} " +
+                $"{n.Problem}"
             )
         );
 }

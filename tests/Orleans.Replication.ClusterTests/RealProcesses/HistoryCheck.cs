@@ -30,7 +30,8 @@ internal static class HistoryCheck
         var lost = await LostWritesAsync(group, workload);
         Assert.True(
             lost.Count == 0,
-            $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: {string.Join(", ", lost.Take(10))}"
+            $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: " +
+            $"{string.Join(", ", lost.Take(10))}"
         );
 
         // (b) the history of the shared keys, with a final read of each, is linearizable
@@ -55,7 +56,9 @@ internal static class HistoryCheck
 
         var result = LinearizabilityChecker.Check(history, new CheckOptions { MaxDuration = TimeSpan.FromSeconds(60) });
         output.WriteLine(
-            $"{history.Count} operations on {history.Select(h => h.Key).Distinct().Count()} keys, {workload.AckedUniqueWrites.Count} unique acknowledged writes: {result} (checked in {watch.Elapsed.TotalSeconds:0.0} s)"
+            $"{history.Count} operations on {history.Select(h => h.Key).Distinct().Count()} keys, " +
+            $"{workload.AckedUniqueWrites.Count} unique acknowledged writes: {result} (checked in " +
+            $"{watch.Elapsed.TotalSeconds:0.0} s)"
         );
         Assert.False(result.TimedOut, "the linearizability check ran out of time");
         Assert.True(result.IsLinearizable, result.FirstViolation?.ToString());
@@ -65,14 +68,17 @@ internal static class HistoryCheck
     public static async Task<IReadOnlyCollection<string>> LostWritesAsync(IReplicatedGroup group, Workload workload)
     {
         var lost = new ConcurrentBag<string>();
-        await Parallel.ForEachAsync(workload.AckedUniqueWrites, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (write, _) =>
-        {
-            var read = await group.GetAsync(write.Key, Strong);
-            if (read.ValueAsString != write.Value)
+        await Parallel.ForEachAsync(
+            workload.AckedUniqueWrites,
+            new ParallelOptions { MaxDegreeOfParallelism = 32 },
+            async (write, _) =>
             {
-                lost.Add($"{write.Key}={write.Value} (read {read.ValueAsString ?? "absent"})");
-            }
-        });
+                var read = await group.GetAsync(write.Key, Strong);
+                if (read.ValueAsString != write.Value)
+                {
+                    lost.Add($"{write.Key}={write.Value} (read {read.ValueAsString ?? "absent"})");
+                }
+            });
         return lost;
     }
 }

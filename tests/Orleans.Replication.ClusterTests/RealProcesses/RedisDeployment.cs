@@ -264,7 +264,8 @@ internal sealed class RedisDeployment : IAsyncDisposable
             {
                 await StartSiloAsync(i);
                 _supervision.Enqueue(
-                    $"silo {i} ended by itself at {at:HH:mm:ss.fff} and was started again by {DateTime.UtcNow:HH:mm:ss.fff}"
+                    $"silo {i} ended by itself at {at:HH:mm:ss.fff} and was started again by " +
+                    $"{DateTime.UtcNow:HH:mm:ss.fff}"
                 );
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)

@@ -159,7 +159,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             // until then it may run on. Ten seconds of the workload after the resume.
             await Task.Delay(TimeSpan.FromSeconds(10));
             output.WriteLine(
-                $"paused instance {instance} at {Utc(pausedAt)} (epoch {epoch}) for 15 s; first write acknowledged in a newer epoch after "
+                $"paused instance {instance} at {Utc(pausedAt)} (epoch {epoch}) for 15 s; first write acknowledged " +
+                "in a newer epoch after "
                     + $"{(failoverMs is { } ms ? $"{ms:0} ms" : "never")}"
             );
             Report(deployment);
@@ -219,14 +220,16 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         var (length, start) = workload.LongestAckGap(from, to);
         var gap = length.TotalMilliseconds;
         output.WriteLine(
-            $"paused two processes without the primary for 10 s each, the second 17 s after the first resumed, from {Utc(from + Stopwatch.Frequency)}: "
+            "paused two processes without the primary for 10 s each, the second 17 s after the first resumed, from " +
+            $"{Utc(from + Stopwatch.Frequency)}: "
                 + $"longest gap between acknowledged writes {gap:0} ms (from {Utc(start)})"
         );
         Report(deployment);
         ReportFailures(workload, start, start + (long)(length.TotalSeconds * Stopwatch.Frequency));
         Assert.True(
             gap <= 2000,
-            $"no write was acknowledged for {gap:0} ms from {Utc(start)} while processes without the primary were paused"
+            $"no write was acknowledged for {gap:0} ms from {Utc(start)} while processes without the primary were " +
+            "paused"
         );
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
@@ -335,14 +338,16 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             catch (TimeoutException)
             {
                 Assert.Fail(
-                    $"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the killed "
+                    $"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the " +
+                    "killed "
                         + "processes were started again"
                 );
                 throw;
             }
 
             output.WriteLine(
-                $"first write acknowledged in the recovered epoch {Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} "
+                "first write acknowledged in the recovered epoch " +
+                $"{Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} "
                     + $"ms after the recovery; the killed processes were started again "
                     + $"{Stopwatch.GetElapsedTime(recoveredAt, restartedAt).TotalMilliseconds:0} ms after it"
             );
@@ -468,7 +473,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 )
             {
                 last =
-                    $"{Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill: {e.GetType().Name}: {e.Message}";
+                    $"{Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill: {e.GetType().Name}: " +
+                    $"{e.Message}";
                 output.WriteLine("recover without accepting loss, " + last);
             }
 
@@ -518,7 +524,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         {
             var first = group.First();
             output.WriteLine(
-                $"  {group.Count()}x, first invoked {Utc(first.InvokedTicks)} ended {Utc(first.FailedTicks)}: {group.Key}"
+                $"  {group.Count()}x, first invoked {Utc(first.InvokedTicks)} ended {Utc(first.FailedTicks)}: " +
+                $"{group.Key}"
             );
         }
     }
@@ -531,7 +538,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
     private static string Describe(GroupStatus s) =>
         $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since "
-        + $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, repair {s.Repair ?? "-"}: "
+        + $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, repair " +
+        $"{s.Repair ?? "-"}: "
         + string.Join(
             "; ",
             s.Nodes.Select(n =>

@@ -223,7 +223,8 @@ internal sealed class Workload
                 if (lastVersion.TryGetValue(key, out var last) && read.Version < last)
                 {
                     _sessionViolations.Enqueue(
-                        $"session {id}: {key} read version {read.Version} from node {read.NodeIndex} after version {last}"
+                        $"session {id}: {key} read version {read.Version} from node {read.NodeIndex} after version " +
+                        $"{last}"
                     );
                 }
 

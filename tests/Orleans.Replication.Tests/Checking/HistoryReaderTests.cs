@@ -136,7 +136,8 @@ public sealed class HistoryReaderTests
         "no invoke pending"
     )]
     [InlineData(
-        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":2}",
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n" +
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":2}",
         2,
         "invokes again before completing its invoke of line 1"
     )]
@@ -152,12 +153,14 @@ public sealed class HistoryReaderTests
         "a value must be"
     )]
     [InlineData(
-        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":\"k\",\"value\":\"a\",\"time\":2}",
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n" +
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":\"k\",\"value\":\"a\",\"time\":2}",
         2,
         "does not match its invoke of line 1"
     )]
     [InlineData(
-        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":5}\n{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"k\",\"value\":null,\"time\":4}",
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":5}\n" +
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"k\",\"value\":null,\"time\":4}",
         2,
         "earlier than its invoke"
     )]

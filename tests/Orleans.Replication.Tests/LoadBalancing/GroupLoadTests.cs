@@ -125,7 +125,8 @@ public sealed class GroupLoadTests
         Assert.Equal(10, Node(load, 1).InFlight);
         Assert.Equal(4, load.Snapshot(a).Nodes[1].InFlight); // a client is told the others' load, not its own
 
-        load.ObserveReport(new LoadReport(b, [new NodeObservation(1, 3, 0, [])])); // replaces b's figure, does not add to it
+        // Replaces b's figure, does not add to it.
+        load.ObserveReport(new LoadReport(b, [new NodeObservation(1, 3, 0, [])]));
         Assert.True(Node(load, 1).InRotation);
         Assert.Equal(9, Node(load, 1).InFlight);
     }
