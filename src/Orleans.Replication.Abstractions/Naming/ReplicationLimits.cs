@@ -87,7 +87,9 @@ public static class ReplicationLimits
         }
     }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="nodeCount"/> ≤ 7.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="nodeCount"/> ≤ 7.
+    /// </summary>
     public static void ValidateNodeCount(int nodeCount)
     {
         if (nodeCount is < MinNodeCount or > MaxNodeCount)

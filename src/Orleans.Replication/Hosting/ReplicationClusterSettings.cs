@@ -38,8 +38,8 @@ public enum ReplicationClusterSettings
     /// <c>TableRefreshTimeout</c> 2 s.
     /// </summary>
     /// <remarks>
-    /// <para>A crashed silo is declared dead in about 1–2 s instead of Orleans' 10–15 s, so a group whose primary it
-    /// held fails over that much sooner. The cost: a silo stalled for more than about 2 s (a long garbage-collection
+    /// <para>A crashed silo is declared dead in about 1–2 s instead of Orleans' 10–15 s, so a group whose primary
+    /// it held fails over that much sooner. The cost: a silo stalled for more than about 2 s (a long garbage-collection
     /// pause, an overloaded machine) may be declared dead too and stops itself. Epochs make that safe for the store; it
     /// costs a needless failover, and under heavy load such false suspicions become more frequent.</para>
     /// <para>The connection-liveness check is off because a frozen process keeps its connections open and recent

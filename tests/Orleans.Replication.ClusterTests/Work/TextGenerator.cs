@@ -74,7 +74,8 @@ internal static class TextGenerator
         Xunit.Assert.True(
             missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
             $"Counts differ: {expected.Count} expected words, {actual.Count} counted; wrong or missing: " +
-            $"{string.Join(", ", missing.Select(m => $"{m.Key}={m.Value} (got {actual.GetValueOrDefault(m.Key)})"))}; " +
+            $"{string.Join(", ", missing.Select(m =>
+                $"{m.Key}={m.Value} (got {actual.GetValueOrDefault(m.Key)})"))}; " +
             $"unexpected: {string.Join(", ", extra.Select(e => $"{e.Key}={e.Value}"))}"
         );
     }
