@@ -98,24 +98,24 @@ internal static class BenchCommand
                 }
             }
 
-                    var historyPath = p.GetValue(history);
-                    using var recorder = historyPath is null ? null : OpenHistory(historyPath);
-                    if (p.GetValue(raw) && options.Warmup > TimeSpan.Zero)
+            var historyPath = p.GetValue(history);
+            using var recorder = historyPath is null ? null : OpenHistory(historyPath);
+            if (p.GetValue(raw) && options.Warmup > TimeSpan.Zero)
+            {
+                // This process compiles its code as it first runs it: warm the plain-grain path too before
+                // anything is measured, or the replicated run, measured first, pays for all the compiling.
+                await runner.RunAsync(
+                    options with
                     {
-                        // This process compiles its code as it first runs it: warm the plain-grain path too before
-                        // anything is measured, or the replicated run, measured first, pays for all the compiling.
-                        await runner.RunAsync(
-                            options with
-                            {
-                                Raw = true,
-                                Duration = options.Warmup,
-                                Warmup = TimeSpan.Zero,
-                                Operations = null,
-                            },
-                            null,
-                            ct
-                        );
-                    }
+                        Raw = true,
+                        Duration = options.Warmup,
+                        Warmup = TimeSpan.Zero,
+                        Operations = null,
+                    },
+                    null,
+                    ct
+                );
+            }
 
             var reports = new List<BenchReport> { await runner.RunAsync(options, Progress, recorder, ct) };
             recorder?.Flush();

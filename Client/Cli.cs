@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Orleans.Replication.Client;
-using Orleans.Replication.Testing.Bench;
 
 namespace Orleans.Replication.Cli;
 
@@ -327,11 +326,11 @@ internal static class Cli
                 return new IPEndPoint(address, port);
             }
 
-                var resolved = Dns.GetHostAddresses(host);
-                return resolved.Length > 0
-                    ? new IPEndPoint(resolved[0], port)
-                    : throw new FormatException($"--gateway host '{host}' does not resolve.");
-            })
+            var resolved = Dns.GetHostAddresses(host);
+            return resolved.Length > 0
+                ? new IPEndPoint(resolved[0], port)
+                : throw new FormatException($"--gateway host '{host}' does not resolve.");
+        })
             .ToArray();
     }
 
@@ -375,16 +374,16 @@ internal static class Cli
         }
 
         b.AppendLine(
-            Invariant($"{"node", -5} {"role", -10} {"silo", -28} {"applied", 9} {"commit", 9} ") +
-            Invariant($"{"lag", 7} {"lag ms", 8} ") +
-            Invariant($"{"healthy", -8}")
+            Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} ") +
+            Invariant($"{"lag",7} {"lag ms",8} ") +
+            Invariant($"{"healthy",-8}")
         );
         foreach (var n in s.Nodes)
         {
             b.AppendLine(
-                Invariant($"{n.NodeIndex, -5} {n.Role.ToString().ToLowerInvariant(), -10} {n.Silo, -28} ") +
-                Invariant($"{n.AppliedIndex, 9} {n.CommitIndex, 9} {n.LagEntries, 7} {n.LagMs, 8:0.0} ") +
-                Invariant($"{(n.Healthy ? "yes" : "no: " + n.Problem), -8}")
+                Invariant($"{n.NodeIndex,-5} {n.Role.ToString().ToLowerInvariant(),-10} {n.Silo,-28} ") +
+                Invariant($"{n.AppliedIndex,9} {n.CommitIndex,9} {n.LagEntries,7} {n.LagMs,8:0.0} ") +
+                Invariant($"{(n.Healthy ? "yes" : "no: " + n.Problem),-8}")
             );
         }
 

@@ -153,13 +153,13 @@ internal static class WorkCommands
             Cli.Invariant($"unfetched {s.UnfetchedResults}")
         );
         b.AppendLine(
-            Cli.Invariant($"{"id", -4} {"silo", -28} {"healthy", -8} {"in-flight", 9} {"avg ms", 9} {"completed", 10}")
+            Cli.Invariant($"{"id",-4} {"silo",-28} {"healthy",-8} {"in-flight",9} {"avg ms",9} {"completed",10}")
         );
         foreach (var r in s.Responders)
         {
             b.AppendLine(
-                Cli.Invariant($"{r.Id, -4} {r.Silo, -28} {(r.Healthy ? "yes" : "no"), -8} {r.InFlight, 9} ") +
-                Cli.Invariant($"{r.AverageResponseMs, 9:0.0} {r.Completed, 10}") +
+                Cli.Invariant($"{r.Id,-4} {r.Silo,-28} {(r.Healthy ? "yes" : "no"),-8} {r.InFlight,9} ") +
+                Cli.Invariant($"{r.AverageResponseMs,9:0.0} {r.Completed,10}") +
                 Cli.Invariant($"{(r.Problem is null ? "" : "  " + r.Problem)}")
             );
         }
@@ -284,10 +284,10 @@ internal static class WorkCommands
                 _drawn = true;
                 var seconds = Math.Max(_watch.Elapsed.TotalSeconds, 1e-3);
                 error.Write(
-                    Cli.Invariant($"\r  {value.Phase, -8} {value.BytesRead / 1e6, 9:0.0} MB read  ") +
-                    Cli.Invariant($"{value.ChunksMapped, 6}/{value.ChunksSubmitted, -6} chunks mapped  ") +
-                    Cli.Invariant($"{value.Reductions, 4} reductions  {value.Retries, 3} retries  ") +
-                    Cli.Invariant($"{value.BytesRead / 1e6 / seconds, 7:0.0} MB/s ")
+                    Cli.Invariant($"\r  {value.Phase,-8} {value.BytesRead / 1e6,9:0.0} MB read  ") +
+                    Cli.Invariant($"{value.ChunksMapped,6}/{value.ChunksSubmitted,-6} chunks mapped  ") +
+                    Cli.Invariant($"{value.Reductions,4} reductions  {value.Retries,3} retries  ") +
+                    Cli.Invariant($"{value.BytesRead / 1e6 / seconds,7:0.0} MB/s ")
                 );
             }
         }

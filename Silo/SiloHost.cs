@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Orleans.Hosting;
 using StackExchange.Redis;
 
 namespace Orleans.Replication.Silo;

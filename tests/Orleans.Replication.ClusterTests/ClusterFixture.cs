@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Hosting;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
 using Orleans.TestingHost;

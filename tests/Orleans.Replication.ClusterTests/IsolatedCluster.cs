@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Hosting;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.Testing.Hosting;
-using Orleans.Runtime;
 using Orleans.TestingHost;
 
 namespace Orleans.Replication.ClusterTests;
@@ -38,7 +36,7 @@ internal sealed class IsolatedCluster : IAsyncDisposable
     public static InProcessTestClusterBuilder NewBuilder(short silos, Action<Options.ReplicationOptions> configure)
     {
         var builder = new InProcessTestClusterBuilder(silos);
-// The in-process tests run the classic directory: promotions must be safe with it too.
+        // The in-process tests run the classic directory: promotions must be safe with it too.
 #pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Orleans.Replication.Node;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.ClusterTests;
 

@@ -1,4 +1,3 @@
-using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
 using Xunit;
 

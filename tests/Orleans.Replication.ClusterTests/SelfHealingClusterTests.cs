@@ -1,7 +1,6 @@
 using Orleans.Replication.Client;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Messaging;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
-using Orleans.TestingHost;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;

@@ -4,7 +4,6 @@ using System.Reflection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Messaging;
 using Orleans.Replication.Client;
-using Orleans.Replication.LoadBalancing;
 using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;

@@ -112,7 +112,7 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             }
 
             // A combine may start another (folding combined outputs): wait until none is left running.
-            for (var pending = Snapshot(); ; )
+            for (var pending = Snapshot(); ;)
             {
                 await Task.WhenAll(pending);
                 var now = Snapshot();

@@ -1,5 +1,3 @@
-using Orleans.Replication.Client;
-
 namespace Orleans.Replication.Testing.Bench;
 
 /// <summary>What the load generator runs.</summary>

@@ -1,4 +1,3 @@
-using Orleans.Hosting;
 using Orleans.Replication.Options;
 using Orleans.TestingHost;
 

@@ -4,7 +4,6 @@ using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;
 

@@ -98,7 +98,8 @@ public static class ReplicationSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         if (settings.HasFlag(ReplicationClusterSettings.DistributedGrainDirectory))
         {
-// Experimental in Orleans 10.4.2; the store relies on one activation per node (see ReplicationClusterSettings).
+            // Experimental in Orleans 10.4.2; the store relies on one activation per node
+            // (see ReplicationClusterSettings).
 #pragma warning disable ORLEANSEXP003
             builder.AddDistributedGrainDirectory();
 #pragma warning restore ORLEANSEXP003

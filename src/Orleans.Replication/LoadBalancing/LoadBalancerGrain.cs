@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.LoadBalancing;
 

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
-using Orleans.Replication.Storage;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Node;
 

@@ -8,7 +8,6 @@ using Orleans.Replication.Primary;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
 using Orleans.Replication.Storage;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Node;
 
@@ -113,8 +112,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
                 this.DeactivateOnIdle();
             }
 
-                return Task.CompletedTask;
-            },
+            return Task.CompletedTask;
+        },
             new GrainTimerCreationOptions(UnassignedLifetime, UnassignedLifetime) { Interleave = true }
         );
         this.RegisterGrainTimer(

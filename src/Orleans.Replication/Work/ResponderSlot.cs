@@ -1,5 +1,4 @@
 using Orleans.Replication.LoadBalancing;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Work;
 

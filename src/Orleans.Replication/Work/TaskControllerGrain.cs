@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.LoadBalancing;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Work;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Replication.Client;
-using Orleans.Runtime;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests.Work;

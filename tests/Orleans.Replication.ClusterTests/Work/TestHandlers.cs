@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using Orleans.Hosting;
 using Orleans.Replication.Work;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.ClusterTests.Work;
 
