@@ -88,8 +88,8 @@ internal static class Cli
         {
             Description =
                 "Read through the session of this token, EPOCH:INDEX as put, delete and cas print it (session=...): "
-                + "the read sees that write, from whichever node serves it. Implies --consistency session unless " +
-                "another is given.",
+                + "the read sees that write, from whichever node serves it. "
+                + "Implies --consistency session unless another is given.",
         };
         var get = new Command("get", "Print the value of KEY (exit code 3 when absent).") { key, session };
         get.SetAction((p, ct) =>

@@ -126,10 +126,9 @@ internal static class SiloCommandLine
             ),
         };
         var root = new RootCommand(
-            "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json " +
-            "and environment "
-                + "variables (ORLEANS_REPLICATION_Silo__ClusterId, " +
-                "ORLEANS_REPLICATION_Replication__DefaultNodeCount); any other setting "
+            "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json "
+                + "and environment variables (ORLEANS_REPLICATION_Silo__ClusterId, "
+                + "ORLEANS_REPLICATION_Replication__DefaultNodeCount); any other setting "
                 + "as --Section:Key=value, such as --Replication:DefaultNodeCount=5."
         )
         {

@@ -389,12 +389,12 @@ internal sealed partial class GroupCoordinatorGrain
             if (!acceptLoss)
             {
                 throw new InvalidOperationException(
-                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. The nodes that do not " +
-                    "answer may hold "
-                        + "acknowledged writes that the reachable ones lack, so nothing was changed. Bring those " +
-                        "nodes back if you can; "
-                        + "to promote the best reachable node anyway and lose what only the others held, recover " +
-                        "with accept-loss "
+                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. "
+                        + "The nodes that do not answer may hold "
+                        + "acknowledged writes that the reachable ones lack, so nothing was changed. "
+                        + "Bring those nodes back if you can; "
+                        + "to promote the best reachable node anyway and lose what only the others held, "
+                        + "recover with accept-loss "
                         + $"(CLI: recover --group {Group} --accept-loss)."
                 );
             }
@@ -453,8 +453,8 @@ internal sealed partial class GroupCoordinatorGrain
             + $"{(best.CaughtUp ? "caught up" : "not caught up")}); "
             + $"nodes that did not answer: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; "
             + $"nodes that came back empty: {(emptied.Count == 0 ? "none" : string.Join(", ", emptied))}. "
-            + "Acknowledged writes that only the other nodes held are lost; nodes that come back with them are " +
-            "overwritten.";
+            + "Acknowledged writes that only the other nodes held are lost; "
+            + "nodes that come back with them are overwritten.";
         LogForcedRecovery(Group, message);
         CompletePromotion(next, promoted);
         return new RecoveryResult(next, best.NodeIndex, MayHaveLostWrites: true, message);

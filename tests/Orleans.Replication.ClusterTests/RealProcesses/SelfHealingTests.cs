@@ -538,8 +538,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
     private static string Describe(GroupStatus s) =>
         $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since "
-        + $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, repair " +
-        $"{s.Repair ?? "-"}: "
+        + $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, "
+        + $"repair {s.Repair ?? "-"}: "
         + string.Join(
             "; ",
             s.Nodes.Select(n =>
