@@ -6,7 +6,9 @@ using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Cli;
 
-/// <summary>The <c>bench</c> verb: the load generator, optionally followed by the plain-grain baseline in the same run.</summary>
+/// <summary>
+/// The <c>bench</c> verb: the load generator, optionally followed by the plain-grain baseline in the same run.
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create(
@@ -17,21 +19,54 @@ internal static class BenchCommand
         Func<ParseResult, ReadOptions> readOptions,
         Option<string> group)
     {
-        var clients = new Option<int>("--clients") { Description = "Concurrent callers.", DefaultValueFactory = _ => 50 };
-        var duration = new TimeOption("--duration", "How long to measure, up to 24h.", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(24), minExclusive: true);
+        var clients = new Option<int>("--clients")
+        {
+            Description = "Concurrent callers.",
+            DefaultValueFactory = _ => 50,
+        };
+        var duration = new TimeOption(
+            "--duration",
+            "How long to measure, up to 24h.",
+            TimeSpan.FromSeconds(10),
+            TimeSpan.Zero,
+            TimeSpan.FromHours(24),
+            minExclusive: true
+        );
         var warmup = new TimeOption(
-            "--warmup", "Unmeasured load before measuring (with --raw, of each workload before the first is measured), up to 1h.", TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromHours(1));
+            "--warmup",
+            "Unmeasured load before measuring (with --raw, of each workload before the first is measured), up to 1h.",
+            TimeSpan.FromSeconds(5),
+            TimeSpan.Zero,
+            TimeSpan.FromHours(1)
+        );
         var ops = new Option<long?>("--ops") { Description = "Operations to run (instead of --duration)." };
         var keys = new Option<int>("--keys") { Description = "Distinct keys.", DefaultValueFactory = _ => 10_000 };
-        var valueSize = new Option<int>("--value-size") { Description = "Bytes per value.", DefaultValueFactory = _ => 100 };
-        var writeRatio = new Option<double>("--write-ratio") { Description = "Fraction of writes, 0..1.", DefaultValueFactory = _ => 1.0 };
-        var raw = new Option<bool>("--raw") { Description = "Also run the same workload against a plain, non-replicated grain and compare." };
+        var valueSize = new Option<int>("--value-size")
+        {
+            Description = "Bytes per value.",
+            DefaultValueFactory = _ => 100,
+        };
+        var writeRatio = new Option<double>("--write-ratio")
+        {
+            Description = "Fraction of writes, 0..1.",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var raw = new Option<bool>("--raw")
+        {
+            Description = "Also run the same workload against a plain, non-replicated grain and compare.",
+        };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
         var history = new Option<string?>("--history")
         {
-            Description = "Record every replicated operation in FILE as a JSON line {\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (writes carry unique values, on keys new to the run), for the check verb.",
+            Description =
+                "Record every replicated operation in FILE as a JSON line " +
+                "{\"process\",\"type\",\"f\",\"key\",\"value\",\"time\"} (writes carry unique values, on keys new to " +
+                "the run), for the check verb.",
         };
-        var command = new Command("bench", "Load generator: throughput and latency percentiles of replicated writes and reads.")
+        var command = new Command(
+            "bench",
+            "Load generator: throughput and latency percentiles of replicated writes and reads."
+        )
         {
             clients, duration, warmup, ops, keys, valueSize, writeRatio, raw, json, history,
         };
@@ -57,7 +92,9 @@ internal static class BenchCommand
             {
                 if (!quiet)
                 {
-                    error.Write(Cli.Invariant($"\r  {elapsed.TotalSeconds,5:0.0} s  {done,10} ops  {done / Math.Max(0.001, elapsed.TotalSeconds),10:0} ops/s"));
+                    error.Write(
+                        Cli.Invariant($"\r  {elapsed.TotalSeconds,5:0.0} s  {done,10} ops  ") +
+                        Cli.Invariant($"{done / Math.Max(0.001, elapsed.TotalSeconds),10:0} ops/s"));
                 }
             }
 
@@ -65,9 +102,19 @@ internal static class BenchCommand
             using var recorder = historyPath is null ? null : OpenHistory(historyPath);
             if (p.GetValue(raw) && options.Warmup > TimeSpan.Zero)
             {
-                // This process compiles its code as it first runs it: warm the plain-grain path too before anything is
-                // measured, or the replicated run, measured first, pays for all the compiling.
-                await runner.RunAsync(options with { Raw = true, Duration = options.Warmup, Warmup = TimeSpan.Zero, Operations = null }, null, ct);
+                // This process compiles its code as it first runs it: warm the plain-grain path too before
+                // anything is measured, or the replicated run, measured first, pays for all the compiling.
+                await runner.RunAsync(
+                    options with
+                    {
+                        Raw = true,
+                        Duration = options.Warmup,
+                        Warmup = TimeSpan.Zero,
+                        Operations = null,
+                    },
+                    null,
+                    ct
+                );
             }
 
             var reports = new List<BenchReport> { await runner.RunAsync(options, Progress, recorder, ct) };
@@ -102,16 +149,27 @@ internal static class BenchCommand
 
     private static string Text(IReadOnlyList<BenchReport> reports)
     {
-        var lines = reports.Select(r => Cli.Invariant(
-            $"{r.Label}: {r.Operations} ops in {r.Elapsed.TotalSeconds:0.0} s = {r.Throughput:0} ops/s  p50 {r.P50Ms:0.00} ms  p99 {r.P99Ms:0.00} ms  p99.9 {r.P999Ms:0.00} ms  max {r.MaxMs:0.0} ms  errors {r.Errors}  unknown {r.Unknown}")).ToList();
+        var lines = reports
+            .Select(r =>
+                Cli.Invariant($"{r.Label}: {r.Operations} ops in {r.Elapsed.TotalSeconds:0.0} s = ") +
+                Cli.Invariant($"{r.Throughput:0} ops/s  p50 {r.P50Ms:0.00} ms  p99 {r.P99Ms:0.00} ms  ") +
+                Cli.Invariant($"p99.9 {r.P999Ms:0.00} ms  max {r.MaxMs:0.0} ms  ") +
+                Cli.Invariant($"errors {r.Errors}  unknown {r.Unknown}")
+            )
+            .ToList();
         if (reports[0].ReadsPerNode is { Count: > 0 } perNode)
         {
-            lines.Add("reads per node: " + string.Join(", ", perNode.OrderBy(p => p.Key).Select(p => Cli.Invariant($"{p.Key}: {p.Value}"))));
+            lines.Add(
+                "reads per node: "
+                    + string.Join(", ", perNode.OrderBy(p => p.Key).Select(p => Cli.Invariant($"{p.Key}: {p.Value}")))
+            );
         }
 
         if (reports.Count == 2 && reports[1].Throughput > 0)
         {
-            lines.Add(Cli.Invariant($"replicated / raw throughput: {reports[0].Throughput / reports[1].Throughput:P0}"));
+            lines.Add(
+                Cli.Invariant($"replicated / raw throughput: {reports[0].Throughput / reports[1].Throughput:P0}")
+            );
         }
 
         return string.Join(Environment.NewLine, lines);

@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Orleans.Replication.Client;
-using Orleans.Replication.Testing.Bench;
 
 namespace Orleans.Replication.Cli;
 
@@ -13,21 +12,52 @@ internal static class Cli
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(
+        string[] args,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken = default
+    )
     {
-        var group = new Option<string>("--group") { Description = "The replication group.", DefaultValueFactory = _ => GroupNames.Default, Recursive = true };
+        var group = new Option<string>("--group")
+        {
+            Description = "The replication group.",
+            DefaultValueFactory = _ => GroupNames.Default,
+            Recursive = true,
+        };
         var gateways = new Option<string[]>("--gateway")
         {
             Description = "A silo gateway, HOST:PORT (repeatable). Default: the local cluster, localhost:30000.",
             Recursive = true,
             AllowMultipleArgumentsPerToken = false,
         };
-        var timeout = new TimeOption("--timeout", "Deadline of each operation.", TimeSpan.FromSeconds(5), TimeSpan.Zero, TimeSpan.FromHours(1), minExclusive: true) { Recursive = true };
-        var verbose = new Option<bool>("--verbose") { Description = "Show client logs and full errors.", Recursive = true };
-        var concern = new Option<string>("--write-concern") { Description = "0..6, majority or all.", DefaultValueFactory = _ => "majority", Recursive = true };
+        var timeout = new TimeOption(
+            "--timeout",
+            "Deadline of each operation.",
+            TimeSpan.FromSeconds(5),
+            TimeSpan.Zero,
+            TimeSpan.FromHours(1),
+            minExclusive: true
+        )
+        {
+            Recursive = true,
+        };
+        var verbose = new Option<bool>("--verbose")
+        {
+            Description = "Show client logs and full errors.",
+            Recursive = true,
+        };
+        var concern = new Option<string>("--write-concern")
+        {
+            Description = "0..6, majority or all.",
+            DefaultValueFactory = _ => "majority",
+            Recursive = true,
+        };
         var consistency = new Option<string>("--consistency")
         {
-            Description = "strong, session (get with --session), eventual, bounded:TIME (milliseconds, or with a unit: bounded:2s) or quorum:R.",
+            Description =
+                "strong, session (get with --session), eventual, bounded:TIME (milliseconds, or with a unit: " +
+                "bounded:2s) or quorum:R.",
             DefaultValueFactory = _ => "strong",
             Recursive = true,
         };
@@ -36,7 +66,9 @@ internal static class Cli
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var cluster = new ClusterTarget.Options();
 
-        var root = new RootCommand("Orleans.Replication command-line client: put, get, delete, status and bench against a running cluster.")
+        var root = new RootCommand(
+            "Orleans.Replication command-line client: put, get, delete, status and bench against a running cluster."
+        )
         {
             group, gateways, timeout, verbose, concern, consistency,
         };
@@ -44,16 +76,20 @@ internal static class Cli
 
         var put = new Command("put", "Set KEY to VALUE.") { key, value };
         put.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
-        {
-            var r = await c.Store.Group(p.GetValue(group)!).PutAsync(p.GetValue(key)!, p.GetValue(value)!, WriteOpts(p), ct);
-            await output.WriteLineAsync(Written(r.Version, r.Epoch));
-            return ExitCodes.Ok;
-        }));
+                {
+                    var r = await c
+                        .Store.Group(p.GetValue(group)!)
+                        .PutAsync(p.GetValue(key)!, p.GetValue(value)!, WriteOpts(p), ct);
+                    await output.WriteLineAsync(Written(r.Version, r.Epoch));
+                    return ExitCodes.Ok;
+                }));
 
         var session = new Option<string?>("--session")
         {
-            Description = "Read through the session of this token, EPOCH:INDEX as put, delete and cas print it (session=...): "
-                + "the read sees that write, from whichever node serves it. Implies --consistency session unless another is given.",
+            Description =
+                "Read through the session of this token, EPOCH:INDEX as put, delete and cas print it (session=...): "
+                + "the read sees that write, from whichever node serves it. "
+                + "Implies --consistency session unless another is given.",
         };
         var get = new Command("get", "Print the value of KEY (exit code 3 when absent).") { key, session };
         get.SetAction((p, ct) =>
@@ -61,7 +97,10 @@ internal static class Cli
             ReadOptions options;
             try
             {
-                options = SessionReads.Options(ReadOpts(p), p.GetResult(consistency) is { Implicit: false }, p.GetValue(session));
+                options = SessionReads.Options(
+                    ReadOpts(p),
+                    p.GetResult(consistency) is { Implicit: false },
+                    p.GetValue(session));
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
@@ -100,8 +139,16 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
-        var to = new Option<int?>("--to") { Description = "The node to promote (default: the most up-to-date replica)." };
-        var failover = new Command("failover", "Planned switchover: a replica catches up fully, then becomes primary.") { to };
+        var to = new Option<int?>("--to")
+        {
+            Description = "The node to promote (default: the most up-to-date replica).",
+        };
+        var failover = new Command(
+            "failover",
+            "Planned switchover: a replica catches up fully, then becomes primary.")
+        {
+            to,
+        };
         failover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var route = await c.Store.Group(p.GetValue(group)!).SwitchoverAsync(p.GetValue(to), ct);
@@ -109,37 +156,71 @@ internal static class Cli
             return ExitCodes.Ok;
         }));
 
-        var syncTimeout = new TimeOption("--sync-timeout", "How long the change may take (the new node's full sync), 1s..10m.", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
-        var addReplica = new Command("add-replica", "Add a replica: a new node syncs fully, then joins the group (N grows by one).") { syncTimeout };
+        var syncTimeout = new TimeOption(
+            "--sync-timeout",
+            "How long the change may take (the new node's full sync), 1s..10m.",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromMinutes(10));
+        var addReplica = new Command(
+            "add-replica",
+            "Add a replica: a new node syncs fully, then joins the group (N grows by one).")
+        {
+            syncTimeout,
+        };
         addReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var route = await c.Store.Group(p.GetValue(group)!).AddReplicaAsync(syncTimeout.Value(p), ct);
-            await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
+            await output.WriteLineAsync(
+                Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
             return ExitCodes.Ok;
         }));
 
-        var removeReplica = new Command("remove-replica", "Remove a replica: the node with the highest index leaves the group (N shrinks by one).") { syncTimeout };
-        removeReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+        var removeReplica = new Command(
+            "remove-replica",
+            "Remove a replica: the node with the highest index leaves the group (N shrinks by one).")
         {
-            var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(syncTimeout.Value(p), ct);
-            await output.WriteLineAsync(Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}"));
-            return ExitCodes.Ok;
-        }));
+            syncTimeout,
+        };
+        removeReplica.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
+                {
+                    var route = await c.Store.Group(p.GetValue(group)!).RemoveReplicaAsync(syncTimeout.Value(p), ct);
+                    await output.WriteLineAsync(
+                        Invariant($"OK nodes={route.NodeCount} primary={route.PrimaryIndex} epoch={route.Epoch}")
+                    );
+                    return ExitCodes.Ok;
+                }));
 
         var acceptLoss = new Option<bool>("--accept-loss")
         {
-            Description = "Promote the best reachable node even when the nodes that do not answer may hold acknowledged writes it lacks: those writes are lost.",
+            Description =
+                "Promote the best reachable node even when the nodes that do not answer may hold acknowledged writes " +
+                "it lacks: those writes are lost.",
         };
-        var recover = new Command("recover", "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by promoting the best reachable node.") { acceptLoss };
+        var recover = new Command(
+            "recover",
+            "Give a group stuck without a primary a new one: by an ordinary election, or with --accept-loss by " +
+            "promoting the best reachable node.")
+        {
+            acceptLoss,
+        };
         recover.SetAction((p, ct) => RunAsync(p, error, ct, async c =>
         {
             var r = await c.Store.Group(p.GetValue(group)!).RecoverAsync(p.GetValue(acceptLoss), ct);
-            await output.WriteLineAsync(Invariant($"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"));
+            await output.WriteLineAsync(
+                Invariant($"OK primary={r.Route.PrimaryIndex} epoch={r.Route.Epoch} ") +
+                Invariant($"may-have-lost-writes={(r.MayHaveLostWrites ? "yes" : "no")}"));
             await (r.MayHaveLostWrites ? error : output).WriteLineAsync(r.Message);
             return ExitCodes.Ok;
         }));
 
-        var bench = BenchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, ReadOpts, group);
+        var bench = BenchCommand.Create(
+            output,
+            error,
+            (p, ct, body) => RunAsync(p, error, ct, body),
+            WriteOpts,
+            ReadOpts,
+            group);
         root.Add(put);
         root.Add(get);
         root.Add(delete);
@@ -167,7 +248,10 @@ internal static class Cli
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        return await parse.InvokeAsync(
+            new InvocationConfiguration { Output = output, Error = error },
+            cancellationToken
+        );
 
         WriteOptions WriteOpts(ParseResult p) => new()
         {
@@ -183,7 +267,12 @@ internal static class Cli
 
         TimeSpan Timeout(ParseResult p) => timeout.Value(p);
 
-        async Task<int> RunAsync(ParseResult p, TextWriter err, CancellationToken ct, Func<ClusterConnection, Task<int>> body)
+        async Task<int> RunAsync(
+            ParseResult p,
+            TextWriter err,
+            CancellationToken ct,
+            Func<ClusterConnection, Task<int>> body
+        )
         {
             var isVerbose = p.GetValue(verbose);
             try
@@ -200,7 +289,8 @@ internal static class Cli
                 await err.WriteLineAsync("error: " + (isVerbose ? e.ToString() : e.Message));
                 return ExitCodes.Usage;
             }
-            catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException or InvalidOperationException)
+            catch (Exception e)
+                when (e is ReplicationException or OrleansException or TimeoutException or InvalidOperationException)
             {
                 await err.WriteLineAsync("error: " + (isVerbose ? e.ToString() : e.Message));
                 return ExitCodes.Failed;
@@ -218,7 +308,9 @@ internal static class Cli
         return values.Select(v =>
         {
             var colon = v.LastIndexOf(':');
-            if (colon <= 0 || !int.TryParse(v.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            if (colon <= 0
+                || !int.TryParse(v.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                || port is < 1 or > 65535)
             {
                 throw new FormatException($"--gateway '{v}' is not HOST:PORT.");
             }
@@ -235,8 +327,11 @@ internal static class Cli
             }
 
             var resolved = Dns.GetHostAddresses(host);
-            return resolved.Length > 0 ? new IPEndPoint(resolved[0], port) : throw new FormatException($"--gateway host '{host}' does not resolve.");
-        }).ToArray();
+            return resolved.Length > 0
+                ? new IPEndPoint(resolved[0], port)
+                : throw new FormatException($"--gateway host '{host}' does not resolve.");
+        })
+            .ToArray();
     }
 
     internal static string StatusJson(GroupStatus s) => JsonSerializer.Serialize(new
@@ -260,7 +355,14 @@ internal static class Cli
     internal static string StatusTable(GroupStatus s)
     {
         var b = new StringBuilder();
-        b.AppendLine(Invariant($"group {s.Group}  epoch {s.Epoch}  primary node {(s.PrimaryIndex >= 0 ? s.PrimaryIndex.ToString(CultureInfo.InvariantCulture) : "none: " + s.Problem)}  nodes {s.NodeCount}  failovers {s.Failovers}"));
+        b.AppendLine(
+            Invariant($"group {s.Group}  epoch {s.Epoch}  primary node ") +
+            Invariant(
+                $"{(s.PrimaryIndex >= 0
+                    ? s.PrimaryIndex.ToString(CultureInfo.InvariantCulture)
+                    : "none: " + s.Problem)}") +
+            Invariant($"  nodes {s.NodeCount}  failovers {s.Failovers}")
+        );
         if (s.UnderReplicatedSince is { } since)
         {
             b.AppendLine(Invariant($"under-replicated since {since:u}: {s.Repair}"));
@@ -271,17 +373,28 @@ internal static class Cli
             b.AppendLine(Invariant($"next election at {next:u}"));
         }
 
-        b.AppendLine(Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} {"lag",7} {"lag ms",8} {"healthy",-8}"));
+        b.AppendLine(
+            Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} ") +
+            Invariant($"{"lag",7} {"lag ms",8} ") +
+            Invariant($"{"healthy",-8}")
+        );
         foreach (var n in s.Nodes)
         {
-            b.AppendLine(Invariant($"{n.NodeIndex,-5} {n.Role.ToString().ToLowerInvariant(),-10} {n.Silo,-28} {n.AppliedIndex,9} {n.CommitIndex,9} {n.LagEntries,7} {n.LagMs,8:0.0} {(n.Healthy ? "yes" : "no: " + n.Problem),-8}"));
+            b.AppendLine(
+                Invariant($"{n.NodeIndex,-5} {n.Role.ToString().ToLowerInvariant(),-10} {n.Silo,-28} ") +
+                Invariant($"{n.AppliedIndex,9} {n.CommitIndex,9} {n.LagEntries,7} {n.LagMs,8:0.0} ") +
+                Invariant($"{(n.Healthy ? "yes" : "no: " + n.Problem),-8}")
+            );
         }
 
         return b.ToString().TrimEnd();
     }
 
-    /// <summary>What put, delete and cas print: the write's version and epoch, and its session token for <c>get --session</c>.</summary>
-    internal static string Written(long version, long epoch) => Invariant($"OK version={version} epoch={epoch} session={new SessionToken(epoch, version)}");
+    /// <summary>
+    /// What put, delete and cas print: the write's version and epoch, and its session token for <c>get --session</c>.
+    /// </summary>
+    internal static string Written(long version, long epoch) =>
+        Invariant($"OK version={version} epoch={epoch} session={new SessionToken(epoch, version)}");
 
     /// <summary>
     /// A read consistency as <see cref="ReadConsistency.Parse"/> takes it, except that the bound of <c>bounded:TIME</c>
@@ -295,7 +408,10 @@ internal static class Cli
         {
             return TimeOption.TryParse(s[Bounded.Length..], TimeSpan.FromMilliseconds(1), out var bound)
                 ? ReadConsistency.BoundedStaleness(bound)
-                : throw new FormatException($"'{text}' is not a read consistency: the bound of bounded:TIME is milliseconds or a time with a unit (bounded:500ms, bounded:2s).");
+                : throw new FormatException(
+                    $"'{text}' is not a read consistency: the bound of bounded:TIME is milliseconds or a time with a " +
+                    "unit (bounded:500ms, bounded:2s)."
+                );
         }
 
         return ReadConsistency.Parse(s);

@@ -21,11 +21,22 @@ internal sealed class ClusterConnection : IAsyncDisposable
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Connects to the gateways, failing after <paramref name="timeout"/>.</summary>
-    public static Task<ClusterConnection> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan timeout, bool verbose, CancellationToken cancellationToken) =>
-        ConnectAsync(new ClusterTarget(gateways, null, "default", "default"), timeout, verbose, cancellationToken);
+    public static Task<ClusterConnection> ConnectAsync(
+        IReadOnlyList<IPEndPoint> gateways,
+        TimeSpan timeout,
+        bool verbose,
+        CancellationToken cancellationToken
+    ) => ConnectAsync(new ClusterTarget(gateways, null, "default", "default"), timeout, verbose, cancellationToken);
 
-    /// <summary>Connects to the cluster <paramref name="target"/> names, failing after <paramref name="timeout"/>.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, TimeSpan timeout, bool verbose, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to the cluster <paramref name="target"/> names, failing after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(
+        ClusterTarget target,
+        TimeSpan timeout,
+        bool verbose,
+        CancellationToken cancellationToken
+    )
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
@@ -60,7 +71,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ServiceId = target.ServiceId;
             });
         });
-        // The library binds section ReplicationClient (checked above, unknown settings included); the timeout then wins.
+        // The library binds section ReplicationClient (checked above, unknown settings included); the timeout then
+        // wins.
         builder.Services.AddReplicatedStore(o =>
         {
             o.DefaultReadTimeout = timeout;
@@ -74,17 +86,27 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             await host.StartAsync(connectDeadline.Token);
         }
-        catch (Exception e) when (e is OperationCanceledException or OrleansException or System.Net.Sockets.SocketException or StackExchange.Redis.RedisException)
+        catch (Exception e)
+            when (e
+                    is OperationCanceledException
+                        or OrleansException
+                        or System.Net.Sockets.SocketException
+                        or StackExchange.Redis.RedisException
+            )
         {
             host.Dispose();
             throw new ReplicationException(
-                $"Could not connect to {target} within {timeout.TotalSeconds:0.#} s: is a silo running? ({e.Message})", e);
+                $"Could not connect to {target} within {timeout.TotalSeconds:0.#} s: is a silo running? ({e.Message})",
+                e
+            );
         }
 
         return new ClusterConnection(host);
     }
 
-    /// <summary>The configuration section of the client library's settings (<see cref="ReplicationClientOptions"/>).</summary>
+    /// <summary>
+    /// The configuration section of the client library's settings (<see cref="ReplicationClientOptions"/>).
+    /// </summary>
     internal const string ClientSection = ReplicationClientServiceCollectionExtensions.ConfigurationSection;
 
     /// <summary>Prefix of environment variables read besides unprefixed ones, as the silo reads them.</summary>
@@ -93,8 +115,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
     /// <summary>
     /// The client library's settings from section <see cref="ClientSection"/> of <paramref name="configuration"/>
     /// (appsettings.json, or environment variables such as <c>ReplicationClient__ReplicaAnswers=false</c>); the command
-    /// line's <c>--timeout</c> then sets the default deadlines. Throws <see cref="ArgumentException"/> naming an unknown
-    /// setting or a bad value.
+    /// line's <c>--timeout</c> then sets the default deadlines. Throws <see cref="ArgumentException"/> naming an
+    /// unknown setting or a bad value.
     /// </summary>
     internal static ReplicationClientOptions ClientOptions(IConfiguration configuration)
     {

@@ -3,8 +3,10 @@ using Orleans.Replication.Client;
 
 namespace Orleans.Replication.Cli;
 
-/// <summary>The <c>watch</c> verb: the group's status table, refreshed every <c>--interval</c> until Ctrl-C or <c>--count</c> refreshes.</summary>
-/// <remarks>A refresh that fails (during a failover, say) prints its error in place of the table and the watch goes on.</remarks>
+/// <summary>The <c>watch</c> verb: the group's status table, refreshed every <c>--interval</c> until Ctrl-C or
+/// <c>--count</c> refreshes.</summary>
+/// <remarks>A refresh that fails (during a failover, say) prints its error in place of the table and the watch goes
+/// on.</remarks>
 internal static class WatchCommand
 {
     public static Command Create(
@@ -13,9 +15,22 @@ internal static class WatchCommand
         Func<ParseResult, CancellationToken, Func<ClusterConnection, Task<int>>, Task<int>> run,
         Option<string> group)
     {
-        var interval = new TimeOption("--interval", "Time between refreshes, 50ms..1h.", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeSpan.FromHours(1));
-        var count = new Option<int?>("--count") { Description = "Stop after this many refreshes (default: until Ctrl-C)." };
-        var command = new Command("watch", "A live status table of the group: epoch, primary, each node's role, silo, indexes and lag.") { interval, count };
+        var interval = new TimeOption(
+            "--interval",
+            "Time between refreshes, 50ms..1h.",
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromMilliseconds(50),
+            TimeSpan.FromHours(1));
+        var count = new Option<int?>("--count")
+        {
+            Description = "Stop after this many refreshes (default: until Ctrl-C).",
+        };
+        var command = new Command(
+            "watch",
+            "A live status table of the group: epoch, primary, each node's role, silo, indexes and lag.")
+        {
+            interval, count,
+        };
         command.SetAction((p, ct) =>
         {
             var every = interval.Value(p);
@@ -31,7 +46,13 @@ internal static class WatchCommand
         return command;
     }
 
-    private static async Task<int> WatchAsync(IReplicatedGroup group, TimeSpan interval, int? count, TextWriter output, CancellationToken ct)
+    private static async Task<int> WatchAsync(
+        IReplicatedGroup group,
+        TimeSpan interval,
+        int? count,
+        TextWriter output,
+        CancellationToken ct
+    )
     {
         // Redraw in place on a terminal; append refreshes one after another when the output is a file or a pipe.
         var redraw = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
@@ -58,12 +79,20 @@ internal static class WatchCommand
                 {
                     table = Cli.StatusTable(await group.GetStatusAsync(ct));
                 }
-                catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException or InvalidOperationException)
+                catch (Exception e)
+                    when (e is ReplicationException or OrleansException or TimeoutException or InvalidOperationException
+                    )
                 {
                     table = "error: " + e.Message;
                 }
 
-                await output.WriteLineAsync((redraw ? "\u001b[H\u001b[2J" : "") + DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture));
+                await output.WriteLineAsync(
+                    (redraw ? "\u001b[H\u001b[2J" : "")
+                        + DateTime.UtcNow.ToString(
+                            "yyyy-MM-dd HH:mm:ss 'UTC'",
+                            System.Globalization.CultureInfo.InvariantCulture
+                        )
+                );
                 await output.WriteLineAsync(table);
                 await output.FlushAsync(ct);
             }

@@ -24,7 +24,10 @@ SiloSettings settings;
 try
 {
     var configuration = SiloHost.LoadConfiguration(values);
-    settings = configuration.GetSection(SiloSettings.Section).Get<SiloSettings>(o => o.ErrorOnUnknownConfiguration = true) ?? new SiloSettings();
+    settings = configuration
+        .GetSection(SiloSettings.Section)
+        .Get<SiloSettings>(o => o.ErrorOnUnknownConfiguration = true)
+        ?? new SiloSettings();
     if (settings.Validate() is { Count: > 0 } invalid)
     {
         await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", invalid));
@@ -59,16 +62,36 @@ using (host)
     }
     catch (Exception e) when (e is not OutOfMemoryException)
     {
-        var reason = e is OperationCanceledException ? $"it did not join the cluster within {settings.StartTimeoutSeconds} s" : e.GetBaseException().Message;
+        var reason =
+            e is OperationCanceledException
+                ? $"it did not join the cluster within {settings.StartTimeoutSeconds} s"
+                : e.GetBaseException().Message;
         await Console.Error.WriteLineAsync($"error: the silo did not start: {reason}");
         return 1;
     }
 
-    host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orleans.Replication.Silo").LogInformation(
-        "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster {ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
-        settings.IsRedis ? "redis " + settings.Redis : "localhost", settings.EffectiveSiloPort, settings.EffectiveGatewayPort, settings.ClusterId, settings.ServiceId,
-        string.Join(" and ", new[] { settings.PrometheusPort is { } p ? $"prometheus :{p}/metrics" : null, settings.Otlp is { } o ? "otlp " + o : null }.OfType<string>().DefaultIfEmpty("off")),
-        settings.DashboardPort is { } d ? $":{d}/dashboard" : "off");
+    host.Services.GetRequiredService<ILoggerFactory>()
+        .CreateLogger("Orleans.Replication.Silo")
+        .LogInformation(
+            "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster " +
+            "{ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
+            settings.IsRedis ? "redis " + settings.Redis : "localhost",
+            settings.EffectiveSiloPort,
+            settings.EffectiveGatewayPort,
+            settings.ClusterId,
+            settings.ServiceId,
+            string.Join(
+                " and ",
+                new[]
+                {
+                    settings.PrometheusPort is { } p ? $"prometheus :{p}/metrics" : null,
+                    settings.Otlp is { } o ? "otlp " + o : null,
+                }
+                    .OfType<string>()
+                    .DefaultIfEmpty("off")
+            ),
+            settings.DashboardPort is { } d ? $":{d}/dashboard" : "off"
+        );
 
     // SIGTERM or Ctrl-C stops the host gracefully: the groups led from here are handed over first.
     await host.WaitForShutdownAsync();

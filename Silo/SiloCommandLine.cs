@@ -2,34 +2,135 @@ using System.CommandLine;
 
 namespace Orleans.Replication.Silo;
 
-/// <summary>The silo's command line: each option sets one <see cref="SiloSettings"/> key; <c>--Section:Key=value</c> sets any other.</summary>
+/// <summary>
+/// The silo's command line: each option sets one <see cref="SiloSettings"/> key; <c>--Section:Key=value</c> sets any
+/// other.
+/// </summary>
 internal static class SiloCommandLine
 {
-    /// <summary>Parses <paramref name="args"/> into configuration keys and values, or the errors that stop the silo.</summary>
+    /// <summary>
+    /// Parses <paramref name="args"/> into configuration keys and values, or the errors that stop the silo.
+    /// </summary>
     public static (Dictionary<string, string?> Values, List<string> Errors, ParseResult Parse) Parse(string[] args)
     {
         var options = new (Option Option, string Key)[]
         {
-            (new Option<int>("--instance") { Description = "Instance number on this machine (0..99): silo port = silo base + I, gateway port = gateway base + I. On localhost clustering instance 0 holds the membership table." }, "Instance"),
-            (new Option<int>("--silo-base-port") { Description = "Silo-to-silo port of instance 0 (default 11111)." }, "SiloBasePort"),
-            (new Option<int>("--gateway-base-port") { Description = "Client gateway port of instance 0 (default 30000)." }, "GatewayBasePort"),
-            (new Option<int>("--silo-port") { Description = "Silo-to-silo port (overrides the one derived from --instance)." }, "SiloPort"),
-            (new Option<int>("--gateway-port") { Description = "Client gateway port (overrides the one derived from --instance)." }, "GatewayPort"),
-            (new Option<string>("--clustering") { Description = "Membership: localhost (development, default) or redis." }, "Clustering"),
-            (new Option<string>("--redis") { Description = "Redis server of the membership table, HOST:PORT (with --clustering redis)." }, "Redis"),
-            (new Option<string>("--cluster-id") { Description = "Cluster id shared by the silos and clients of one cluster (default: default)." }, "ClusterId"),
-            (new Option<string>("--service-id") { Description = "Service id, stable across deployments (default: default)." }, "ServiceId"),
-            (new Option<string>("--advertise") { Description = "IP address other silos and clients reach this silo at." }, "AdvertisedIP"),
-            (new Option<int>("--prometheus") { Description = "Serve the meters Orleans.Replication and Microsoft.Orleans for Prometheus at http://HOST:PORT/metrics." }, "PrometheusPort"),
-            (new Option<string>("--prometheus-host") { Description = "Host the Prometheus endpoint listens on (default localhost; * for all)." }, "PrometheusHost"),
-            (new Option<string>("--otlp") { Description = "Export the meters over OTLP to this URL (such as http://localhost:4317)." }, "Otlp"),
-            (new Option<int>("--dashboard") { Description = "Serve the Orleans Dashboard at http://localhost:PORT/dashboard." }, "DashboardPort"),
-            (new Option<string>("--log-format") { Description = "Console logs: simple (one line per entry, default) or json." }, "LogFormat"),
+            (
+                new Option<int>("--instance")
+                {
+                    Description =
+                        "Instance number on this machine (0..99): silo port = silo base + I, gateway port = gateway " +
+                        "base + I. On localhost clustering instance 0 holds the membership table.",
+                },
+                "Instance"
+            ),
+            (
+                new Option<int>("--silo-base-port")
+                {
+                    Description = "Silo-to-silo port of instance 0 (default 11111).",
+                },
+                "SiloBasePort"
+            ),
+            (
+                new Option<int>("--gateway-base-port")
+                {
+                    Description = "Client gateway port of instance 0 (default 30000).",
+                },
+                "GatewayBasePort"
+            ),
+            (
+                new Option<int>("--silo-port")
+                {
+                    Description = "Silo-to-silo port (overrides the one derived from --instance).",
+                },
+                "SiloPort"
+            ),
+            (
+                new Option<int>("--gateway-port")
+                {
+                    Description = "Client gateway port (overrides the one derived from --instance).",
+                },
+                "GatewayPort"
+            ),
+            (
+                new Option<string>("--clustering")
+                {
+                    Description = "Membership: localhost (development, default) or redis.",
+                },
+                "Clustering"
+            ),
+            (
+                new Option<string>("--redis")
+                {
+                    Description = "Redis server of the membership table, HOST:PORT (with --clustering redis).",
+                },
+                "Redis"
+            ),
+            (
+                new Option<string>("--cluster-id")
+                {
+                    Description = "Cluster id shared by the silos and clients of one cluster (default: default).",
+                },
+                "ClusterId"
+            ),
+            (
+                new Option<string>("--service-id")
+                {
+                    Description = "Service id, stable across deployments (default: default).",
+                },
+                "ServiceId"
+            ),
+            (
+                new Option<string>("--advertise")
+                {
+                    Description = "IP address other silos and clients reach this silo at.",
+                },
+                "AdvertisedIP"
+            ),
+            (
+                new Option<int>("--prometheus")
+                {
+                    Description =
+                        "Serve the meters Orleans.Replication and Microsoft.Orleans for Prometheus at " +
+                        "http://HOST:PORT/metrics.",
+                },
+                "PrometheusPort"
+            ),
+            (
+                new Option<string>("--prometheus-host")
+                {
+                    Description = "Host the Prometheus endpoint listens on (default localhost; * for all).",
+                },
+                "PrometheusHost"
+            ),
+            (
+                new Option<string>("--otlp")
+                {
+                    Description = "Export the meters over OTLP to this URL (such as http://localhost:4317).",
+                },
+                "Otlp"
+            ),
+            (
+                new Option<int>("--dashboard")
+                {
+                    Description = "Serve the Orleans Dashboard at http://localhost:PORT/dashboard.",
+                },
+                "DashboardPort"
+            ),
+            (
+                new Option<string>("--log-format")
+                {
+                    Description = "Console logs: simple (one line per entry, default) or json.",
+                },
+                "LogFormat"
+            ),
         };
         var root = new RootCommand(
-            "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json and environment " +
-            "variables (ORLEANS_REPLICATION_Silo__ClusterId, ORLEANS_REPLICATION_Replication__DefaultNodeCount); any other setting " +
-            "as --Section:Key=value, such as --Replication:DefaultNodeCount=5.")
+            "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json "
+                + "and environment variables (ORLEANS_REPLICATION_Silo__ClusterId, "
+                + "ORLEANS_REPLICATION_Replication__DefaultNodeCount); any other setting "
+                + "as --Section:Key=value, such as --Replication:DefaultNodeCount=5."
+        )
         {
             TreatUnmatchedTokensAsErrors = false,
         };
@@ -54,9 +155,17 @@ internal static class SiloCommandLine
         {
             var token = unmatched[i];
             var key = token.StartsWith("--", StringComparison.Ordinal) ? token[2..] : null;
-            if (key is null || !key.Contains(':', StringComparison.Ordinal) || key.StartsWith(':') || key.StartsWith('='))
+            if (
+                key is null
+                || !key.Contains(':', StringComparison.Ordinal)
+                || key.StartsWith(':')
+                || key.StartsWith('=')
+            )
             {
-                errors.Add($"Unrecognized command or argument '{token}' (settings other than the options above are given as --Section:Key=value).");
+                errors.Add(
+                    $"Unrecognized command or argument '{token}' (settings other than the options above are given as " +
+                    "--Section:Key=value)."
+                );
                 continue;
             }
 

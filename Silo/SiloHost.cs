@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Orleans.Hosting;
 using StackExchange.Redis;
 
 namespace Orleans.Replication.Silo;
@@ -16,10 +15,15 @@ namespace Orleans.Replication.Silo;
 /// <summary>Builds the silo's host from its settings: clustering, endpoints, logs, metrics and the dashboard.</summary>
 internal static class SiloHost
 {
-    /// <summary>Prefix of the environment variables read besides the unprefixed ones (which .NET reads by default).</summary>
+    /// <summary>
+    /// Prefix of the environment variables read besides the unprefixed ones (which .NET reads by default).
+    /// </summary>
     public const string EnvironmentPrefix = "ORLEANS_REPLICATION_";
 
-    /// <summary>Configuration in rising precedence: appsettings.json beside the executable, environment, prefixed environment, command line.</summary>
+    /// <summary>
+    /// Configuration in rising precedence: appsettings.json beside the executable, environment, prefixed environment,
+    /// command line.
+    /// </summary>
     public static IConfigurationRoot LoadConfiguration(IReadOnlyDictionary<string, string?> commandLine) =>
         new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
@@ -34,7 +38,9 @@ internal static class SiloHost
     {
         if (settings.DashboardPort is { } dashboardPort)
         {
-            var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            var web = WebApplication.CreateSlimBuilder(
+                new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory }
+            );
             Configure(web, settings, configuration);
             web.WebHost.ConfigureKestrel(k => k.ListenAnyIP(dashboardPort));
             var app = web.Build();
@@ -42,7 +48,9 @@ internal static class SiloHost
             return app;
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        var builder = Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory }
+        );
         Configure(builder, settings, configuration);
         return builder.Build();
     }
@@ -98,11 +106,20 @@ internal static class SiloHost
         silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
         if (settings.AdvertisedIP is { } ip)
         {
-            silo.ConfigureEndpoints(IPAddress.Parse(ip), settings.EffectiveSiloPort, settings.EffectiveGatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(
+                IPAddress.Parse(ip),
+                settings.EffectiveSiloPort,
+                settings.EffectiveGatewayPort,
+                listenOnAnyHostAddress: true
+            );
         }
         else
         {
-            silo.ConfigureEndpoints(settings.EffectiveSiloPort, settings.EffectiveGatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(
+                settings.EffectiveSiloPort,
+                settings.EffectiveGatewayPort,
+                listenOnAnyHostAddress: true
+            );
         }
     }
 

@@ -2,7 +2,9 @@ using System.Net;
 
 namespace Orleans.Replication.Silo;
 
-/// <summary>How the silo host runs: clustering, ports, and what it exposes. Bound from the configuration section <c>Silo</c>.</summary>
+/// <summary>
+/// How the silo host runs: clustering, ports, and what it exposes. Bound from the configuration section <c>Silo</c>.
+/// </summary>
 /// <remarks>
 /// Each setting comes, in rising precedence, from appsettings.json beside the executable, environment variables
 /// (<c>Silo__ClusterId</c>, or <c>ORLEANS_REPLICATION_Silo__ClusterId</c>) and the command line (<c>--cluster-id</c>).
@@ -30,7 +32,9 @@ internal sealed class SiloSettings
     /// <summary><c>localhost</c> (development: instance 0 holds the membership table) or <c>redis</c>.</summary>
     public string Clustering { get; set; } = "localhost";
 
-    /// <summary>The Redis server of the membership table, HOST:PORT (or a StackExchange.Redis configuration string).</summary>
+    /// <summary>
+    /// The Redis server of the membership table, HOST:PORT (or a StackExchange.Redis configuration string).
+    /// </summary>
     public string? Redis { get; set; }
 
     /// <summary>The cluster's id: silos and clients of one cluster share it.</summary>
@@ -39,7 +43,10 @@ internal sealed class SiloSettings
     /// <summary>The service's id: stays the same across deployments of the cluster.</summary>
     public string ServiceId { get; set; } = "default";
 
-    /// <summary>The address other silos and clients reach this silo at; default: loopback on localhost clustering, the host's address otherwise.</summary>
+    /// <summary>
+    /// The address other silos and clients reach this silo at; default: loopback on localhost clustering, the host's
+    /// address otherwise.
+    /// </summary>
     public string? AdvertisedIP { get; set; }
 
     /// <summary>Port of a Prometheus scrape endpoint (<c>/metrics</c>) for the meters; none when unset.</summary>
@@ -54,7 +61,9 @@ internal sealed class SiloSettings
     /// <summary>Port of the Orleans Dashboard (<c>http://HOST:PORT/</c>); none when unset.</summary>
     public int? DashboardPort { get; set; }
 
-    /// <summary>Console log format: <c>simple</c> (one line per entry) or <c>json</c> (one JSON object per entry).</summary>
+    /// <summary>
+    /// Console log format: <c>simple</c> (one line per entry) or <c>json</c> (one JSON object per entry).
+    /// </summary>
     public string LogFormat { get; set; } = "simple";
 
     /// <summary>Seconds the silo may take to start (join the cluster) before it gives up.</summary>
@@ -83,26 +92,72 @@ internal sealed class SiloSettings
         Check(IsPort(GatewayBasePort), nameof(GatewayBasePort), GatewayBasePort, "a port 1024..65535");
         Check(SiloPort is null || IsPort(SiloPort.Value), nameof(SiloPort), SiloPort, "a port 1024..65535");
         Check(GatewayPort is null || IsPort(GatewayPort.Value), nameof(GatewayPort), GatewayPort, "a port 1024..65535");
-        Check(IsPort(EffectiveSiloPort) && IsPort(EffectiveGatewayPort) && EffectiveSiloPort != EffectiveGatewayPort,
-            "SiloPort", $"{EffectiveSiloPort} (gateway {EffectiveGatewayPort})", "a port 1024..65535 other than the gateway port");
-        Check(IsRedis || string.Equals(Clustering, "localhost", StringComparison.OrdinalIgnoreCase), nameof(Clustering), Clustering, "localhost or redis");
-        Check(!IsRedis || !string.IsNullOrWhiteSpace(Redis), nameof(Redis), Redis, "HOST:PORT of the Redis server when Clustering is redis");
+        Check(
+            IsPort(EffectiveSiloPort) && IsPort(EffectiveGatewayPort) && EffectiveSiloPort != EffectiveGatewayPort,
+            "SiloPort",
+            $"{EffectiveSiloPort} (gateway {EffectiveGatewayPort})",
+            "a port 1024..65535 other than the gateway port"
+        );
+        Check(
+            IsRedis || string.Equals(Clustering, "localhost", StringComparison.OrdinalIgnoreCase),
+            nameof(Clustering),
+            Clustering,
+            "localhost or redis"
+        );
+        Check(
+            !IsRedis || !string.IsNullOrWhiteSpace(Redis),
+            nameof(Redis),
+            Redis,
+            "HOST:PORT of the Redis server when Clustering is redis"
+        );
         Check(IsId(ClusterId), nameof(ClusterId), ClusterId, "1..100 letters, digits, '-', '_' or '.'");
         Check(IsId(ServiceId), nameof(ServiceId), ServiceId, "1..100 letters, digits, '-', '_' or '.'");
-        Check(AdvertisedIP is null || IPAddress.TryParse(AdvertisedIP, out _), nameof(AdvertisedIP), AdvertisedIP, "an IP address");
-        Check(PrometheusPort is null || PrometheusPort is >= 1 and <= 65535, nameof(PrometheusPort), PrometheusPort, "a port 1..65535");
+        Check(
+            AdvertisedIP is null || IPAddress.TryParse(AdvertisedIP, out _),
+            nameof(AdvertisedIP),
+            AdvertisedIP,
+            "an IP address"
+        );
+        Check(
+            PrometheusPort is null || PrometheusPort is >= 1 and <= 65535,
+            nameof(PrometheusPort),
+            PrometheusPort,
+            "a port 1..65535"
+        );
         Check(!string.IsNullOrWhiteSpace(PrometheusHost), nameof(PrometheusHost), PrometheusHost, "a host name or *");
-        Check(Otlp is null || (Uri.TryCreate(Otlp, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"), nameof(Otlp), Otlp, "an http:// or https:// URL");
-        Check(DashboardPort is null || DashboardPort is >= 1 and <= 65535, nameof(DashboardPort), DashboardPort, "a port 1..65535");
+        Check(
+            Otlp is null || (Uri.TryCreate(Otlp, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"),
+            nameof(Otlp),
+            Otlp,
+            "an http:// or https:// URL"
+        );
+        Check(
+            DashboardPort is null || DashboardPort is >= 1 and <= 65535,
+            nameof(DashboardPort),
+            DashboardPort,
+            "a port 1..65535"
+        );
         Check(LogFormat is "simple" or "json", nameof(LogFormat), LogFormat, "simple or json");
-        Check(double.IsFinite(StartTimeoutSeconds) && StartTimeoutSeconds is > 0 and <= 3600, nameof(StartTimeoutSeconds), StartTimeoutSeconds, "between 0 and 3600");
+        Check(
+            double.IsFinite(StartTimeoutSeconds) && StartTimeoutSeconds is > 0 and <= 3600,
+            nameof(StartTimeoutSeconds),
+            StartTimeoutSeconds,
+            "between 0 and 3600"
+        );
         var ports = new[] { EffectiveSiloPort, EffectiveGatewayPort, PrometheusPort ?? -1, DashboardPort ?? -2 };
-        Check(ports.Distinct().Count() == ports.Length, "Ports", string.Join(", ", ports.Where(p => p > 0)), "distinct (silo, gateway, Prometheus and dashboard ports)");
+        Check(
+            ports.Distinct().Count() == ports.Length,
+            "Ports",
+            string.Join(", ", ports.Where(p => p > 0)),
+            "distinct (silo, gateway, Prometheus and dashboard ports)"
+        );
         return errors;
     }
 
     private static bool IsPort(int port) => port is >= 1024 and <= 65535;
 
     private static bool IsId(string? id) =>
-        !string.IsNullOrEmpty(id) && id.Length <= 100 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        !string.IsNullOrEmpty(id)
+        && id.Length <= 100
+        && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 }

@@ -3,7 +3,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.ClusterTests;
 
-/// <summary>Counts the replication calls each node grain receives, by what they carry. A silo-wide incoming call filter.</summary>
+/// <summary>
+/// Counts the replication calls each node grain receives, by what they carry. A silo-wide incoming call filter.
+/// </summary>
 internal sealed class AppendCallCounter : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<string, Counts> ByNode = new();
@@ -13,7 +15,10 @@ internal sealed class AppendCallCounter : IIncomingGrainCallFilter
 
     public Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.MethodName == nameof(IReplicaNodeGrain.AppendAsync) && context.Request.GetArgument(0) is AppendRequest request)
+        if (
+            context.MethodName == nameof(IReplicaNodeGrain.AppendAsync)
+            && context.Request.GetArgument(0) is AppendRequest request
+        )
         {
             var counts = Of(context.TargetId.Key.ToString()!);
             if (request.IsProbe)

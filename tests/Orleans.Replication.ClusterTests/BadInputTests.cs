@@ -28,10 +28,34 @@ public sealed class BadInputTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => group.CompareAndSetAsync("k", -1, "v"));
 
         // The silo checks too: a command sent around the client library is refused the same way.
-        var direct = await fixture.Node(Name, 0).WriteAsync(new WriteCommand(new string('k', 2000), LogOperation.Put, [1], null, Guid.NewGuid(), WriteConcern.Majority, TimeSpan.FromSeconds(1)));
+        var direct = await fixture
+            .Node(Name, 0)
+            .WriteAsync(
+                new WriteCommand(
+                    new string('k', 2000),
+                    LogOperation.Put,
+                    [1],
+                    null,
+                    Guid.NewGuid(),
+                    WriteConcern.Majority,
+                    TimeSpan.FromSeconds(1)
+                )
+            );
         Assert.Equal(WriteStatus.Invalid, direct.Status);
         Assert.Contains("1024", direct.Message);
-        var noop = await fixture.Node(Name, 0).WriteAsync(new WriteCommand("k", LogOperation.Noop, null, null, Guid.NewGuid(), WriteConcern.Majority, TimeSpan.FromSeconds(1)));
+        var noop = await fixture
+            .Node(Name, 0)
+            .WriteAsync(
+                new WriteCommand(
+                    "k",
+                    LogOperation.Noop,
+                    null,
+                    null,
+                    Guid.NewGuid(),
+                    WriteConcern.Majority,
+                    TimeSpan.FromSeconds(1)
+                )
+            );
         Assert.Equal(WriteStatus.Invalid, noop.Status);
 
         Assert.Equal(before, await LastIndexAsync());
@@ -48,7 +72,9 @@ public sealed class BadInputTests(ClusterFixture fixture)
         var concern = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             group.PutAsync("k", "v", new WriteOptions { Concern = WriteConcern.WaitForReplicas(3) }));
         Assert.Contains("3 nodes", concern.Message);
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => group.PutAsync("k", "v", new WriteOptions { Timeout = TimeSpan.Zero }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            group.PutAsync("k", "v", new WriteOptions { Timeout = TimeSpan.Zero })
+        );
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => group.GetAsync("k", ReadConsistency.Quorum(4)));
         await Assert.ThrowsAsync<ArgumentException>(() => group.GetAsync("k", ReadConsistency.Session));
         Assert.Throws<ArgumentOutOfRangeException>(() => WriteConcern.WaitForReplicas(7));
@@ -80,7 +106,9 @@ public sealed class BadInputTests(ClusterFixture fixture)
     [InlineData(-1)]
     public async Task GroupSizesOutsideOneToSevenAreRefused(int nodes)
     {
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => fixture.Store.CreateGroupAsync("bad-size", new GroupConfiguration(nodes)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            fixture.Store.CreateGroupAsync("bad-size", new GroupConfiguration(nodes))
+        );
     }
 
     [Fact]
@@ -95,7 +123,9 @@ public sealed class BadInputTests(ClusterFixture fixture)
 
         var again = await fixture.Store.CreateGroupAsync("five-nodes", new GroupConfiguration(5));
         Assert.Equal("five-nodes", again.Name);
-        await Assert.ThrowsAnyAsync<Exception>(() => fixture.Store.CreateGroupAsync("five-nodes", new GroupConfiguration(3)));
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            fixture.Store.CreateGroupAsync("five-nodes", new GroupConfiguration(3))
+        );
         Assert.Equal(5, (await group.GetStatusAsync()).NodeCount);
     }
 }

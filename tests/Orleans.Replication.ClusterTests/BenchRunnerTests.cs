@@ -29,7 +29,10 @@ public sealed class BenchRunnerTests(ClusterFixture fixture)
             report = await new BenchRunner(fixture.Store, fixture.Grains).RunAsync(options, null, history);
         }
 
-        Assert.True(report.Errors == 0 && report.Unknown == 0, $"{report.Errors} operations failed and {report.Unknown} were of unknown outcome: {report}");
+        Assert.True(
+            report.Errors == 0 && report.Unknown == 0,
+            $"{report.Errors} operations failed and {report.Unknown} were of unknown outcome: {report}"
+        );
         Assert.Equal(200, report.Operations);
         var operations = HistoryReader.Parse(output.ToString());
         Assert.Equal(200, operations.Count);
@@ -40,7 +43,16 @@ public sealed class BenchRunnerTests(ClusterFixture fixture)
     [Fact]
     public async Task RawRunsReachTheBaselineGrainOnTheSilos()
     {
-        var options = new BenchOptions { Group = "bench-raw", Raw = true, Clients = 2, Operations = 50, Warmup = TimeSpan.Zero, Keys = 5, WriteRatio = 0.5 };
+        var options = new BenchOptions
+        {
+            Group = "bench-raw",
+            Raw = true,
+            Clients = 2,
+            Operations = 50,
+            Warmup = TimeSpan.Zero,
+            Keys = 5,
+            WriteRatio = 0.5,
+        };
 
         var report = await new BenchRunner(fixture.Store, fixture.Grains).RunAsync(options);
 

@@ -19,8 +19,11 @@ public sealed class CatchUpTests(ClusterFixture fixture)
 
         var replica = fixture.Node(name, 2);
         // A majority does not need this replica: give it the time to apply what it was sent before it is emptied.
-        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()).AppliedIndex >= 250, TimeSpan.FromSeconds(10),
-            async () => $"replica applied only {(await replica.GetStatusAsync()).AppliedIndex}");
+        await Eventually.HoldsAsync(
+            async () => (await replica.GetStatusAsync()).AppliedIndex >= 250,
+            TimeSpan.FromSeconds(10),
+            async () => $"replica applied only {(await replica.GetStatusAsync()).AppliedIndex}"
+        );
         var before = await replica.GetStatusAsync();
 
         // The replica loses its state, as when its silo dies and it is activated again: a new incarnation, empty.
@@ -39,11 +42,17 @@ public sealed class CatchUpTests(ClusterFixture fixture)
 
         try
         {
-            await Eventually.HoldsAsync(async () =>
-            {
-                var s = await replica.GetStatusAsync();
-                return s.Incarnation != before.Incarnation && s.AppliedIndex > before.AppliedIndex + 50 && written > 100;
-            }, TimeSpan.FromSeconds(30), async () => $"replica status {await replica.GetStatusAsync()}, {written} writes during catch-up");
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    var s = await replica.GetStatusAsync();
+                    return s.Incarnation != before.Incarnation
+                        && s.AppliedIndex > before.AppliedIndex + 50
+                        && written > 100;
+                },
+                TimeSpan.FromSeconds(30),
+                async () => $"replica status {await replica.GetStatusAsync()}, {written} writes during catch-up"
+            );
         }
         finally
         {
@@ -51,9 +60,16 @@ public sealed class CatchUpTests(ClusterFixture fixture)
             await writer;
         }
 
-        Assert.True(await fixture.Faults(name, 2).GetSnapshotsInstalledAsync() >= 1, "the emptied replica did not catch up through a snapshot");
+        Assert.True(
+            await fixture.Faults(name, 2).GetSnapshotsInstalledAsync() >= 1,
+            "the emptied replica did not catch up through a snapshot"
+        );
         var last = (await group.PutAsync("final", "x")).Version;
-        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()).AppliedIndex >= last, TimeSpan.FromSeconds(10), "replica did not reach the last write");
+        await Eventually.HoldsAsync(
+            async () => (await replica.GetStatusAsync()).AppliedIndex >= last,
+            TimeSpan.FromSeconds(10),
+            "replica did not reach the last write"
+        );
         for (var i = 0; i < 300; i += 7)
         {
             var reply = await replica.ReadAsync(new ReadRequest($"k{i}", ReadConsistency.Eventual, 0, TimeSpan.Zero));
@@ -71,8 +87,19 @@ public sealed class CatchUpTests(ClusterFixture fixture)
         var group = fixture.Store.Group(name);
         var route = await group.GetRouteAsync(refresh: true);
         var writeId = Guid.NewGuid();
-        var original = await fixture.Node(name, route.PrimaryIndex).WriteAsync(
-            new WriteCommand("once", LogOperation.Put, "first"u8.ToArray(), null, writeId, WriteConcern.Majority, TimeSpan.FromSeconds(10)));
+        var original = await fixture
+            .Node(name, route.PrimaryIndex)
+            .WriteAsync(
+                new WriteCommand(
+                    "once",
+                    LogOperation.Put,
+                    "first"u8.ToArray(),
+                    null,
+                    writeId,
+                    WriteConcern.Majority,
+                    TimeSpan.FromSeconds(10)
+                )
+            );
         Assert.Equal(WriteStatus.Ok, original.Status);
 
         // Enough writes behind it that the log no longer holds its entry: only a snapshot can bring it to a new node.
@@ -86,18 +113,42 @@ public sealed class CatchUpTests(ClusterFixture fixture)
         var emptied = (await replica.GetStatusAsync()).Incarnation;
         await fixture.Cluster.DeactivateAsync(replica);
         var last = (await group.PutAsync("last", "x")).Version;
-        await Eventually.HoldsAsync(async () => (await replica.GetStatusAsync()) is { CaughtUp: true } s && s.Incarnation != emptied && s.AppliedIndex >= last,
-            TimeSpan.FromSeconds(20), async () => $"node {target}: {await replica.GetStatusAsync()}");
-        Assert.True(await fixture.Faults(name, target).GetSnapshotsInstalledAsync() >= 1, "the node did not catch up through a snapshot");
+        await Eventually.HoldsAsync(
+            async () =>
+                (await replica.GetStatusAsync()) is { CaughtUp: true } s
+                && s.Incarnation != emptied
+                && s.AppliedIndex >= last,
+            TimeSpan.FromSeconds(20),
+            async () => $"node {target}: {await replica.GetStatusAsync()}"
+        );
+        Assert.True(
+            await fixture.Faults(name, target).GetSnapshotsInstalledAsync() >= 1,
+            "the node did not catch up through a snapshot"
+        );
 
-        // The node that knows the write only from the snapshot leads; the retry of the write, under its id, is not applied again.
+        // The node that knows the write only from the snapshot leads; the retry of the write, under its id, is not
+        // applied again.
         var led = await group.SwitchoverAsync(target);
         Assert.Equal(target, led.PrimaryIndex);
-        var retry = await fixture.Node(name, target).WriteAsync(
-            new WriteCommand("once", LogOperation.Put, "retried"u8.ToArray(), null, writeId, WriteConcern.Majority, TimeSpan.FromSeconds(10)));
+        var retry = await fixture
+            .Node(name, target)
+            .WriteAsync(
+                new WriteCommand(
+                    "once",
+                    LogOperation.Put,
+                    "retried"u8.ToArray(),
+                    null,
+                    writeId,
+                    WriteConcern.Majority,
+                    TimeSpan.FromSeconds(10)
+                )
+            );
         Assert.Equal(WriteStatus.Ok, retry.Status);
         Assert.Equal(original.Index, retry.Index);
-        Assert.Equal("first", (await group.GetAsync("once", new ReadOptions { Consistency = ReadConsistency.Strong })).ValueAsString);
+        Assert.Equal(
+            "first",
+            (await group.GetAsync("once", new ReadOptions { Consistency = ReadConsistency.Strong })).ValueAsString
+        );
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Hosting;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
 using Orleans.TestingHost;
@@ -35,7 +34,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
-    public IReplicaNodeGrain Node(string group, int index) => Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index));
+    public IReplicaNodeGrain Node(string group, int index) =>
+        Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index));
 
     public INodeFaults Faults(string group, int index) => Node(group, index).AsReference<INodeFaults>();
 }

@@ -37,7 +37,10 @@ internal static class Eventually
                     description = "(could not describe: " + e.Message + ")";
                 }
 
-                throw new XunitException($"Condition not met within {timeout.TotalSeconds:0.#} s: {description}" + (last is null ? "" : $"; last error: {last.Message}"));
+                throw new XunitException(
+                    $"Condition not met within {timeout.TotalSeconds:0.#} s: {description}"
+                        + (last is null ? "" : $"; last error: {last.Message}")
+                );
             }
 
             await Task.Delay(20);
@@ -47,12 +50,28 @@ internal static class Eventually
     public static Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string description) =>
         HoldsAsync(condition, timeout, () => Task.FromResult(description));
 
-    /// <summary>Waits until every node of <paramref name="group"/> reports having applied <paramref name="index"/>.</summary>
+    /// <summary>
+    /// Waits until every node of <paramref name="group"/> reports having applied <paramref name="index"/>.
+    /// </summary>
     public static Task AppliedEverywhereAsync(Client.IReplicatedGroup group, long index, TimeSpan timeout) =>
-        HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= index), timeout,
-            async () => string.Join(", ", (await group.GetStatusAsync()).Nodes.Select(n => $"node {n.NodeIndex} applied {n.AppliedIndex}")));
+        HoldsAsync(
+            async () => (await group.GetStatusAsync()).Nodes.All(n => n.AppliedIndex >= index),
+            timeout,
+            async () =>
+                string.Join(
+                    ", ",
+                    (await group.GetStatusAsync()).Nodes.Select(n => $"node {n.NodeIndex} applied {n.AppliedIndex}")
+                )
+        );
 
-    /// <summary>Waits until <paramref name="group"/> sends writes to node <paramref name="nodeIndex"/> through the ingress of its silo.</summary>
+    /// <summary>
+    /// Waits until <paramref name="group"/> sends writes to node <paramref name="nodeIndex"/> through the ingress of
+    /// its silo.
+    /// </summary>
     public static Task WritesGoDirectAsync(Client.ReplicatedGroup group, int nodeIndex, TimeSpan timeout) =>
-        HoldsAsync(() => Task.FromResult(group.WritesGoDirect(nodeIndex)), timeout, $"writes to node {nodeIndex} never went through an ingress");
+        HoldsAsync(
+            () => Task.FromResult(group.WritesGoDirect(nodeIndex)),
+            timeout,
+            $"writes to node {nodeIndex} never went through an ingress"
+        );
 }

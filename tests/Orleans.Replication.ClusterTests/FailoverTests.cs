@@ -8,7 +8,11 @@ public sealed class FailoverTests
 {
     private static readonly WriteOptions Patient = new() { Timeout = TimeSpan.FromSeconds(15) };
 
-    private static async Task<List<(string Key, string Value)>> WriteAsync(IReplicatedGroup group, string prefix, int count)
+    private static async Task<List<(string Key, string Value)>> WriteAsync(
+        IReplicatedGroup group,
+        string prefix,
+        int count
+    )
     {
         var acked = new List<(string, string)>();
         for (var i = 0; i < count; i++)
@@ -20,12 +24,21 @@ public sealed class FailoverTests
         return acked;
     }
 
-    private static async Task AssertAllPresentAsync(IReplicatedGroup group, IEnumerable<(string Key, string Value)> acked)
+    private static async Task AssertAllPresentAsync(
+        IReplicatedGroup group,
+        IEnumerable<(string Key, string Value)> acked
+    )
     {
         foreach (var (key, value) in acked)
         {
-            var read = await group.GetAsync(key, new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) });
-            Assert.True(read.ValueAsString == value, $"acknowledged write {key}={value} lost: read {read.ValueAsString ?? "(absent)"}");
+            var read = await group.GetAsync(
+                key,
+                new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) }
+            );
+            Assert.True(
+                read.ValueAsString == value,
+                $"acknowledged write {key}={value} lost: read {read.ValueAsString ?? "(absent)"}"
+            );
         }
     }
 
@@ -43,7 +56,10 @@ public sealed class FailoverTests
         var first = await group.PutAsync("after", "failover", Patient);
         watch.Stop();
 
-        Assert.True(first.Epoch > before.Epoch, $"write acknowledged in epoch {first.Epoch}, the failed primary's was {before.Epoch}");
+        Assert.True(
+            first.Epoch > before.Epoch,
+            $"write acknowledged in epoch {first.Epoch}, the failed primary's was {before.Epoch}"
+        );
         var after = await group.GetStatusAsync();
         Assert.NotEqual(before.PrimaryIndex, after.PrimaryIndex);
         Assert.Equal(NodeRole.Primary, after.Nodes[after.PrimaryIndex].Role);
@@ -52,8 +68,17 @@ public sealed class FailoverTests
         await AssertAllPresentAsync(group, acked);
 
         // The lost node comes back empty on a live silo, follows the new primary and catches up.
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.Healthy && n.AppliedIndex >= first.Version),
-            TimeSpan.FromSeconds(20), async () => string.Join("; ", (await group.GetStatusAsync()).Nodes.Select(n => $"{n.NodeIndex}:{n.Role}/{n.AppliedIndex}/{n.Problem}")));
+        await Eventually.HoldsAsync(
+            async () => (await group.GetStatusAsync()).Nodes.All(n => n.Healthy && n.AppliedIndex >= first.Version),
+            TimeSpan.FromSeconds(20),
+            async () =>
+                string.Join(
+                    "; ",
+                    (await group.GetStatusAsync()).Nodes.Select(n =>
+                        $"{n.NodeIndex}:{n.Role}/{n.AppliedIndex}/{n.Problem}"
+                    )
+                )
+        );
     }
 
     [Fact]
@@ -67,23 +92,38 @@ public sealed class FailoverTests
         var primaryKey = GroupNames.NodeKey(name, before.PrimaryIndex);
         var replicaKey = GroupNames.NodeKey(name, (before.PrimaryIndex + 1) % 3);
 
-        // The primary and one replica freeze, as paused processes do: two of three nodes unreachable, none of them dead.
+        // The primary and one replica freeze, as paused processes do: two of three nodes unreachable, none of them
+        // dead.
         Freezer.Freeze(primaryKey);
         Freezer.Freeze(replicaKey);
         try
         {
-            await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is { PrimaryIndex: < 0, Problem: { } p } && p.Contains("majority"),
-                TimeSpan.FromSeconds(20), async () => (await group.GetStatusAsync()) is var s ? $"status: epoch {s.Epoch} primary {s.PrimaryIndex} problem {s.Problem}" : "");
+            await Eventually.HoldsAsync(
+                async () =>
+                    (await group.GetStatusAsync()) is { PrimaryIndex: < 0, Problem: { } p } && p.Contains("majority"),
+                TimeSpan.FromSeconds(20),
+                async () =>
+                    (await group.GetStatusAsync()) is var s
+                        ? $"status: epoch {s.Epoch} primary {s.PrimaryIndex} problem {s.Problem}"
+                        : ""
+            );
 
             // It stays so: the periodic check tries again and again, and never promotes the lone node.
             var stuck = await group.GetStatusAsync();
-            await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Epoch > stuck.Epoch, TimeSpan.FromSeconds(10), "the coordinator did not try again");
+            await Eventually.HoldsAsync(
+                async () => (await group.GetStatusAsync()).Epoch > stuck.Epoch,
+                TimeSpan.FromSeconds(10),
+                "the coordinator did not try again"
+            );
             Assert.True((await group.GetStatusAsync()).PrimaryIndex < 0, "a node was promoted without a majority");
 
             await group.GetRouteAsync(refresh: true);
             var watch = Stopwatch.StartNew();
             var error = await Assert.ThrowsAsync<NoPrimaryException>(() => group.PutAsync("k", "v", Patient));
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the write took {watch.Elapsed} to fail; it must fail fast");
+            Assert.True(
+                watch.Elapsed < TimeSpan.FromSeconds(2),
+                $"the write took {watch.Elapsed} to fail; it must fail fast"
+            );
             Assert.True(error.IsRetryable);
             Assert.Contains("majority", error.Message, StringComparison.Ordinal);
         }
@@ -95,7 +135,11 @@ public sealed class FailoverTests
         // With the replica back there is a majority again: a node is promoted and nothing acknowledged is lost.
         try
         {
-            await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).PrimaryIndex >= 0, TimeSpan.FromSeconds(20), "no promotion after the majority came back");
+            await Eventually.HoldsAsync(
+                async () => (await group.GetStatusAsync()).PrimaryIndex >= 0,
+                TimeSpan.FromSeconds(20),
+                "no promotion after the majority came back"
+            );
             await group.GetRouteAsync(refresh: true);
             var first = await group.PutAsync("after", "majority", Patient);
             Assert.True(first.Epoch > before.Epoch);
@@ -108,8 +152,12 @@ public sealed class FailoverTests
         }
 
         // The old primary wakes up deposed and rejoins as a replica.
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes[before.PrimaryIndex] is { Role: NodeRole.Replica, CaughtUp: true },
-            TimeSpan.FromSeconds(20), async () => $"{(await group.GetStatusAsync()).Nodes[before.PrimaryIndex]}");
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.GetStatusAsync()).Nodes[before.PrimaryIndex] is { Role: NodeRole.Replica, CaughtUp: true },
+            TimeSpan.FromSeconds(20),
+            async () => $"{(await group.GetStatusAsync()).Nodes[before.PrimaryIndex]}"
+        );
     }
 
     [Fact]
@@ -134,10 +182,18 @@ public sealed class FailoverTests
             }
         });
 
-        await Eventually.HoldsAsync(() => Task.FromResult(during.Count > 20), TimeSpan.FromSeconds(10), "the writer did not start");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(during.Count > 20),
+            TimeSpan.FromSeconds(10),
+            "the writer did not start"
+        );
         var route = await cluster.Coordinator(name).SwitchoverAsync(2);
         Assert.Equal(2, route.PrimaryIndex);
-        await Eventually.HoldsAsync(() => Task.FromResult(during.Count > 60), TimeSpan.FromSeconds(10), "writes did not go on after the switchover");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(during.Count > 60),
+            TimeSpan.FromSeconds(10),
+            "writes did not go on after the switchover"
+        );
         stop.Cancel();
         await writer; // every write of the writer was acknowledged: none failed across the switchover
 

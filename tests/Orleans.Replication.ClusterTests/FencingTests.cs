@@ -16,9 +16,28 @@ public sealed class FencingTests(ClusterFixture fixture)
         var replica = fixture.Node(name, 1);
         var before = await replica.GetStatusAsync();
 
-        var stale = new AppendRequest(Epoch: 0, LeaderIndex: 2, NodeCount: 3, PrevIndex: before.LastIndex, PrevEpoch: 0,
-            Entries: [new LogEntry(before.LastIndex + 1, 0, LogOperation.Put, "k", [1], Guid.NewGuid(), DateTime.UtcNow.Ticks)],
-            LeaderCommit: before.LastIndex + 1, LeaderLastIndex: before.LastIndex + 1, IsProbe: false);
+        var stale = new AppendRequest(
+            Epoch: 0,
+            LeaderIndex: 2,
+            NodeCount: 3,
+            PrevIndex: before.LastIndex,
+            PrevEpoch: 0,
+            Entries:
+            [
+                new LogEntry(
+                    before.LastIndex + 1,
+                    0,
+                    LogOperation.Put,
+                    "k",
+                    [1],
+                    Guid.NewGuid(),
+                    DateTime.UtcNow.Ticks
+                ),
+            ],
+            LeaderCommit: before.LastIndex + 1,
+            LeaderLastIndex: before.LastIndex + 1,
+            IsProbe: false
+        );
         var answer = await replica.AppendAsync(stale);
 
         Assert.Equal(AppendStatus.StaleEpoch, answer.Status);
@@ -49,9 +68,20 @@ public sealed class FencingTests(ClusterFixture fixture)
         try
         {
             await fixture.Cluster.DeactivateAsync(node);
-            var deposed = new AppendRequest(old.Epoch, old.PrimaryIndex, NodeCount: 3, PrevIndex: 0, PrevEpoch: 0,
-                Entries: [new LogEntry(1, old.Epoch, LogOperation.Put, "k", [9], Guid.NewGuid(), DateTime.UtcNow.Ticks)],
-                LeaderCommit: 0, LeaderLastIndex: 1, IsProbe: false);
+            var deposed = new AppendRequest(
+                old.Epoch,
+                old.PrimaryIndex,
+                NodeCount: 3,
+                PrevIndex: 0,
+                PrevEpoch: 0,
+                Entries:
+                [
+                    new LogEntry(1, old.Epoch, LogOperation.Put, "k", [9], Guid.NewGuid(), DateTime.UtcNow.Ticks),
+                ],
+                LeaderCommit: 0,
+                LeaderLastIndex: 1,
+                IsProbe: false
+            );
             answer = await node.AppendAsync(deposed);
         }
         finally
@@ -73,9 +103,28 @@ public sealed class FencingTests(ClusterFixture fixture)
         var before = await replica.GetStatusAsync();
 
         // Node 2 claims the epoch node 0 leads (as two coordinators electing at once might make it): refused.
-        var rival = new AppendRequest(written.Epoch, LeaderIndex: 2, NodeCount: 3, PrevIndex: before.LastIndex, PrevEpoch: written.Epoch,
-            Entries: [new LogEntry(before.LastIndex + 1, written.Epoch, LogOperation.Put, "k", [9], Guid.NewGuid(), DateTime.UtcNow.Ticks)],
-            LeaderCommit: 0, LeaderLastIndex: before.LastIndex + 1, IsProbe: false);
+        var rival = new AppendRequest(
+            written.Epoch,
+            LeaderIndex: 2,
+            NodeCount: 3,
+            PrevIndex: before.LastIndex,
+            PrevEpoch: written.Epoch,
+            Entries:
+            [
+                new LogEntry(
+                    before.LastIndex + 1,
+                    written.Epoch,
+                    LogOperation.Put,
+                    "k",
+                    [9],
+                    Guid.NewGuid(),
+                    DateTime.UtcNow.Ticks
+                ),
+            ],
+            LeaderCommit: 0,
+            LeaderLastIndex: before.LastIndex + 1,
+            IsProbe: false
+        );
         var answer = await replica.AppendAsync(rival);
 
         Assert.Equal(AppendStatus.StaleEpoch, answer.Status);
@@ -95,8 +144,11 @@ public sealed class FencingTests(ClusterFixture fixture)
         {
             // A write that cannot reach a majority waits on the primary...
             var pending = group.PutAsync("k", "during", new WriteOptions { Timeout = TimeSpan.FromSeconds(2) });
-            await Eventually.HoldsAsync(async () => (await fixture.Node(name, 0).GetStatusAsync()).LastIndex > first.Version,
-                TimeSpan.FromSeconds(5), "the write never reached the primary's log");
+            await Eventually.HoldsAsync(
+                async () => (await fixture.Node(name, 0).GetStatusAsync()).LastIndex > first.Version,
+                TimeSpan.FromSeconds(5),
+                "the write never reached the primary's log"
+            );
 
             // ...when a message of a newer epoch reaches the primary: it steps down at once.
             var newer = new AppendRequest(first.Epoch + 1, LeaderIndex: 1, NodeCount: 3, 0, 0, [], 0, 0, IsProbe: true);
@@ -104,7 +156,10 @@ public sealed class FencingTests(ClusterFixture fixture)
             Assert.Equal(AppendStatus.Ok, answer.Status);
 
             var error = await Assert.ThrowsAnyAsync<ReplicationException>(() => pending);
-            Assert.True(error is WriteOutcomeUnknownException, $"expected an unknown outcome, got {error.GetType().Name}: {error.Message}");
+            Assert.True(
+                error is WriteOutcomeUnknownException,
+                $"expected an unknown outcome, got {error.GetType().Name}: {error.Message}"
+            );
 
             // The coordinator notices and elects again; whoever leads now, it is in a newer epoch than the write's.
             var deposed = await fixture.Node(name, 0).GetStatusAsync();
@@ -129,7 +184,11 @@ public sealed class FencingTests(ClusterFixture fixture)
         try
         {
             var error = await Assert.ThrowsAsync<NoAvailableNodeException>(() =>
-                group.GetAsync("k", new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(1) }));
+                group.GetAsync(
+                    "k",
+                    new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(1) }
+                )
+            );
             Assert.Contains("primary", error.Message);
         }
         finally

@@ -2,7 +2,8 @@ using System.Diagnostics.Metrics;
 
 namespace Orleans.Replication.ClusterTests;
 
-/// <summary>Counts the write batches one group's clients sent through a write ingress, as the store's meter reports them.</summary>
+/// <summary>Counts the write batches one group's clients sent through a write ingress, as the store's meter reports
+/// them.</summary>
 /// <remarks>The silos run in this process, so their measurements reach a listener here.</remarks>
 internal sealed class IngressBatchCounter : IDisposable
 {
@@ -28,7 +29,12 @@ internal sealed class IngressBatchCounter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private void OnMeasurement(System.Diagnostics.Metrics.Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    private void OnMeasurement(
+        System.Diagnostics.Metrics.Instrument instrument,
+        long value,
+        ReadOnlySpan<KeyValuePair<string, object?>> tags,
+        object? state
+    )
     {
         foreach (var tag in tags)
         {

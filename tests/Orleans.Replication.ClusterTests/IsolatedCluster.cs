@@ -1,9 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Hosting;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.Testing.Hosting;
-using Orleans.Runtime;
 using Orleans.TestingHost;
 
 namespace Orleans.Replication.ClusterTests;
@@ -31,11 +29,15 @@ internal sealed class IsolatedCluster : IAsyncDisposable
         return new IsolatedCluster(cluster);
     }
 
-    /// <summary>A cluster builder with the replicated store (work distribution and the baseline grain included), the fault extension and a client, as every cluster test uses.</summary>
+    /// <summary>
+    /// A cluster builder with the replicated store (work distribution and the baseline grain included), the fault
+    /// extension and a client, as every cluster test uses.
+    /// </summary>
     public static InProcessTestClusterBuilder NewBuilder(short silos, Action<Options.ReplicationOptions> configure)
     {
         var builder = new InProcessTestClusterBuilder(silos);
-#pragma warning disable ORLEANSEXP003 // The in-process tests run the classic directory: promotions must be safe with it too.
+        // The in-process tests run the classic directory: promotions must be safe with it too.
+#pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003
         builder.Options.ConfigureFileLogging = false;
@@ -55,7 +57,9 @@ internal sealed class IsolatedCluster : IAsyncDisposable
 
     public IGroupCoordinatorGrain Coordinator(string group) => Grains.GetGrain<IGroupCoordinatorGrain>(group);
 
-    /// <summary>The silo that hosts node <paramref name="index"/> of <paramref name="group"/>, as its status reports.</summary>
+    /// <summary>
+    /// The silo that hosts node <paramref name="index"/> of <paramref name="group"/>, as its status reports.
+    /// </summary>
     public async Task<InProcessSiloHandle> SiloOfNodeAsync(string group, int index)
     {
         var silo = (await Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(group, index)).GetStatusAsync()).Silo;

@@ -13,7 +13,12 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     private static async Task<string> DescribeAsync(IReplicatedGroup group) =>
-        string.Join("; ", (await group.GetRoutingAsync()).Nodes.Select(n => $"{n.NodeIndex}:{(n.InRotation ? "in" : "out: " + n.OutReason)} lag {n.LagEntries}/{n.LagMs:0}"));
+        string.Join(
+            "; ",
+            (await group.GetRoutingAsync()).Nodes.Select(n =>
+                $"{n.NodeIndex}:{(n.InRotation ? "in" : "out: " + n.OutReason)} lag {n.LagEntries}/{n.LagMs:0}"
+            )
+        );
 
     private static async Task<HashSet<int>> ServersAsync(IReplicatedGroup group, int reads)
     {
@@ -32,9 +37,18 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         const string name = "lb-lag";
         var group = fixture.Store.Group(name);
         await group.PutAsync("k", "old");
-        await group.SetReadPolicyAsync(ReadRoutingPolicy.Default with { Strategy = LoadBalancingStrategy.RoundRobin, MaxReadLag = TimeSpan.FromMilliseconds(400) });
-        await Eventually.HoldsAsync(async () => (await ServersAsync(group, 12)).Count == 3, Deadline,
-            async () => "reads were not spread over the three nodes: " + await DescribeAsync(group));
+        await group.SetReadPolicyAsync(
+            ReadRoutingPolicy.Default with
+            {
+                Strategy = LoadBalancingStrategy.RoundRobin,
+                MaxReadLag = TimeSpan.FromMilliseconds(400),
+            }
+        );
+        await Eventually.HoldsAsync(
+            async () => (await ServersAsync(group, 12)).Count == 3,
+            Deadline,
+            async () => "reads were not spread over the three nodes: " + await DescribeAsync(group)
+        );
 
         var lagEntries = new ConcurrentDictionary<string, long>();
         var counted = new ConcurrentDictionary<string, double>();
@@ -64,7 +78,8 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         });
         listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            if (instrument.Name == "replication.commit.duration" && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
+            if (instrument.Name == "replication.commit.duration"
+                && tags.ToArray().Any(t => t is { Key: "group", Value: name }))
             {
                 counted.AddOrUpdate(instrument.Name, 1, (_, v) => v + 1);
             }
@@ -82,8 +97,13 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
                 written.Add(await group.PutAsync("k", $"new{i}"));
             }
 
-            await Eventually.HoldsAsync(async () => (await group.GetRoutingAsync()).Nodes[held] is { InRotation: false, OutReason: { } why } && why.Contains("lag"),
-                Deadline, async () => "the held replica stayed in rotation: " + await DescribeAsync(group));
+            await Eventually.HoldsAsync(
+                async () =>
+                    (await group.GetRoutingAsync()).Nodes[held] is { InRotation: false, OutReason: { } why }
+                    && why.Contains("lag"),
+                Deadline,
+                async () => "the held replica stayed in rotation: " + await DescribeAsync(group)
+            );
 
             // Lag figures: at least the five writes it lacks, and older than the first of them.
             var status = await group.GetStatusAsync();
@@ -94,28 +114,52 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
             var healthy = status.HealthyReplicas(TimeSpan.FromMilliseconds(400)).Select(n => n.NodeIndex).ToList();
             Assert.DoesNotContain(held, healthy);
             Assert.Contains(3 - primary - held, healthy);
-            await Eventually.HoldsAsync(() =>
-            {
-                listener.RecordObservableInstruments();
-                return Task.FromResult(lagEntries.TryGetValue(held.ToString(), out var v) && v >= 5);
-            }, Deadline, () => Task.FromResult("lag gauge: " + string.Join(", ", lagEntries.Select(p => $"{p.Key}={p.Value}"))));
-            Assert.True(counted.GetValueOrDefault("replication.writes") >= 5, "writes counted: " + counted.GetValueOrDefault("replication.writes"));
-            Assert.True(counted.GetValueOrDefault("replication.commit.duration") >= 5, "commit latencies recorded: " + counted.GetValueOrDefault("replication.commit.duration"));
+            await Eventually.HoldsAsync(
+                () =>
+                {
+                    listener.RecordObservableInstruments();
+                    return Task.FromResult(lagEntries.TryGetValue(held.ToString(), out var v) && v >= 5);
+                },
+                Deadline,
+                () => Task.FromResult("lag gauge: " + string.Join(", ", lagEntries.Select(p => $"{p.Key}={p.Value}")))
+            );
+            Assert.True(
+                counted.GetValueOrDefault("replication.writes") >= 5,
+                "writes counted: " + counted.GetValueOrDefault("replication.writes")
+            );
+            Assert.True(
+                counted.GetValueOrDefault("replication.commit.duration") >= 5,
+                "commit latencies recorded: " + counted.GetValueOrDefault("replication.commit.duration")
+            );
 
             // Once the client's snapshot has it out, no read goes there, however many.
-            await Eventually.HoldsAsync(async () => !(await ServersAsync(group, 12)).Contains(held), Deadline, "reads still reached the held replica");
+            await Eventually.HoldsAsync(
+                async () => !(await ServersAsync(group, 12)).Contains(held),
+                Deadline,
+                "reads still reached the held replica"
+            );
             var readsBefore = counted.GetValueOrDefault("replication.reads");
             Assert.DoesNotContain(held, await ServersAsync(group, 30));
-            Assert.True(counted.GetValueOrDefault("replication.reads") - readsBefore >= 30, "reads counted: " + (counted.GetValueOrDefault("replication.reads") - readsBefore));
+            Assert.True(
+                counted.GetValueOrDefault("replication.reads") - readsBefore >= 30,
+                "reads counted: " + (counted.GetValueOrDefault("replication.reads") - readsBefore)
+            );
         }
         finally
         {
             await fixture.Faults(name, held).ReleaseReplicationAsync();
         }
 
-        await Eventually.HoldsAsync(async () => (await group.GetRoutingAsync()).Nodes[held].InRotation, Deadline,
-            async () => "the released replica did not return: " + await DescribeAsync(group));
-        await Eventually.HoldsAsync(async () => (await ServersAsync(group, 12)).Contains(held), Deadline, "no read reached the released replica again");
+        await Eventually.HoldsAsync(
+            async () => (await group.GetRoutingAsync()).Nodes[held].InRotation,
+            Deadline,
+            async () => "the released replica did not return: " + await DescribeAsync(group)
+        );
+        await Eventually.HoldsAsync(
+            async () => (await ServersAsync(group, 12)).Contains(held),
+            Deadline,
+            "no read reached the released replica again"
+        );
     }
 
     [Fact]
@@ -135,10 +179,16 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         try
         {
             await group.PutAsync("k", "v1", new WriteOptions { Concern = WriteConcern.WaitForReplicas(0) });
-            await Eventually.HoldsAsync(async () => (await group.GetRoutingAsync()).Nodes.Count(n => !n.InRotation) == 2, Deadline,
-                async () => "the held replicas stayed in rotation: " + await DescribeAsync(group));
-            await Eventually.HoldsAsync(async () => (await ServersAsync(group, 10)).SetEquals([primary]), Deadline,
-                async () => "reads still reached a held replica: " + await DescribeAsync(group));
+            await Eventually.HoldsAsync(
+                async () => (await group.GetRoutingAsync()).Nodes.Count(n => !n.InRotation) == 2,
+                Deadline,
+                async () => "the held replicas stayed in rotation: " + await DescribeAsync(group)
+            );
+            await Eventually.HoldsAsync(
+                async () => (await ServersAsync(group, 10)).SetEquals([primary]),
+                Deadline,
+                async () => "reads still reached a held replica: " + await DescribeAsync(group)
+            );
         }
         finally
         {
@@ -155,12 +205,28 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         var group = fixture.Store.Group("lb-policy");
         var before = (await group.GetRoutingAsync()).Policy;
 
-        await Assert.ThrowsAsync<ArgumentException>(() => group.SetReadPolicyAsync(before with { MaxInFlightPerNode = 0 }));
-        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Grains.GetGrain<ILoadBalancerGrain>("lb-policy").SetPolicyAsync(before with { MaxReadLag = TimeSpan.FromSeconds(-1) }));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => group.GetAsync("k", new ReadOptions { Consistency = ReadConsistency.Eventual, Strategy = (LoadBalancingStrategy)42 }));
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            group.SetReadPolicyAsync(before with { MaxInFlightPerNode = 0 })
+        );
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            fixture
+                .Grains.GetGrain<ILoadBalancerGrain>("lb-policy")
+                .SetPolicyAsync(before with { MaxReadLag = TimeSpan.FromSeconds(-1) })
+        );
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            group.GetAsync(
+                "k",
+                new ReadOptions { Consistency = ReadConsistency.Eventual, Strategy = (LoadBalancingStrategy)42 }
+            )
+        );
 
         Assert.Equal(before, (await group.GetRoutingAsync()).Policy);
-        var changed = await group.SetReadPolicyAsync(before with { Strategy = LoadBalancingStrategy.PowerOfTwoChoices });
+        var changed = await group.SetReadPolicyAsync(
+            before with
+            {
+                Strategy = LoadBalancingStrategy.PowerOfTwoChoices,
+            }
+        );
         Assert.Equal(LoadBalancingStrategy.PowerOfTwoChoices, changed.Policy.Strategy);
     }
 
@@ -183,7 +249,9 @@ public sealed class LoadBalancingTests(ClusterFixture fixture)
         WriteConcernTimeoutException lost;
         try
         {
-            lost = await Assert.ThrowsAsync<WriteConcernTimeoutException>(() => group.PutAsync("k", "once", new WriteOptions { WriteId = id, Timeout = TimeSpan.FromMilliseconds(300) }));
+            lost = await Assert.ThrowsAsync<WriteConcernTimeoutException>(() =>
+                group.PutAsync("k", "once", new WriteOptions { WriteId = id, Timeout = TimeSpan.FromMilliseconds(300) })
+            );
         }
         finally
         {

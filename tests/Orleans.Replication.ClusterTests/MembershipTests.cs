@@ -4,13 +4,19 @@ using Xunit;
 
 namespace Orleans.Replication.ClusterTests;
 
-/// <summary>Adding and removing replicas: full sync before counting, no acknowledged write lost, bad requests refused.</summary>
+/// <summary>
+/// Adding and removing replicas: full sync before counting, no acknowledged write lost, bad requests refused.
+/// </summary>
 [Collection("cluster")]
 public sealed class MembershipTests(ClusterFixture fixture)
 {
     private static readonly WriteOptions Patient = new() { Timeout = TimeSpan.FromSeconds(15) };
 
-    private static readonly ReadOptions StrongRead = new() { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) };
+    private static readonly ReadOptions StrongRead = new()
+    {
+        Consistency = ReadConsistency.Strong,
+        Timeout = TimeSpan.FromSeconds(15),
+    };
 
     [Fact]
     public async Task AnAddedReplicaSyncsFullyWhileWritesGoOnThenCountsTowardQuorums()
@@ -62,7 +68,9 @@ public sealed class MembershipTests(ClusterFixture fixture)
             TimeSpan.FromSeconds(10), async () => $"node 3: {await fixture.Node(name, 3).GetStatusAsync()}");
         for (var i = 0; i < 200; i += 9)
         {
-            var reply = await fixture.Node(name, 3).ReadAsync(new ReadRequest($"k{i}", ReadConsistency.Eventual, 0, TimeSpan.Zero));
+            var reply = await fixture
+                .Node(name, 3)
+                .ReadAsync(new ReadRequest($"k{i}", ReadConsistency.Eventual, 0, TimeSpan.Zero));
             Assert.Equal($"v{i}", reply.Found ? System.Text.Encoding.UTF8.GetString(reply.Value!) : null);
         }
 
@@ -78,10 +86,19 @@ public sealed class MembershipTests(ClusterFixture fixture)
         await fixture.Faults(name, held).HoldReplicationAsync();
         try
         {
-            var w = await group.PutAsync("needs-the-new-node", "yes", new WriteOptions { Timeout = TimeSpan.FromSeconds(5) });
+            var w = await group.PutAsync(
+                "needs-the-new-node",
+                "yes",
+                new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }
+            );
             Assert.Equal(status.Epoch, w.Epoch);
             var all = await Assert.ThrowsAsync<WriteConcernTimeoutException>(() =>
-                group.PutAsync("needs-all", "no", new WriteOptions { Concern = WriteConcern.All, Timeout = TimeSpan.FromSeconds(1) }));
+                group.PutAsync(
+                    "needs-all",
+                    "no",
+                    new WriteOptions { Concern = WriteConcern.All, Timeout = TimeSpan.FromSeconds(1) }
+                )
+            );
             Assert.Contains("of 3 replicas", all.Message, StringComparison.Ordinal);
         }
         finally
@@ -91,7 +108,11 @@ public sealed class MembershipTests(ClusterFixture fixture)
 
         // A coordinator activated again learns the new size from the nodes.
         await fixture.Cluster.DeactivateAsync(fixture.Grains.GetGrain<IGroupCoordinatorGrain>(name));
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).NodeCount == 4, TimeSpan.FromSeconds(10), "the rebuilt route lost the added node");
+        await Eventually.HoldsAsync(
+            async () => (await group.GetStatusAsync()).NodeCount == 4,
+            TimeSpan.FromSeconds(10),
+            "the rebuilt route lost the added node"
+        );
     }
 
     [Fact]
@@ -113,11 +134,16 @@ public sealed class MembershipTests(ClusterFixture fixture)
             var e = await Assert.ThrowsAsync<TimeoutException>(() => group.AddReplicaAsync(TimeSpan.FromSeconds(2)));
             Assert.Contains("did not catch up", e.Message, StringComparison.Ordinal);
 
-            // Nothing changed: same size and epoch, and a syncing node counts toward no quorum, so All still means the three.
+            // Nothing changed: same size and epoch, and a syncing node counts toward no quorum, so All still means the
+            // three.
             var after = await group.GetStatusAsync();
             Assert.Equal(3, after.NodeCount);
             Assert.Equal(before.Epoch, after.Epoch);
-            var w = await group.PutAsync("still", "works", new WriteOptions { Concern = WriteConcern.All, Timeout = TimeSpan.FromSeconds(5) });
+            var w = await group.PutAsync(
+                "still",
+                "works",
+                new WriteOptions { Concern = WriteConcern.All, Timeout = TimeSpan.FromSeconds(5) }
+            );
             Assert.Equal(before.Epoch, w.Epoch);
         }
         finally
@@ -177,8 +203,13 @@ public sealed class MembershipTests(ClusterFixture fixture)
         route = await group.ResizeAsync(3, TimeSpan.FromSeconds(30));
         Assert.Equal(3, route.NodeCount);
         var last = (await group.PutAsync("grown", "again", Patient)).Version;
-        await Eventually.HoldsAsync(async () => (await fixture.Node(name, 2).GetStatusAsync()) is { Role: NodeRole.Replica, CaughtUp: true } s && s.AppliedIndex >= last,
-            TimeSpan.FromSeconds(10), async () => $"node 2: {await fixture.Node(name, 2).GetStatusAsync()}");
+        await Eventually.HoldsAsync(
+            async () =>
+                (await fixture.Node(name, 2).GetStatusAsync()) is { Role: NodeRole.Replica, CaughtUp: true } s
+                && s.AppliedIndex >= last,
+            TimeSpan.FromSeconds(10),
+            async () => $"node 2: {await fixture.Node(name, 2).GetStatusAsync()}"
+        );
     }
 
     [Fact]
@@ -191,13 +222,15 @@ public sealed class MembershipTests(ClusterFixture fixture)
             await group.PutAsync($"k{i}", $"v{i}", Patient);
         }
 
-        // Nodes 2 and 3 freeze: the three-node group left by a removal (0, 1, 2) would still have a majority of caught-up
-        // voters (0 and 1), but the four-node group it comes from would not (2 of 4).
+        // Nodes 2 and 3 freeze: the three-node group left by a removal (0, 1, 2) would still have a majority of
+        // caught-up voters (0 and 1), but the four-node group it comes from would not (2 of 4).
         Freezer.Freeze(GroupNames.NodeKey(name, 2));
         Freezer.Freeze(GroupNames.NodeKey(name, 3));
         try
         {
-            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => group.RemoveReplicaAsync(TimeSpan.FromSeconds(10)));
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                group.RemoveReplicaAsync(TimeSpan.FromSeconds(10))
+            );
             Assert.Contains("no majority to change the group from 4 to 3", e.Message, StringComparison.Ordinal);
         }
         finally
@@ -207,8 +240,14 @@ public sealed class MembershipTests(ClusterFixture fixture)
         }
 
         // The group keeps its four nodes, gets a primary again, and has lost nothing.
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is { PrimaryIndex: >= 0, NodeCount: 4 }, TimeSpan.FromSeconds(20),
-            async () => (await group.GetStatusAsync()) is var s ? $"status: epoch {s.Epoch} primary {s.PrimaryIndex} nodes {s.NodeCount} problem {s.Problem}" : "");
+        await Eventually.HoldsAsync(
+            async () => (await group.GetStatusAsync()) is { PrimaryIndex: >= 0, NodeCount: 4 },
+            TimeSpan.FromSeconds(20),
+            async () =>
+                (await group.GetStatusAsync()) is var s
+                    ? $"status: epoch {s.Epoch} primary {s.PrimaryIndex} nodes {s.NodeCount} problem {s.Problem}"
+                    : ""
+        );
         await group.GetRouteAsync(refresh: true);
         for (var i = 0; i < 20; i++)
         {

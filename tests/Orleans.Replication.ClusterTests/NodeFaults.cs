@@ -1,20 +1,29 @@
 using System.Collections.Concurrent;
 using Orleans.Replication.Node;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.ClusterTests;
 
-/// <summary>Fault injection on a node, reached as a grain extension so the production interface carries none of it.</summary>
+/// <summary>
+/// Fault injection on a node, reached as a grain extension so the production interface carries none of it.
+/// </summary>
 public interface INodeFaults : IGrainExtension
 {
-    /// <summary>Replication calls to the node wait until released: the node falls behind and confirms nothing.</summary>
+    /// <summary>
+    /// Replication calls to the node wait until released: the node falls behind and confirms nothing.
+    /// </summary>
     Task HoldReplicationAsync();
 
-    /// <summary>Replication calls carrying entries wait until released; probes are answered: the node confirms the primary but holds nothing new.</summary>
+    /// <summary>
+    /// Replication calls carrying entries wait until released; probes are answered: the node confirms the primary but
+    /// holds nothing new.
+    /// </summary>
     Task HoldEntriesAsync();
 
-    /// <summary>Replication calls are handled at once, but their answers wait until released: the primary does not hear what the node holds.</summary>
+    /// <summary>
+    /// Replication calls are handled at once, but their answers wait until released: the primary does not hear what the
+    /// node holds.
+    /// </summary>
     Task HoldAnswersAsync();
 
     /// <summary>Lets held replication calls and answers through.</summary>
@@ -27,7 +36,9 @@ public interface INodeFaults : IGrainExtension
     Task<long> GetEntryBatchesReceivedAsync();
 }
 
-/// <summary>The extension's side: sets the gates of one activation, which <see cref="NodeFaultGates"/> applies to its calls.</summary>
+/// <summary>
+/// The extension's side: sets the gates of one activation, which <see cref="NodeFaultGates"/> applies to its calls.
+/// </summary>
 internal sealed class NodeFaults(IGrainContext context) : INodeFaults
 {
     private ReplicaNodeGrain Node => (ReplicaNodeGrain)context.GrainInstance!;
@@ -68,8 +79,9 @@ internal sealed class NodeFaults(IGrainContext context) : INodeFaults
 }
 
 /// <summary>
-/// Applies the gates <see cref="NodeFaults"/> set to the replication calls (<see cref="IReplicaNodeGrain.AppendAsync"/>)
-/// of one node activation: a silo-wide incoming call filter, so the grain carries no hook.
+/// Applies the gates <see cref="NodeFaults"/> set to the replication calls
+/// (<see cref="IReplicaNodeGrain.AppendAsync"/>) of one node activation: a silo-wide incoming call filter, so the grain
+/// carries no hook.
 /// </summary>
 internal sealed class NodeFaultGates : IIncomingGrainCallFilter
 {
@@ -87,7 +99,10 @@ internal sealed class NodeFaultGates : IIncomingGrainCallFilter
             return;
         }
 
-        if (gates.Calls is { } calls && (!gates.EntriesOnly || context.Request.GetArgument(0) is AppendRequest { Entries.Length: > 0 }))
+        if (
+            gates.Calls is { } calls
+            && (!gates.EntriesOnly || context.Request.GetArgument(0) is AppendRequest { Entries.Length: > 0 })
+        )
         {
             await calls.Task;
         }
@@ -102,7 +117,9 @@ internal sealed class NodeFaultGates : IIncomingGrainCallFilter
     /// <summary>What holds one activation's replication calls.</summary>
     internal sealed class Gates
     {
-        /// <summary>While set, replication calls wait on it (only those carrying entries with <see cref="EntriesOnly"/>).</summary>
+        /// <summary>
+        /// While set, replication calls wait on it (only those carrying entries with <see cref="EntriesOnly"/>).
+        /// </summary>
         public TaskCompletionSource? Calls { get; set; }
 
         /// <summary><see cref="Calls"/> holds only calls carrying entries; probes are answered.</summary>

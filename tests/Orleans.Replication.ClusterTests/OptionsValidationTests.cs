@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using Orleans.Hosting;
-using Orleans.TestingHost;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;

@@ -29,9 +29,19 @@ public sealed class QuorumReadTests(ClusterFixture fixture)
                 try
                 {
                     // Quorum(3) always asks the primary, the one node that holds the write.
-                    var read = await group.GetAsync("k", new ReadOptions { Consistency = ReadConsistency.Quorum(2 + i % 2), Timeout = TimeSpan.FromMilliseconds(300) });
-                    Assert.True(read.ValueAsString == "committed" && read.Version == old.Version,
-                        $"a quorum read returned {read.ValueAsString}@{read.Version} from node {read.NodeIndex}; only the committed value may be seen");
+                    var read = await group.GetAsync(
+                        "k",
+                        new ReadOptions
+                        {
+                            Consistency = ReadConsistency.Quorum(2 + i % 2),
+                            Timeout = TimeSpan.FromMilliseconds(300),
+                        }
+                    );
+                    Assert.True(
+                        read.ValueAsString == "committed" && read.Version == old.Version,
+                        $"a quorum read returned {read.ValueAsString}@{read.Version} from node {read.NodeIndex}; " +
+                        "only the committed value may be seen"
+                    );
                 }
                 catch (NoAvailableNodeException)
                 {
@@ -48,7 +58,10 @@ public sealed class QuorumReadTests(ClusterFixture fixture)
         }
 
         // Once committed, the write is what a quorum read returns.
-        await Eventually.HoldsAsync(async () => (await group.GetAsync("k", ReadConsistency.Quorum(2))).ValueAsString == "uncommitted",
-            TimeSpan.FromSeconds(10), "the write never became visible to quorum reads after it committed");
+        await Eventually.HoldsAsync(
+            async () => (await group.GetAsync("k", ReadConsistency.Quorum(2))).ValueAsString == "uncommitted",
+            TimeSpan.FromSeconds(10),
+            "the write never became visible to quorum reads after it committed"
+        );
     }
 }

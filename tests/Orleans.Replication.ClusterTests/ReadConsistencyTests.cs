@@ -64,8 +64,11 @@ public sealed class ReadConsistencyTests(ClusterFixture fixture)
         try
         {
             await group.PutAsync("k", "new");
-            await Eventually.HoldsAsync(async () => (await fixture.Node(name, 2).GetStatusAsync()).LagMs > 300, TimeSpan.FromSeconds(10),
-                async () => $"held replica lag {(await fixture.Node(name, 2).GetStatusAsync()).LagMs} ms");
+            await Eventually.HoldsAsync(
+                async () => (await fixture.Node(name, 2).GetStatusAsync()).LagMs > 300,
+                TimeSpan.FromSeconds(10),
+                async () => $"held replica lag {(await fixture.Node(name, 2).GetStatusAsync()).LagMs} ms"
+            );
 
             var bound = ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(200));
             var direct = await fixture.Node(name, 2).ReadAsync(new ReadRequest("k", bound, 0, TimeSpan.FromSeconds(1)));
@@ -80,7 +83,9 @@ public sealed class ReadConsistencyTests(ClusterFixture fixture)
             }
 
             // Eventual reads may still use the lagging node and see the old value.
-            var eventual = await fixture.Node(name, 2).ReadAsync(new ReadRequest("k", ReadConsistency.Eventual, 0, TimeSpan.Zero));
+            var eventual = await fixture
+                .Node(name, 2)
+                .ReadAsync(new ReadRequest("k", ReadConsistency.Eventual, 0, TimeSpan.Zero));
             Assert.Equal("old", System.Text.Encoding.UTF8.GetString(eventual.Value!));
         }
         finally

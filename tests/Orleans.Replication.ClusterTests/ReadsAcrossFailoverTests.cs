@@ -27,13 +27,22 @@ public sealed class ReadsAcrossFailoverTests
         foreach (var (key, value, version) in acked)
         {
             var read = await group.GetAsync(key, new ReadOptions { Consistency = ReadConsistency.Quorum(2) });
-            Assert.True(read.ValueAsString == value && read.Version == version, $"quorum read of {key}: {read.ValueAsString}@{read.Version}, acknowledged {value}@{version}");
+            Assert.True(
+                read.ValueAsString == value && read.Version == version,
+                $"quorum read of {key}: {read.ValueAsString}@{read.Version}, acknowledged {value}@{version}"
+            );
         }
 
         // The token leaves as text, as a web application would carry it to its next request.
         var token = session.Token.ToString();
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes is var n && n.All(x => x.CaughtUp) && n.Select(x => x.Silo).Distinct().Count() == 3,
-            TimeSpan.FromSeconds(20), "the nodes never stood on three distinct silos");
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.GetStatusAsync()).Nodes is var n
+                && n.All(x => x.CaughtUp)
+                && n.Select(x => x.Silo).Distinct().Count() == 3,
+            TimeSpan.FromSeconds(20),
+            "the nodes never stood on three distinct silos"
+        );
         var before = await group.GetStatusAsync();
         var failovers = 0L;
         using var listener = new MeterListener();
@@ -60,13 +69,23 @@ public sealed class ReadsAcrossFailoverTests
         foreach (var (key, value, version) in acked)
         {
             var read = await resumed.GetAsync(key, new ReadOptions { Timeout = ReadDeadline });
-            Assert.True(read.ValueAsString == value, $"session read of {key} on node {read.NodeIndex} (epoch {read.Epoch}): {read.ValueAsString ?? "(absent)"}, written {value}");
-            Assert.True(resumed.Token.CompareTo(previous) >= 0, $"the session token went back from {previous} to {resumed.Token}");
+            Assert.True(
+                read.ValueAsString == value,
+                $"session read of {key} on node {read.NodeIndex} (epoch {read.Epoch}): " +
+                $"{read.ValueAsString ?? "(absent)"}, written {value}"
+            );
+            Assert.True(
+                resumed.Token.CompareTo(previous) >= 0,
+                $"the session token went back from {previous} to {resumed.Token}"
+            );
             previous = resumed.Token;
         }
 
         var after = await resumed.PutAsync("after", "failover", Patient);
-        Assert.True(after.Epoch > before.Epoch, $"write acknowledged in epoch {after.Epoch}, the lost primary's was {before.Epoch}");
+        Assert.True(
+            after.Epoch > before.Epoch,
+            $"write acknowledged in epoch {after.Epoch}, the lost primary's was {before.Epoch}"
+        );
         Assert.True(Interlocked.Read(ref failovers) >= 1, "the failover was not counted in replication.failovers");
         for (var i = 0; i < 6; i++)
         {
@@ -78,8 +97,15 @@ public sealed class ReadsAcrossFailoverTests
         acked.Add(("after", "failover", after.Version));
         foreach (var (key, value, version) in acked)
         {
-            var read = await group.GetAsync(key, new ReadOptions { Consistency = ReadConsistency.Quorum(2), Timeout = ReadDeadline });
-            Assert.True(read.ValueAsString == value && read.Version == version, $"quorum read of {key} after the failover: {read.ValueAsString}@{read.Version}, acknowledged {value}@{version}");
+            var read = await group.GetAsync(
+                key,
+                new ReadOptions { Consistency = ReadConsistency.Quorum(2), Timeout = ReadDeadline }
+            );
+            Assert.True(
+                read.ValueAsString == value && read.Version == version,
+                $"quorum read of {key} after the failover: {read.ValueAsString}@{read.Version}, acknowledged " +
+                $"{value}@{version}"
+            );
         }
     }
 }

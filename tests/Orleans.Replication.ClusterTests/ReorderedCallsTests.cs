@@ -1,4 +1,3 @@
-using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
 using Xunit;
 
@@ -9,11 +8,17 @@ namespace Orleans.Replication.ClusterTests;
 /// that overtook an earlier one is held until the gap fills, instead of being answered with a mismatch that makes the
 /// primary send everything again; a gap that no earlier call can fill is still answered with a mismatch at once.
 /// </summary>
-/// <remarks>Each test leads its own group's replica (<see cref="StandInLeader"/>), so that it alone numbers the calls the replica sees.</remarks>
+/// <remarks>
+/// Each test leads its own group's replica (<see cref="StandInLeader"/>), so that it alone numbers the calls the
+/// replica sees.
+/// </remarks>
 [Collection("cluster")]
 public sealed class ReorderedCallsTests(ClusterFixture fixture)
 {
-    /// <summary>Sends the leader's call 1, of <paramref name="count"/> entries after the replica's log; returns where the log ends then.</summary>
+    /// <summary>
+    /// Sends the leader's call 1, of <paramref name="count"/> entries after the replica's log; returns where the log
+    /// ends then.
+    /// </summary>
     private static async Task<long> OpenAsync(StandInLeader leader, int count)
     {
         var opening = await leader.Replica.AppendAsync(leader.Call(1, leader.LastIndex, count));

@@ -4,7 +4,10 @@ using Xunit;
 
 namespace Orleans.Replication.ClusterTests;
 
-/// <summary>Write batches submitted through the primary's ingress and answered by the replica that holds them, or by the primary.</summary>
+/// <summary>
+/// Write batches submitted through the primary's ingress and answered by the replica that holds them, or by the
+/// primary.
+/// </summary>
 [Collection("cluster")]
 public sealed class ReplicaAnswersTests(ClusterFixture fixture)
 {
@@ -36,7 +39,10 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
         // Every batch was answered once, mostly by the replica that held it.
         var replicaAnswers = receiver.AnsweredByReplica - byReplica;
         var primaryAnswers = receiver.AnsweredByPrimary - byPrimary;
-        Assert.True(replicaAnswers > primaryAnswers, $"{replicaAnswers} batches answered by a replica, {primaryAnswers} by the primary");
+        Assert.True(
+            replicaAnswers > primaryAnswers,
+            $"{replicaAnswers} batches answered by a replica, {primaryAnswers} by the primary"
+        );
         Assert.Equal(0, receiver.Waiting);
     }
 
@@ -48,7 +54,11 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
         var (byReplica, byPrimary) = (receiver.AnsweredByReplica, receiver.AnsweredByPrimary);
 
         var all = await group.PutAsync("a", "1", new WriteOptions { Concern = WriteConcern.All });
-        var unacknowledged = await group.PutAsync("b", "1", new WriteOptions { Concern = WriteConcern.WaitForReplicas(0) });
+        var unacknowledged = await group.PutAsync(
+            "b",
+            "1",
+            new WriteOptions { Concern = WriteConcern.WaitForReplicas(0) }
+        );
         var swapped = await group.CompareAndSetAsync("a", all.Version, "2");
         var refused = await group.CompareAndSetAsync("a", all.Version, "3");
 
@@ -77,7 +87,10 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
             {
                 var watch = Stopwatch.StartNew();
                 await group.PutAsync($"h{i}", "1");
-                Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(900), $"write {i} took {watch.Elapsed.TotalMilliseconds:0} ms");
+                Assert.True(
+                    watch.Elapsed < TimeSpan.FromMilliseconds(900),
+                    $"write {i} took {watch.Elapsed.TotalMilliseconds:0} ms"
+                );
             }
         }
         finally
@@ -113,10 +126,11 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
             var written = await group.PutAsync("race", "new");
             Assert.Equal(byReplica + 1, receiver.AnsweredByReplica);
 
-            // The write is acknowledged but not committed on the primary: a strong read must wait for it, not serve "old".
-            // Its leadership round is confirmed by the lagging replica alone; the answering one is let through after a while.
-            // The wait is bounded, not a condition: a read waiting on the primary shows nothing outside it. Without the
-            // wait for the key's write the read comes back with "old" within it, and the assertions below fail.
+            // The write is acknowledged but not committed on the primary: a strong read must wait for it, not serve
+            // "old". Its leadership round is confirmed by the lagging replica alone; the answering one is let through
+            // after a while. The wait is bounded, not a condition: a read waiting on the primary shows nothing outside
+            // it. Without the wait for the key's write the read comes back with "old" within it, and the assertions
+            // below fail.
             var read = group.GetAsync("race", Strong);
             await Task.WhenAny(read, Task.Delay(300));
             await fixture.Faults(name, answering).ReleaseReplicationAsync();
@@ -168,7 +182,9 @@ public sealed class ReplicaAnswersTests(ClusterFixture fixture)
         }
     }
 
-    /// <summary>A group whose writes go through the ingress of its primary's silo, and this client's receiver of its answers.</summary>
+    /// <summary>
+    /// A group whose writes go through the ingress of its primary's silo, and this client's receiver of its answers.
+    /// </summary>
     private async Task<(ReplicatedGroup Group, WriteAckReceiver Receiver)> DirectGroupAsync(string name)
     {
         var group = (ReplicatedGroup)fixture.Store.Group(name);

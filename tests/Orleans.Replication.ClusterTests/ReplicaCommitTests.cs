@@ -9,7 +9,10 @@ namespace Orleans.Replication.ClusterTests;
 /// epoch once it holds it, without waiting for a call that carries the leader's commit index. Where that is not so (a
 /// larger group, a learner, a last entry of an older epoch) it applies only what it is told is committed.
 /// </summary>
-/// <remarks>Each test leads its own group's replica (<see cref="StandInLeader"/>) and sends it a commit index that lags on purpose.</remarks>
+/// <remarks>
+/// Each test leads its own group's replica (<see cref="StandInLeader"/>) and sends it a commit index that lags on
+/// purpose.
+/// </remarks>
 [Collection("cluster")]
 public sealed class ReplicaCommitTests(ClusterFixture fixture)
 {
@@ -40,7 +43,9 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
         Assert.Equal(start, answer.AppliedIndex);
 
         // Leader and replica are two of five: only the leader's word commits the entries.
-        var told = await leader.Replica.AppendAsync(leader.Call(2, start + 3, 0, nodeCount: 5, leaderCommit: start + 2));
+        var told = await leader.Replica.AppendAsync(
+            leader.Call(2, start + 3, 0, nodeCount: 5, leaderCommit: start + 2)
+        );
         Assert.Equal(start + 2, told.AppliedIndex);
         Assert.Equal(start + 2, (await leader.Replica.GetStatusAsync()).CommitIndex);
     }
@@ -53,12 +58,19 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
         var older = leader.Epoch - 5;
 
         // Entries a deposed leader wrote, sent on by the new one: holding them does not make them committed.
-        var inherited = await leader.Replica.AppendAsync(leader.Call(1, start, 2, entryEpoch: older, leaderCommit: start));
+        var inherited = await leader.Replica.AppendAsync(
+            leader.Call(1, start, 2, entryEpoch: older, leaderCommit: start)
+        );
         Assert.Equal(start + 2, inherited.LastIndex);
         Assert.Equal(start, inherited.AppliedIndex);
 
         // The leader's own entry after them commits them with it.
-        var own = await leader.Replica.AppendAsync(leader.Call(2, start + 2, 1, leaderCommit: start) with { PrevEpoch = older });
+        var own = await leader.Replica.AppendAsync(
+            leader.Call(2, start + 2, 1, leaderCommit: start) with
+            {
+                PrevEpoch = older,
+            }
+        );
         Assert.Equal(AppendStatus.Ok, own.Status);
         Assert.Equal(start + 3, own.AppliedIndex);
     }
@@ -107,14 +119,20 @@ public sealed class ReplicaCommitTests(ClusterFixture fixture)
         Assert.True(commitOnly > 0, "no replica of the five-node group was sent the primary's commit index on its own");
     }
 
-    /// <summary>Waits until every node of <paramref name="group"/> has applied <paramref name="index"/>; returns the group's route.</summary>
+    /// <summary>
+    /// Waits until every node of <paramref name="group"/> has applied <paramref name="index"/>; returns the group's
+    /// route.
+    /// </summary>
     private static async Task<GroupRoute> RouteOnceAppliedEverywhereAsync(IReplicatedGroup group, long index)
     {
         await Eventually.AppliedEverywhereAsync(group, index, TimeSpan.FromSeconds(5));
         return await group.GetRouteAsync(refresh: true);
     }
 
-    /// <summary>Writes <paramref name="count"/> keys one at a time (each acknowledged before the next leaves); returns the last one's version.</summary>
+    /// <summary>
+    /// Writes <paramref name="count"/> keys one at a time (each acknowledged before the next leaves); returns the last
+    /// one's version.
+    /// </summary>
     private static async Task<long> WriteOneByOneAsync(IReplicatedGroup group, int count)
     {
         long last = 0;

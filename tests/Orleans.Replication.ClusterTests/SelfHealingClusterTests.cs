@@ -1,7 +1,6 @@
 using Orleans.Replication.Client;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;
@@ -20,7 +19,10 @@ public sealed class SelfHealingClusterTests
     {
         // The group's nodes were placed over three silos; over four, the formula alone puts node 3 beside one of them
         // (unless the group's offset is 0 mod 4): only the coordinator's choice finds the silo that holds none.
-        var name = Enumerable.Range(0, 100).Select(i => $"heal-add-{i}").First(n => DistinctNodePlacementDirector.StableHash(n) % 4 != 0);
+        var name = Enumerable
+            .Range(0, 100)
+            .Select(i => $"heal-add-{i}")
+            .First(n => DistinctNodePlacementDirector.StableHash(n) % 4 != 0);
         await using var cluster = await IsolatedCluster.StartAsync(3);
         var group = cluster.Store.Group(name);
         for (var i = 0; i < 300; i++)
@@ -32,11 +34,17 @@ public sealed class SelfHealingClusterTests
         Assert.Equal(3, before.Nodes.Select(n => n.Silo).Distinct().Count());
 
         var added = await cluster.Cluster.StartAdditionalSiloAsync();
-        await Eventually.HoldsAsync(async () => (await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 4,
-            TimeSpan.FromSeconds(30), "the fourth silo did not become active");
+        await Eventually.HoldsAsync(
+            async () => (await cluster.Grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count == 4,
+            TimeSpan.FromSeconds(30),
+            "the fourth silo did not become active"
+        );
         var sorted = cluster.Cluster.Silos.Select(s => s.SiloAddress).Order().ToArray();
         var byFormula = sorted[(int)((DistinctNodePlacementDirector.StableHash(name) + 3L) % 4)];
-        Assert.True(before.Nodes.Any(n => n.Silo == byFormula.ToString()), "the test needs a group whose formula slot for node 3 is taken");
+        Assert.True(
+            before.Nodes.Any(n => n.Silo == byFormula.ToString()),
+            "the test needs a group whose formula slot for node 3 is taken"
+        );
 
         var route = await group.AddReplicaAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(4, route.NodeCount);
@@ -52,8 +60,13 @@ public sealed class SelfHealingClusterTests
         }
 
         Assert.Equal(4, after.Nodes.Select(n => n.Silo).Distinct().Count());
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is { UnderReplicatedSince: null } s && s.Nodes.All(n => n.CaughtUp && n.Healthy),
-            TimeSpan.FromSeconds(15), async () => Describe(await group.GetStatusAsync()));
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.GetStatusAsync()) is { UnderReplicatedSince: null } s
+                && s.Nodes.All(n => n.CaughtUp && n.Healthy),
+            TimeSpan.FromSeconds(15),
+            async () => Describe(await group.GetStatusAsync())
+        );
     }
 
     [Fact]
@@ -78,12 +91,21 @@ public sealed class SelfHealingClusterTests
             await cluster.Cluster.DeactivateAsync(cluster.Grains.GetGrain<IReplicaNodeGrain>(key));
 
             // Hands off until the group itself has brought the node back: a status call would re-create it.
-            await Eventually.HoldsAsync(() => Task.FromResult(Freezer.WithheldCalls(key) > 0), TimeSpan.FromSeconds(15),
-                "no primary sent the emptied node anything it could catch up from");
-            await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is var s
-                    && s.Nodes[lagging] is { Role: NodeRole.Replica, CaughtUp: false } n && n.Incarnation != status.Nodes[lagging].Incarnation
-                    && n.Problem is not null && n.Problem.Contains("catching up", StringComparison.Ordinal),
-                TimeSpan.FromSeconds(15), async () => Describe(await group.GetStatusAsync()));
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(Freezer.WithheldCalls(key) > 0),
+                TimeSpan.FromSeconds(15),
+                "no primary sent the emptied node anything it could catch up from"
+            );
+            await Eventually.HoldsAsync(
+                async () =>
+                    (await group.GetStatusAsync()) is var s
+                    && s.Nodes[lagging] is { Role: NodeRole.Replica, CaughtUp: false } n
+                    && n.Incarnation != status.Nodes[lagging].Incarnation
+                    && n.Problem is not null
+                    && n.Problem.Contains("catching up", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(15),
+                async () => Describe(await group.GetStatusAsync())
+            );
 
             // The coordinator's record comes from its sweep, which runs every second.
             await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).UnderReplicatedSince is not null,
@@ -96,7 +118,10 @@ public sealed class SelfHealingClusterTests
 
             for (var i = 0; i < 60; i++)
             {
-                var read = await group.GetAsync($"k{i}", new ReadOptions { Consistency = ReadConsistency.Eventual, Timeout = TimeSpan.FromSeconds(5) });
+                var read = await group.GetAsync(
+                    $"k{i}",
+                    new ReadOptions { Consistency = ReadConsistency.Eventual, Timeout = TimeSpan.FromSeconds(5) }
+                );
                 Assert.NotEqual(lagging, read.NodeIndex);
                 Assert.Equal($"v{i}", read.ValueAsString);
             }
@@ -106,8 +131,13 @@ public sealed class SelfHealingClusterTests
             Freezer.Feed(key);
         }
 
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is { UnderReplicatedSince: null } s && s.Nodes.All(n => n.CaughtUp && n.Healthy),
-            TimeSpan.FromSeconds(15), async () => Describe(await group.GetStatusAsync()));
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.GetStatusAsync()) is { UnderReplicatedSince: null } s
+                && s.Nodes.All(n => n.CaughtUp && n.Healthy),
+            TimeSpan.FromSeconds(15),
+            async () => Describe(await group.GetStatusAsync())
+        );
     }
 
     [Fact]
@@ -123,21 +153,38 @@ public sealed class SelfHealingClusterTests
 
         var before = await group.GetStatusAsync();
         var mover = before.Nodes.First(n => n.NodeIndex != before.PrimaryIndex);
-        var primarySilo = cluster.Cluster.Silos.Single(s => s.SiloAddress.ToString() == before.Nodes[before.PrimaryIndex].Silo).SiloAddress;
+        var primarySilo = cluster
+            .Cluster.Silos.Single(s => s.SiloAddress.ToString() == before.Nodes[before.PrimaryIndex].Silo)
+            .SiloAddress;
 
         // Onto the primary's silo: the node arrives with its data, under the same incarnation, still caught up.
-        await cluster.Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, mover.NodeIndex)).RelocateAsync(primarySilo);
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes[mover.NodeIndex] is var n && n.Silo == primarySilo.ToString(),
-            TimeSpan.FromSeconds(10), async () => Describe(await group.GetStatusAsync()));
+        await cluster
+            .Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, mover.NodeIndex))
+            .RelocateAsync(primarySilo);
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.GetStatusAsync()).Nodes[mover.NodeIndex] is var n && n.Silo == primarySilo.ToString(),
+            TimeSpan.FromSeconds(10),
+            async () => Describe(await group.GetStatusAsync())
+        );
         var moved = (await group.GetStatusAsync()).Nodes[mover.NodeIndex];
         Assert.Equal(mover.Incarnation, moved.Incarnation);
         Assert.True(moved.CaughtUp, moved.ToString());
-        Assert.True(moved.AppliedIndex >= mover.AppliedIndex, $"moved with applied {moved.AppliedIndex}, had {mover.AppliedIndex}");
+        Assert.True(
+            moved.AppliedIndex >= mover.AppliedIndex,
+            $"moved with applied {moved.AppliedIndex}, had {mover.AppliedIndex}"
+        );
         Assert.Equal(mover.KeyCount, moved.KeyCount);
 
         // Two nodes now share a silo while one silo holds none: the coordinator spreads them again, data and all.
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is var s && s.Nodes.Select(n => n.Silo).Distinct().Count() == 3 && s.UnderReplicatedSince is null,
-            TimeSpan.FromSeconds(20), async () => Describe(await group.GetStatusAsync()));
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.GetStatusAsync()) is var s
+                && s.Nodes.Select(n => n.Silo).Distinct().Count() == 3
+                && s.UnderReplicatedSince is null,
+            TimeSpan.FromSeconds(20),
+            async () => Describe(await group.GetStatusAsync())
+        );
         var spread = (await group.GetStatusAsync()).Nodes[mover.NodeIndex];
         Assert.Equal(mover.Incarnation, spread.Incarnation);
         var reply = await cluster.Grains.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(name, mover.NodeIndex))
@@ -167,13 +214,21 @@ public sealed class SelfHealingClusterTests
         try
         {
             // Every node is frozen: the coordinator's checks fail, and its election finds no majority.
-            await Eventually.HoldsAsync(async () => await cluster.Coordinator(name).GetRouteAsync() is { HasPrimary: false },
-                TimeSpan.FromSeconds(15), "the group kept its primary although every node was frozen");
+            await Eventually.HoldsAsync(
+                async () => await cluster.Coordinator(name).GetRouteAsync() is { HasPrimary: false },
+                TimeSpan.FromSeconds(15),
+                "the group kept its primary although every node was frozen"
+            );
 
             // Only the primary comes back: alone it is no majority, but it is the last primary, in the same activation.
             Freezer.Thaw(primaryKey);
-            await Eventually.HoldsAsync(async () => await cluster.Coordinator(name).GetRouteAsync() is { HasPrimary: true } r && r.PrimaryIndex == status.PrimaryIndex,
-                TimeSpan.FromSeconds(20), async () => (await cluster.Coordinator(name).GetRouteAsync()).ToString());
+            await Eventually.HoldsAsync(
+                async () =>
+                    await cluster.Coordinator(name).GetRouteAsync() is { HasPrimary: true } r
+                    && r.PrimaryIndex == status.PrimaryIndex,
+                TimeSpan.FromSeconds(20),
+                async () => (await cluster.Coordinator(name).GetRouteAsync()).ToString()
+            );
         }
         finally
         {
@@ -187,7 +242,15 @@ public sealed class SelfHealingClusterTests
         await group.PutAsync("after", "yes", Patient);
         for (var i = 0; i < 50; i += 7)
         {
-            Assert.Equal($"v{i}", (await group.GetAsync($"k{i}", new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) })).ValueAsString);
+            Assert.Equal(
+                $"v{i}",
+                (
+                    await group.GetAsync(
+                        $"k{i}",
+                        new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) }
+                    )
+                ).ValueAsString
+            );
         }
     }
 
@@ -204,7 +267,11 @@ public sealed class SelfHealingClusterTests
 
         var status = await group.GetStatusAsync();
         var survivor = status.Nodes.First(n => n.NodeIndex != status.PrimaryIndex).NodeIndex;
-        var frozen = Enumerable.Range(0, 3).Where(i => i != survivor).Select(i => GroupNames.NodeKey(name, i)).ToArray();
+        var frozen = Enumerable
+            .Range(0, 3)
+            .Where(i => i != survivor)
+            .Select(i => GroupNames.NodeKey(name, i))
+            .ToArray();
         foreach (var key in frozen)
         {
             Freezer.Freeze(key);
@@ -218,15 +285,21 @@ public sealed class SelfHealingClusterTests
 
             // Without a majority the coordinator tries again less and less often (1, 2, 4, 8 s), and says when next.
             var first = await coordinator.GetRouteAsync();
-            await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()) is { PrimaryIndex: -1, NextElection: { } next }
+            await Eventually.HoldsAsync(
+                async () =>
+                    (await group.GetStatusAsync()) is { PrimaryIndex: -1, NextElection: { } next }
                     && next - DateTimeOffset.UtcNow > TimeSpan.FromSeconds(3),
-                TimeSpan.FromSeconds(20), async () => $"next election {(await group.GetStatusAsync()).NextElection} at {DateTimeOffset.UtcNow}");
+                TimeSpan.FromSeconds(20),
+                async () => $"next election {(await group.GetStatusAsync()).NextElection} at {DateTimeOffset.UtcNow}"
+            );
             var elections = (await coordinator.GetRouteAsync()).Epoch - first.Epoch;
             Assert.True(elections <= 4, $"{elections} elections before the back-off reached 4 s");
 
             // The survivor is a replica: it may lack writes the frozen nodes acknowledged. Recovery refuses without
             // accept-loss and promotes nothing.
-            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => group.RecoverAsync(acceptLoss: false));
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                group.RecoverAsync(acceptLoss: false)
+            );
             Assert.Contains("accept-loss", refused.Message, StringComparison.Ordinal);
             Assert.False((await coordinator.GetRouteAsync()).HasPrimary);
 
@@ -251,10 +324,25 @@ public sealed class SelfHealingClusterTests
         // With the others back, the group takes writes again under the promoted node.
         var w = await group.PutAsync("after", "yes", Patient);
         Assert.True(w.Epoch > status.Epoch);
-        Assert.Equal("yes", (await group.GetAsync("after", new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) })).ValueAsString);
+        Assert.Equal(
+            "yes",
+            (
+                await group.GetAsync(
+                    "after",
+                    new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) }
+                )
+            ).ValueAsString
+        );
     }
 
     private static string Describe(GroupStatus s) =>
-        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since {s.UnderReplicatedSince}: {s.Repair}; "
-        + string.Join("; ", s.Nodes.Select(n => $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} healthy {n.Healthy} {n.Problem}"));
+        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since {s.UnderReplicatedSince}: " +
+        $"{s.Repair}; "
+        + string.Join(
+            "; ",
+            s.Nodes.Select(n =>
+                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} " +
+                $"healthy {n.Healthy} {n.Problem}"
+            )
+        );
 }

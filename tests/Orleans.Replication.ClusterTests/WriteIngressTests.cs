@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Messaging;
 using Orleans.Replication.Client;
 using Orleans.Replication.Protocol;
-using Orleans.TestingHost;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests;
@@ -18,7 +17,10 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
     public async Task TheClientsGatewayList_NamesEverySilosGatewayAddress()
     {
         var listed = (await ClientGatewayList().GetGateways()).Select(u => $"{u.Host}:{u.Port}").Order().ToArray();
-        var silos = fixture.Cluster.Silos.Select(s => $"{s.GatewayAddress.Endpoint.Address}:{s.GatewayAddress.Endpoint.Port}").Order().ToArray();
+        var silos = fixture
+            .Cluster.Silos.Select(s => $"{s.GatewayAddress.Endpoint.Address}:{s.GatewayAddress.Endpoint.Port}")
+            .Order()
+            .ToArray();
 
         Assert.Equal(3, silos.Length);
         Assert.Equal(silos, listed);
@@ -34,7 +36,9 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
         var primary = (await group.GetRouteAsync()).PrimaryIndex;
 
         await Eventually.WritesGoDirectAsync(group, primary, Deadline);
-        Assert.All(Enumerable.Range(0, ReplicationLimits.MaxNodeCount).Where(i => i != primary), i => Assert.False(group.WritesGoDirect(i)));
+        Assert.All(Enumerable.Range(0, ReplicationLimits.MaxNodeCount).Where(i => i != primary), i =>
+            Assert.False(group.WritesGoDirect(i))
+        );
 
         // The ingress the client uses is the one on the gateway of the silo that hosts the primary.
         var status = await group.GetStatusAsync();
@@ -55,7 +59,9 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
 
         // Together: they share batches, still through the ingress.
         before = counter.Count;
-        var together = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => group.PutAsync($"c{i}", $"concurrent-{i}")));
+        var together = await Task.WhenAll(
+            Enumerable.Range(0, 100).Select(i => group.PutAsync($"c{i}", $"concurrent-{i}"))
+        );
         Assert.InRange(counter.Count - before, 1, 100);
         Assert.Equal(100, together.Select(w => w.Version).Distinct().Count());
         Assert.True(group.WritesGoDirect(primary), "a write through the ingress failed, so the client dropped it");
@@ -107,7 +113,9 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
         await AssertRejectedAsync<ArgumentException>(() => ingress.WriteBatchAsync("", primary, [bad]));
         await AssertRejectedAsync<ArgumentException>(() => ingress.WriteBatchAsync(null!, primary, [bad]));
         await AssertRejectedAsync<ArgumentOutOfRangeException>(() => ingress.WriteBatchAsync(name, -1, [bad]));
-        await AssertRejectedAsync<ArgumentOutOfRangeException>(() => ingress.WriteBatchAsync(name, ReplicationLimits.MaxNodeCount, [bad]));
+        await AssertRejectedAsync<ArgumentOutOfRangeException>(() =>
+            ingress.WriteBatchAsync(name, ReplicationLimits.MaxNodeCount, [bad])
+        );
         await AssertRejectedAsync<ArgumentNullException>(() => ingress.WriteBatchAsync(name, primary, null!));
 
         Assert.Equal(lastBefore, (await fixture.Node(name, primary).GetStatusAsync()).LastIndex);
@@ -135,11 +143,19 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
         try
         {
             waiting = ingress.WriteBatchAsync(name, primary, [Put("majority", "waits", TimeSpan.FromSeconds(4))]);
-            var quick = await ingress.WriteBatchAsync(name, primary, [Put("async", "at once", TimeSpan.FromSeconds(4), WriteConcern.WaitForReplicas(0))])
+            var quick = await ingress
+                .WriteBatchAsync(
+                    name,
+                    primary,
+                    [Put("async", "at once", TimeSpan.FromSeconds(4), WriteConcern.WaitForReplicas(0))]
+                )
                 .WaitAsync(TimeSpan.FromSeconds(2));
 
             Assert.Equal(WriteStatus.Ok, Assert.Single(quick).Status);
-            Assert.False(waiting.IsCompleted, "the write waiting for a majority was answered while replication was held");
+            Assert.False(
+                waiting.IsCompleted,
+                "the write waiting for a majority was answered while replication was held"
+            );
         }
         finally
         {
@@ -159,14 +175,31 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
     {
         const string name = "ingress-off";
         var gateways = new ClientGateways(ClientGatewayList());
-        var off = new ReplicatedGroup(name, fixture.Grains, new ReplicationClientOptions { DirectWrites = false }, TimeProvider.System, gateways);
-        var on = new ReplicatedGroup(name, fixture.Grains, new ReplicationClientOptions(), TimeProvider.System, gateways);
+        var off = new ReplicatedGroup(
+            name,
+            fixture.Grains,
+            new ReplicationClientOptions { DirectWrites = false },
+            TimeProvider.System,
+            gateways
+        );
+        var on = new ReplicatedGroup(
+            name,
+            fixture.Grains,
+            new ReplicationClientOptions(),
+            TimeProvider.System,
+            gateways
+        );
         await off.PutAsync("a", "from the client with direct writes off");
         await on.PutAsync("b", "from the client with direct writes on");
         var primary = (await off.GetRouteAsync()).PrimaryIndex;
 
-        // Built the same way, the client with direct writes on finds the ingress: the other one has had the same chance.
-        await Eventually.HoldsAsync(() => Task.FromResult(on.WritesGoDirect(primary)), Deadline, "the client with direct writes on never found the ingress");
+        // Built the same way, the client with direct writes on finds the ingress: the other one has had the same
+        // chance.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(on.WritesGoDirect(primary)),
+            Deadline,
+            "the client with direct writes on never found the ingress"
+        );
         using var counter = new IngressBatchCounter(name);
         for (var i = 0; i < 20; i++)
         {
@@ -183,10 +216,19 @@ public sealed class WriteIngressTests(ClusterFixture fixture)
         Assert.Equal("from the client with direct writes on", (await off.GetAsync("b", Strong)).ValueAsString);
     }
 
-    private IGatewayListProvider ClientGatewayList() => fixture.Cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
+    private IGatewayListProvider ClientGatewayList() =>
+        fixture.Cluster.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
 
     private static WriteCommand Put(string key, string value, TimeSpan? timeout = null, WriteConcern? concern = null) =>
-        new(key, LogOperation.Put, Encoding.UTF8.GetBytes(value), null, Guid.NewGuid(), concern ?? WriteConcern.Majority, timeout ?? TimeSpan.FromSeconds(5));
+        new(
+            key,
+            LogOperation.Put,
+            Encoding.UTF8.GetBytes(value),
+            null,
+            Guid.NewGuid(),
+            concern ?? WriteConcern.Majority,
+            timeout ?? TimeSpan.FromSeconds(5)
+        );
 
     private static async Task AssertRejectedAsync<T>(Func<Task> call)
         where T : ArgumentException
@@ -209,7 +251,11 @@ public sealed class WriteIngressFailoverTests
         var group = (ReplicatedGroup)cluster.Store.Group(name);
         await group.PutAsync("warm", "up", Patient);
         var before = await group.GetStatusAsync();
-        await Eventually.HoldsAsync(() => Task.FromResult(group.WritesGoDirect(before.PrimaryIndex)), TimeSpan.FromSeconds(10), "writes never went direct before the failure");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(group.WritesGoDirect(before.PrimaryIndex)),
+            TimeSpan.FromSeconds(10),
+            "writes never went direct before the failure"
+        );
 
         using var stop = new CancellationTokenSource();
         var acked = new List<(string Key, string Value)>();
@@ -233,30 +279,53 @@ public sealed class WriteIngressFailoverTests
             }
         });
 
-        await Eventually.HoldsAsync(() => Task.FromResult(Acked() > 20), TimeSpan.FromSeconds(10), "the writer did not start");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(Acked() > 20),
+            TimeSpan.FromSeconds(10),
+            "the writer did not start"
+        );
         Assert.True(counter.Count >= 20, $"only {counter.Count} batches went through an ingress before the failure");
         await cluster.Cluster.KillSiloAsync(await cluster.SiloOfNodeAsync(name, before.PrimaryIndex));
         var atKill = Acked();
 
-        await Eventually.HoldsAsync(async () => (await group.GetRouteAsync()).Epoch > before.Epoch && Acked() > atKill + 30,
-            TimeSpan.FromSeconds(15), () => Task.FromResult($"{Acked() - atKill} writes acknowledged after the kill"));
+        await Eventually.HoldsAsync(
+            async () => (await group.GetRouteAsync()).Epoch > before.Epoch && Acked() > atKill + 30,
+            TimeSpan.FromSeconds(15),
+            () => Task.FromResult($"{Acked() - atKill} writes acknowledged after the kill")
+        );
         var after = await group.GetRouteAsync();
         Assert.NotEqual(before.PrimaryIndex, after.PrimaryIndex);
-        await Eventually.HoldsAsync(() => Task.FromResult(group.WritesGoDirect(after.PrimaryIndex)), TimeSpan.FromSeconds(10),
-            $"writes never went direct to the new primary {after.PrimaryIndex}");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(group.WritesGoDirect(after.PrimaryIndex)),
+            TimeSpan.FromSeconds(10),
+            $"writes never went direct to the new primary {after.PrimaryIndex}"
+        );
 
         // Writes now pass through the new primary's ingress.
         var batches = counter.Count;
         var acknowledged = Acked();
-        await Eventually.HoldsAsync(() => Task.FromResult(Acked() > acknowledged + 20), TimeSpan.FromSeconds(10), "writes stopped after the failover");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(Acked() > acknowledged + 20),
+            TimeSpan.FromSeconds(10),
+            "writes stopped after the failover"
+        );
         await stop.CancelAsync();
         await writer; // every write of the writer was acknowledged: none failed across the failover
-        Assert.True(counter.Count >= batches + 20, $"{counter.Count - batches} batches went through an ingress after the failover");
+        Assert.True(
+            counter.Count >= batches + 20,
+            $"{counter.Count - batches} batches went through an ingress after the failover"
+        );
 
         foreach (var (key, value) in acked)
         {
-            var read = await group.GetAsync(key, new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) });
-            Assert.True(read.ValueAsString == value, $"acknowledged write {key}={value} lost: read {read.ValueAsString ?? "(absent)"}");
+            var read = await group.GetAsync(
+                key,
+                new ReadOptions { Consistency = ReadConsistency.Strong, Timeout = TimeSpan.FromSeconds(15) }
+            );
+            Assert.True(
+                read.ValueAsString == value,
+                $"acknowledged write {key}={value} lost: read {read.ValueAsString ?? "(absent)"}"
+            );
         }
     }
 }

@@ -26,7 +26,9 @@ public sealed class WritePathTests(ClusterFixture fixture)
         {
             for (var i = 0; i < 30; i++)
             {
-                var reply = await fixture.Node("wp-reach", node).ReadAsync(new ReadRequest($"k{i}", ReadConsistency.Eventual, 0, TimeSpan.Zero));
+                var reply = await fixture
+                    .Node("wp-reach", node)
+                    .ReadAsync(new ReadRequest($"k{i}", ReadConsistency.Eventual, 0, TimeSpan.Zero));
                 Assert.Equal(ReadStatus.Ok, reply.Status);
                 Assert.Equal($"v{i}", Encoding.UTF8.GetString(reply.Value!));
             }
@@ -52,7 +54,12 @@ public sealed class WritePathTests(ClusterFixture fixture)
             Assert.True(one.Version > majority.Version);
 
             var all = await Assert.ThrowsAsync<WriteConcernTimeoutException>(() =>
-                group.PutAsync("c", "1", new WriteOptions { Concern = WriteConcern.All, Timeout = TimeSpan.FromSeconds(1) }));
+                group.PutAsync(
+                    "c",
+                    "1",
+                    new WriteOptions { Concern = WriteConcern.All, Timeout = TimeSpan.FromSeconds(1) }
+                )
+            );
             Assert.Equal(1, all.Confirmed);
             Assert.Equal(2, all.Required);
             Assert.Equal(2, all.Replicas);
@@ -60,7 +67,16 @@ public sealed class WritePathTests(ClusterFixture fixture)
             Assert.Contains("unknown", all.Message);
 
             var two = await Assert.ThrowsAsync<WriteConcernTimeoutException>(() =>
-                group.PutAsync("d", "1", new WriteOptions { Concern = WriteConcern.WaitForReplicas(2), Timeout = TimeSpan.FromMilliseconds(500) }));
+                group.PutAsync(
+                    "d",
+                    "1",
+                    new WriteOptions
+                    {
+                        Concern = WriteConcern.WaitForReplicas(2),
+                        Timeout = TimeSpan.FromMilliseconds(500),
+                    }
+                )
+            );
             Assert.Equal(1, two.Confirmed);
         }
         finally
@@ -83,12 +99,19 @@ public sealed class WritePathTests(ClusterFixture fixture)
         await fixture.Faults(name, 2).HoldReplicationAsync();
         try
         {
-            var acked = await group.PutAsync("x", "async", new WriteOptions { Concern = WriteConcern.WaitForReplicas(0) });
+            var acked = await group.PutAsync(
+                "x",
+                "async",
+                new WriteOptions { Concern = WriteConcern.WaitForReplicas(0) }
+            );
             var primary = await fixture.Node(name, 0).GetStatusAsync();
             Assert.True(primary.LastIndex >= acked.Version);
 
             // Readers see only what a majority holds: the asynchronous write is not visible yet.
-            Assert.True(primary.CommitIndex < acked.Version, $"commit {primary.CommitIndex} must be below the unreplicated write {acked.Version}");
+            Assert.True(
+                primary.CommitIndex < acked.Version,
+                $"commit {primary.CommitIndex} must be below the unreplicated write {acked.Version}"
+            );
             var timedOut = await Assert.ThrowsAsync<WriteConcernTimeoutException>(() =>
                 group.PutAsync("y", "majority", new WriteOptions { Timeout = TimeSpan.FromMilliseconds(500) }));
             Assert.Equal(0, timedOut.Confirmed);
@@ -100,7 +123,11 @@ public sealed class WritePathTests(ClusterFixture fixture)
         }
 
         // A timeout is not a failure: the write whose concern timed out commits once the replicas answer.
-        await Eventually.HoldsAsync(async () => (await group.GetAsync("y")).ValueAsString == "majority", Deadline, "the timed-out write never committed");
+        await Eventually.HoldsAsync(
+            async () => (await group.GetAsync("y")).ValueAsString == "majority",
+            Deadline,
+            "the timed-out write never committed"
+        );
         Assert.Equal("async", (await group.GetAsync("x")).ValueAsString);
     }
 
@@ -156,9 +183,15 @@ public sealed class WritePathTests(ClusterFixture fixture)
         Assert.True(status.Nodes[0].CommitIndex >= before.CommitIndex + 400);
 
         // Entries that arrive while calls are in flight travel together: far fewer calls than writes.
-        await Eventually.HoldsAsync(async () => (await fixture.Node(name, 1).GetStatusAsync()).LastIndex >= status.Nodes[0].CommitIndex,
-            TimeSpan.FromSeconds(10), "replica 1 did not receive every entry");
+        await Eventually.HoldsAsync(
+            async () => (await fixture.Node(name, 1).GetStatusAsync()).LastIndex >= status.Nodes[0].CommitIndex,
+            TimeSpan.FromSeconds(10),
+            "replica 1 did not receive every entry"
+        );
         var batches = await fixture.Faults(name, 1).GetEntryBatchesReceivedAsync() - batchesBefore;
-        Assert.True(batches < 200, $"400 concurrent writes took {batches} replication calls to replica 1; expected batching");
+        Assert.True(
+            batches < 200,
+            $"400 concurrent writes took {batches} replication calls to replica 1; expected batching"
+        );
     }
 }

@@ -9,7 +9,9 @@ using CommandLine = Orleans.Replication.Cli.Cli;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>The command line without a cluster: parsing, exit codes, one-line errors, JSON shapes, and the check verb.</summary>
+/// <summary>
+/// The command line without a cluster: parsing, exit codes, one-line errors, JSON shapes, and the check verb.
+/// </summary>
 public sealed class CliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cli-tests-").FullName;
@@ -62,13 +64,21 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task ASessionReadWithoutATokenIsRefusedNamingTheOptionItNeeds()
     {
-        var (code, output, error) = await RunAsync(["--gateway", $"127.0.0.1:{FreePort()}", "get", "k", "--consistency", "session"]);
+        var (code, output, error) = await RunAsync([
+            "--gateway",
+            $"127.0.0.1:{FreePort()}",
+            "get",
+            "k",
+            "--consistency",
+            "session",
+        ]);
 
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Equal("", output);
         Assert.Contains("--session", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
-        Assert.DoesNotContain("OpenSession", error, StringComparison.Ordinal); // the library's advice is for code, not for the command line
+        // The library's advice is for code, not for the command line.
+        Assert.DoesNotContain("OpenSession", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -83,12 +93,19 @@ public sealed class CliTests : IDisposable
     [InlineData("add-replica", "--sync-timeout", "2m")]
     public async Task GoodUsageGetsAsFarAsConnecting(params string[] args)
     {
-        var (code, output, error) = await RunAsync(["--gateway", $"127.0.0.1:{FreePort()}", "--timeout", "500ms", .. args]);
+        var (code, output, error) = await RunAsync([
+            "--gateway",
+            $"127.0.0.1:{FreePort()}",
+            "--timeout",
+            "500ms",
+            .. args,
+        ]);
 
         Assert.True(code == ExitCodes.Failed, $"exit code {code} for '{string.Join(' ', args)}'; stderr: {error}");
         Assert.Equal("", output);
         Assert.Contains("Could not connect", error, StringComparison.Ordinal);
-        Assert.Contains("within 0.5 s", error, StringComparison.Ordinal); // --timeout 500ms was the connection's deadline
+        // --timeout 500ms was the connection's deadline.
+        Assert.Contains("within 0.5 s", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -120,14 +137,24 @@ public sealed class CliTests : IDisposable
     [InlineData("Infinity")]
     [InlineData("1 000s")]
     [InlineData("99999999999h")]
-    public void WhatIsNotATimeIsRefused(string text) => Assert.False(TimeOption.TryParse(text, TimeSpan.FromSeconds(1), out _), text);
+    public void WhatIsNotATimeIsRefused(string text) =>
+        Assert.False(TimeOption.TryParse(text, TimeSpan.FromSeconds(1), out _), text);
 
     [Fact]
     public void ABoundedStalenessBoundTakesAUnitAndABareNumberStaysMilliseconds()
     {
-        Assert.Equal(ReadConsistency.BoundedStaleness(TimeSpan.FromSeconds(2)), CommandLine.ParseConsistency("bounded:2s"));
-        Assert.Equal(ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(250)), CommandLine.ParseConsistency("bounded:250"));
-        Assert.Equal(ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(500)), CommandLine.ParseConsistency("Bounded:500ms"));
+        Assert.Equal(
+            ReadConsistency.BoundedStaleness(TimeSpan.FromSeconds(2)),
+            CommandLine.ParseConsistency("bounded:2s")
+        );
+        Assert.Equal(
+            ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(250)),
+            CommandLine.ParseConsistency("bounded:250")
+        );
+        Assert.Equal(
+            ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(500)),
+            CommandLine.ParseConsistency("Bounded:500ms")
+        );
         Assert.Equal(ReadConsistency.Quorum(2), CommandLine.ParseConsistency("quorum:2"));
         Assert.Throws<FormatException>(() => CommandLine.ParseConsistency("bounded:"));
         Assert.Throws<FormatException>(() => CommandLine.ParseConsistency("bounded:-1s"));
@@ -139,7 +166,9 @@ public sealed class CliTests : IDisposable
         var line = CommandLine.Written(version: 17, epoch: 3);
 
         Assert.Equal("OK version=17 epoch=3 session=3:17", line);
-        var token = line.Split(' ').Single(f => f.StartsWith("session=", StringComparison.Ordinal))["session=".Length..];
+        var token = line.Split(' ').Single(f => f.StartsWith("session=", StringComparison.Ordinal))[
+            "session=".Length..
+        ];
         Assert.Equal(new SessionToken(3, 17), SessionToken.Parse(token));
         var options = SessionReads.Options(new ReadOptions(), consistencyGiven: false, token);
         Assert.Equal(ReadConsistency.Session, options.Consistency);
@@ -150,11 +179,19 @@ public sealed class CliTests : IDisposable
     {
         var eventual = new ReadOptions { Consistency = ReadConsistency.Eventual, Timeout = TimeSpan.FromSeconds(2) };
 
-        Assert.Equal(ReadConsistency.Session, SessionReads.Options(eventual, consistencyGiven: false, "1:5").Consistency);
+        Assert.Equal(
+            ReadConsistency.Session,
+            SessionReads.Options(eventual, consistencyGiven: false, "1:5").Consistency
+        );
         Assert.Equal(TimeSpan.FromSeconds(2), SessionReads.Options(eventual, consistencyGiven: false, "1:5").Timeout);
-        Assert.Equal(ReadConsistency.Eventual, SessionReads.Options(eventual, consistencyGiven: true, "1:5").Consistency);
+        Assert.Equal(
+            ReadConsistency.Eventual,
+            SessionReads.Options(eventual, consistencyGiven: true, "1:5").Consistency
+        );
         Assert.Same(eventual, SessionReads.Options(eventual, consistencyGiven: true, token: null));
-        Assert.Throws<ArgumentException>(() => SessionReads.Options(new ReadOptions { Consistency = ReadConsistency.Session }, true, token: null));
+        Assert.Throws<ArgumentException>(() =>
+            SessionReads.Options(new ReadOptions { Consistency = ReadConsistency.Session }, true, token: null)
+        );
         Assert.Throws<FormatException>(() => SessionReads.Options(new ReadOptions(), false, "5"));
     }
 
@@ -247,7 +284,14 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task RecoverWithNoSiloListeningFailsWithCode1()
     {
-        var (code, output, error) = await RunAsync(["--gateway", $"127.0.0.1:{FreePort()}", "--timeout", "1", "recover", "--accept-loss"]);
+        var (code, output, error) = await RunAsync([
+            "--gateway",
+            $"127.0.0.1:{FreePort()}",
+            "--timeout",
+            "1",
+            "recover",
+            "--accept-loss",
+        ]);
 
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Equal("", output);
@@ -258,24 +302,91 @@ public sealed class CliTests : IDisposable
     public void StatusTableSaysSinceWhenAGroupIsShortAndWhenItElectsNext()
     {
         var since = new DateTimeOffset(2026, 12, 3, 9, 0, 0, TimeSpan.Zero);
-        var status = new GroupStatus("g", 7, -1, 3,
-            [new NodeStatus(0, NodeRole.Replica, "S127.0.0.1:11111:1", 7, 10, 10, 10, 0, 0, true, Guid.NewGuid(), 5, null, CaughtUp: true)],
-            "no majority", 2, since, "node 1 unreachable", since.AddSeconds(4));
+        var status = new GroupStatus(
+            "g",
+            7,
+            -1,
+            3,
+            [
+                new NodeStatus(
+                    0,
+                    NodeRole.Replica,
+                    "S127.0.0.1:11111:1",
+                    7,
+                    10,
+                    10,
+                    10,
+                    0,
+                    0,
+                    true,
+                    Guid.NewGuid(),
+                    5,
+                    null,
+                    CaughtUp: true
+                ),
+            ],
+            "no majority",
+            2,
+            since,
+            "node 1 unreachable",
+            since.AddSeconds(4)
+        );
 
         var table = CommandLine.StatusTable(status);
-        Assert.Contains("under-replicated since 2026-12-03 09:00:00Z: node 1 unreachable", table, StringComparison.Ordinal);
+        Assert.Contains(
+            "under-replicated since 2026-12-03 09:00:00Z: node 1 unreachable",
+            table,
+            StringComparison.Ordinal
+        );
         Assert.Contains("next election at 2026-12-03 09:00:04Z", table, StringComparison.Ordinal);
-        Assert.DoesNotContain("under-replicated", CommandLine.StatusTable(status with { UnderReplicatedSince = null, Repair = null }), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "under-replicated",
+            CommandLine.StatusTable(status with { UnderReplicatedSince = null, Repair = null }),
+            StringComparison.Ordinal
+        );
     }
 
     [Fact]
     public void StatusJsonHasTheDocumentedShape()
     {
-        var status = new GroupStatus("g", 4, 1, 2,
-        [
-            new NodeStatus(0, NodeRole.Replica, "S127.0.0.1:11111:1", 4, 10, 9, 9, 1, 12.34, true, Guid.NewGuid(), 5, null),
-            new NodeStatus(1, NodeRole.Primary, "S127.0.0.1:11112:1", 4, 10, 10, 9, 0, double.PositiveInfinity, false, Guid.NewGuid(), 5, "slow"),
-        ]);
+        var status = new GroupStatus(
+            "g",
+            4,
+            1,
+            2,
+            [
+                new NodeStatus(
+                    0,
+                    NodeRole.Replica,
+                    "S127.0.0.1:11111:1",
+                    4,
+                    10,
+                    9,
+                    9,
+                    1,
+                    12.34,
+                    true,
+                    Guid.NewGuid(),
+                    5,
+                    null
+                ),
+                new NodeStatus(
+                    1,
+                    NodeRole.Primary,
+                    "S127.0.0.1:11112:1",
+                    4,
+                    10,
+                    10,
+                    9,
+                    0,
+                    double.PositiveInfinity,
+                    false,
+                    Guid.NewGuid(),
+                    5,
+                    "slow"
+                ),
+            ]
+        );
 
         var json = JsonDocument.Parse(CommandLine.StatusJson(status)).RootElement;
         Assert.Equal(["group", "epoch", "primary", "nodes"], json.EnumerateObject().Select(p => p.Name));
@@ -284,7 +395,10 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, json.GetProperty("primary").GetInt32());
         var nodes = json.GetProperty("nodes").EnumerateArray().ToList();
         Assert.Equal(2, nodes.Count);
-        Assert.Equal(["id", "role", "silo", "appliedIndex", "commitIndex", "lagEntries", "lagMs", "healthy"], nodes[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(
+            ["id", "role", "silo", "appliedIndex", "commitIndex", "lagEntries", "lagMs", "healthy"],
+            nodes[0].EnumerateObject().Select(p => p.Name)
+        );
         Assert.Equal("replica", nodes[0].GetProperty("role").GetString());
         Assert.Equal(12.3, nodes[0].GetProperty("lagMs").GetDouble());
         Assert.Equal("primary", nodes[1].GetProperty("role").GetString());
@@ -300,7 +414,9 @@ public sealed class CliTests : IDisposable
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
             Calls.Add($"{targetMethod!.Name}({string.Join(", ", args ?? [])})");
-            return targetMethod.ReturnType == typeof(IReplicatedSession) ? DispatchProxy.Create<IReplicatedSession, GroupRecorder>() : null;
+            return targetMethod.ReturnType == typeof(IReplicatedSession)
+                ? DispatchProxy.Create<IReplicatedSession, GroupRecorder>()
+                : null;
         }
     }
 

@@ -7,13 +7,20 @@ namespace Orleans.Replication.Tests;
 public sealed class ClientConfigurationTests
 {
     private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
-        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+            .Build();
 
     [Fact]
     public void SettingsOfTheSectionAreRead_OthersKeepTheirDefaults()
     {
-        var options = ClusterConnection.ClientOptions(Configuration(
-            ("ReplicationClient:ReplicaAnswers", "false"), ("ReplicationClient:AttemptTimeout", "00:00:02"), ("Other:ReplicaAnswers", "true")));
+        var options = ClusterConnection.ClientOptions(
+            Configuration(
+                ("ReplicationClient:ReplicaAnswers", "false"),
+                ("ReplicationClient:AttemptTimeout", "00:00:02"),
+                ("Other:ReplicaAnswers", "true")
+            )
+        );
 
         Assert.False(options.ReplicaAnswers);
         Assert.Equal(TimeSpan.FromSeconds(2), options.AttemptTimeout);
@@ -28,7 +35,9 @@ public sealed class ClientConfigurationTests
     [InlineData("MaxQueuedWrites", "-1", "MaxQueuedWrites")]
     public void AnUnknownSettingOrABadValueIsAnArgumentErrorNamingIt(string key, string value, string named)
     {
-        var error = Assert.Throws<ArgumentException>(() => ClusterConnection.ClientOptions(Configuration(("ReplicationClient:" + key, value))));
+        var error = Assert.Throws<ArgumentException>(() =>
+            ClusterConnection.ClientOptions(Configuration(("ReplicationClient:" + key, value)))
+        );
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
         Assert.Contains("ReplicationClient", error.Message, StringComparison.Ordinal);

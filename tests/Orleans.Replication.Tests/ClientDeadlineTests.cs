@@ -10,7 +10,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>Client operations end at their deadline, and find a new primary without depending on the coordinator alone.</summary>
+/// <summary>
+/// Client operations end at their deadline, and find a new primary without depending on the coordinator alone.
+/// </summary>
 public sealed class ClientDeadlineTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
@@ -29,9 +31,14 @@ public sealed class ClientDeadlineTests
         var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long });
         var watch = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<NoPrimaryException>(() => group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        var e = await Assert.ThrowsAsync<NoPrimaryException>(() =>
+            group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(300) })
+        );
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the write ended after {watch.Elapsed}, not at its 300 ms deadline");
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(2),
+            $"the write ended after {watch.Elapsed}, not at its 300 ms deadline"
+        );
         Assert.Contains("nothing was written", e.Message, StringComparison.Ordinal);
         Assert.Empty(cluster.Sent);
     }
@@ -42,7 +49,9 @@ public sealed class ClientDeadlineTests
         // Many writes whose route comes at about their deadline: each is either sent with time left or not at all.
         var cluster = new FakeGroup { Route = _ => Answer(Epoch1, after: TimeSpan.FromMilliseconds(190)) };
         var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long });
-        var writes = Enumerable.Range(0, 40).Select(i => group.PutAsync($"k{i}", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(200) }));
+        var writes = Enumerable
+            .Range(0, 40)
+            .Select(i => group.PutAsync($"k{i}", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(200) }));
 
         var outcomes = await Task.WhenAll(writes.Select(async w =>
         {
@@ -57,8 +66,12 @@ public sealed class ClientDeadlineTests
             }
         })).WaitAsync(Limit);
 
-        Assert.All(cluster.Sent, s => Assert.True(s.Command.Timeout > TimeSpan.Zero, $"a write left with timeout {s.Command.Timeout}"));
-        Assert.All(outcomes.OfType<Exception>(), e => Assert.True(e is NoPrimaryException or WriteOutcomeUnknownException, $"a write failed with {e}"));
+        Assert.All(cluster.Sent, s =>
+            Assert.True(s.Command.Timeout > TimeSpan.Zero, $"a write left with timeout {s.Command.Timeout}")
+        );
+        Assert.All(outcomes.OfType<Exception>(), e =>
+            Assert.True(e is NoPrimaryException or WriteOutcomeUnknownException, $"a write failed with {e}")
+        );
     }
 
     [Fact]
@@ -66,12 +79,19 @@ public sealed class ClientDeadlineTests
     {
         // The first lookup hangs for good (its silo froze); the second is answered.
         var cluster = new FakeGroup { Route = call => call == 1 ? Hang<GroupRoute>() : Task.FromResult(Epoch1) };
-        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = TimeSpan.FromMilliseconds(200) });
+        var group = cluster.Group(
+            new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = TimeSpan.FromMilliseconds(200) }
+        );
         var watch = Stopwatch.StartNew();
 
-        var result = await group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
+        var result = await group
+            .PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) })
+            .WaitAsync(Limit);
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the write took {watch.Elapsed}: the hung lookup was not given up after its attempt");
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(2),
+            $"the write took {watch.Elapsed}: the hung lookup was not given up after its attempt"
+        );
         Assert.Equal(1, result.Epoch);
         Assert.True(cluster.RouteCalls >= 2, $"the coordinator was asked {cluster.RouteCalls} times");
     }
@@ -83,9 +103,14 @@ public sealed class ClientDeadlineTests
         var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long });
         var watch = Stopwatch.StartNew();
 
-        await Assert.ThrowsAsync<NoAvailableNodeException>(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        await Assert.ThrowsAsync<NoAvailableNodeException>(() =>
+            group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromMilliseconds(300) })
+        );
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the read ended after {watch.Elapsed}, not at its 300 ms deadline");
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(2),
+            $"the read ended after {watch.Elapsed}, not at its 300 ms deadline"
+        );
     }
 
     [Fact]
@@ -99,7 +124,10 @@ public sealed class ClientDeadlineTests
                 ? new WriteReply(WriteStatus.NotPrimary, 1, 0, 0, 0, 0, 2, -1, "not the primary")
                 : new WriteReply(WriteStatus.Ok, 2, 1, 0, 1, 1, 2, node, null)),
         };
-        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long }, logger: logger);
+        var group = cluster.Group(
+            new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = Long },
+            logger: logger
+        );
         await group.GetRouteAsync().WaitAsync(Limit);
         var before = logger.Entries.Count;
 
@@ -107,8 +135,12 @@ public sealed class ClientDeadlineTests
         var afterRetry = logger.Entries.ToArray();
         await group.PutAsync("k2", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
 
-        Assert.Contains(afterRetry, e => e.Level == LogLevel.Information && e.Message.Contains("epoch 2, primary 1", StringComparison.Ordinal));
-        Assert.Contains(afterRetry, e => e.Level == LogLevel.Debug && e.Message.Contains("tried again", StringComparison.Ordinal));
+        Assert.Contains(afterRetry, e =>
+            e.Level == LogLevel.Information && e.Message.Contains("epoch 2, primary 1", StringComparison.Ordinal)
+        );
+        Assert.Contains(afterRetry, e =>
+            e.Level == LogLevel.Debug && e.Message.Contains("tried again", StringComparison.Ordinal)
+        );
         Assert.True(afterRetry.Length > before, "nothing was logged for the retry and the route change");
         Assert.Equal(afterRetry.Length, logger.Entries.Count);
     }
@@ -121,40 +153,70 @@ public sealed class ClientDeadlineTests
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Entries.Enqueue((logLevel, formatter(state, exception)));
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        ) => Entries.Enqueue((logLevel, formatter(state, exception)));
     }
 
-    public static TheoryData<string> FallbackFailures => ["timeout thrown", "orleans error thrown", "bug thrown", "bug returned"];
+    public static TheoryData<string> FallbackFailures =>
+        ["timeout thrown", "orleans error thrown", "bug thrown", "bug returned"];
 
     [Theory]
     [MemberData(nameof(FallbackFailures))]
-    public async Task ARouteRefreshWhoseFallbackToTheNodesFails_StaysInsideTheReadsRetries_AndEndsAtItsDeadline(string failure)
+    public async Task ARouteRefreshWhoseFallbackToTheNodesFails_StaysInsideTheReadsRetries_AndEndsAtItsDeadline(
+        string failure
+    )
     {
-        // The route is known; then the primary stops answering reads and the coordinator fails, so each retry of the read
-        // refreshes its route from inside the lookup's catch, by asking the nodes, whose calls fail as given. A call that
-        // cannot even be made (it throws instead of returning a failed task) once escaped the retries at once.
+        // The route is known; then the primary stops answering reads and the coordinator fails, so each retry of the
+        // read refreshes its route from inside the lookup's catch, by asking the nodes, whose calls fail as given. A
+        // call that cannot even be made (it throws instead of returning a failed task) once escaped the retries at
+        // once.
         var cluster = new FakeGroup
         {
-            Route = call => call == 1 ? Task.FromResult(Epoch1) : Task.FromException<GroupRoute>(new TimeoutException("coordinator unreachable")),
-            Status = _ => failure switch
-            {
-                "timeout thrown" => throw new TimeoutException("node unreachable"),
-                "orleans error thrown" => throw new OrleansException("no gateway"),
-                "bug thrown" => throw new InvalidOperationException("the node call could not be made"),
-                _ => Task.FromException<NodeStatus>(new InvalidOperationException("the node call failed")),
-            },
+            Route = call =>
+                call == 1
+                    ? Task.FromResult(Epoch1)
+                    : Task.FromException<GroupRoute>(new TimeoutException("coordinator unreachable")),
+            Status = _ =>
+                failure switch
+                {
+                    "timeout thrown" => throw new TimeoutException("node unreachable"),
+                    "orleans error thrown" => throw new OrleansException("no gateway"),
+                    "bug thrown" => throw new InvalidOperationException("the node call could not be made"),
+                    _ => Task.FromException<NodeStatus>(new InvalidOperationException("the node call failed")),
+                },
         };
-        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = TimeSpan.FromMilliseconds(100) });
+        var group = cluster.Group(
+            new ReplicationClientOptions { DefaultReadTimeout = Long, AttemptTimeout = TimeSpan.FromMilliseconds(100) }
+        );
         await group.GetRouteAsync().WaitAsync(Limit);
         var watch = Stopwatch.StartNew();
 
-        var e = await Record.ExceptionAsync(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromSeconds(1) }).WaitAsync(Limit));
+        var e = await Record.ExceptionAsync(() =>
+            group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromSeconds(1) }).WaitAsync(Limit)
+        );
 
-        Assert.True(e is NoAvailableNodeException, $"the read ended with {e?.GetType().Name ?? "no exception"} after {watch.Elapsed}: {e}");
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(900), $"the read gave up after {watch.Elapsed}, before its 1 s deadline");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the read ended after {watch.Elapsed}, not at its 1 s deadline");
-        Assert.True(cluster.RouteCalls >= 2, $"the coordinator was asked {cluster.RouteCalls} times and the primary {cluster.ReadFailures}: the read's retries stopped");
+        Assert.True(
+            e is NoAvailableNodeException,
+            $"the read ended with {e?.GetType().Name ?? "no exception"} after {watch.Elapsed}: {e}"
+        );
+        Assert.True(
+            watch.Elapsed >= TimeSpan.FromMilliseconds(900),
+            $"the read gave up after {watch.Elapsed}, before its 1 s deadline"
+        );
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(4),
+            $"the read ended after {watch.Elapsed}, not at its 1 s deadline"
+        );
+        Assert.True(
+            cluster.RouteCalls >= 2,
+            $"the coordinator was asked {cluster.RouteCalls} times and the primary {cluster.ReadFailures}: the " +
+            "read's retries stopped"
+        );
     }
 
     [Fact]
@@ -171,11 +233,18 @@ public sealed class ClientDeadlineTests
         var id = Guid.NewGuid();
         var watch = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() => group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(300), WriteId = id }));
+        var e = await Assert.ThrowsAsync<WriteOutcomeUnknownException>(() =>
+            group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(300), WriteId = id })
+        );
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the write ended after {watch.Elapsed}, not at its 300 ms deadline");
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(2),
+            $"the write ended after {watch.Elapsed}, not at its 300 ms deadline"
+        );
         Assert.Equal(id, e.WriteId);
-        Assert.All(cluster.Sent, s => Assert.True(s.Command.Timeout > TimeSpan.Zero, $"a retry left with timeout {s.Command.Timeout}"));
+        Assert.All(cluster.Sent, s =>
+            Assert.True(s.Command.Timeout > TimeSpan.Zero, $"a retry left with timeout {s.Command.Timeout}")
+        );
     }
 
     [Fact]
@@ -184,21 +253,30 @@ public sealed class ClientDeadlineTests
         // Node 0 led epoch 1 and is cut off from the group (its writes time out); node 2 leads epoch 2.
         var cluster = new FakeGroup
         {
-            Route = call => call == 1 ? Task.FromResult(Epoch1) : Task.FromException<GroupRoute>(new TimeoutException("coordinator unreachable")),
-            Status = node => Task.FromResult(node switch
-            {
-                0 => Status(0, NodeRole.Primary, 1),
-                1 => Status(1, NodeRole.Replica, 2),
-                _ => Status(2, NodeRole.Primary, 2),
-            }),
-            Write = (node, c) => node == 2
-                ? Task.FromResult(new WriteReply(WriteStatus.Ok, 2, 5, 0, 1, 1, 2, 2, null))
-                : Task.FromException<WriteReply>(new TimeoutException("no answer")),
+            Route = call =>
+                call == 1
+                    ? Task.FromResult(Epoch1)
+                    : Task.FromException<GroupRoute>(new TimeoutException("coordinator unreachable")),
+            Status = node =>
+                Task.FromResult(
+                    node switch
+                    {
+                        0 => Status(0, NodeRole.Primary, 1),
+                        1 => Status(1, NodeRole.Replica, 2),
+                        _ => Status(2, NodeRole.Primary, 2),
+                    }
+                ),
+            Write = (node, c) =>
+                node == 2
+                    ? Task.FromResult(new WriteReply(WriteStatus.Ok, 2, 5, 0, 1, 1, 2, 2, null))
+                    : Task.FromException<WriteReply>(new TimeoutException("no answer")),
         };
         var group = cluster.Group(new ReplicationClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(300) });
         await group.GetRouteAsync().WaitAsync(Limit);
 
-        var result = await group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) }).WaitAsync(Limit);
+        var result = await group
+            .PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(5) })
+            .WaitAsync(Limit);
 
         Assert.Equal((2L, 5L), (result.Epoch, result.Version));
         Assert.Equal((2L, 2), ((await group.GetRouteAsync()).Epoch, (await group.GetRouteAsync()).PrimaryIndex));
@@ -219,7 +297,9 @@ public sealed class ClientDeadlineTests
         var group = cluster.Group(new ReplicationClientOptions());
         await group.GetRouteAsync().WaitAsync(Limit);
 
-        var result = await group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(2) }).WaitAsync(Limit);
+        var result = await group
+            .PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(2) })
+            .WaitAsync(Limit);
 
         Assert.Equal((2L, 9L), (result.Epoch, result.Version));
         Assert.Equal(1, cluster.RouteCalls);
@@ -238,7 +318,9 @@ public sealed class ClientDeadlineTests
         };
         var group = cluster.Group(new ReplicationClientOptions());
 
-        await Assert.ThrowsAsync<NoPrimaryException>(() => group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
+        await Assert.ThrowsAsync<NoPrimaryException>(() =>
+            group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(300) })
+        );
 
         Assert.DoesNotContain(cluster.Sent, s => s.Node == 1);
     }
@@ -259,7 +341,9 @@ public sealed class ClientDeadlineTests
         var group = cluster.Group(new ReplicationClientOptions { AttemptTimeout = TimeSpan.FromMilliseconds(200) });
         var watch = Stopwatch.StartNew();
 
-        var e = await Record.ExceptionAsync(() => group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromSeconds(1) }));
+        var e = await Record.ExceptionAsync(() =>
+            group.GetAsync("k", new ReadOptions { Timeout = TimeSpan.FromSeconds(1) })
+        );
 
         Assert.IsType<NoAvailableNodeException>(e);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the read ended after {watch.Elapsed}");
@@ -273,13 +357,21 @@ public sealed class ClientDeadlineTests
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var first = new TaskCompletionSource<WriteReply[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         var calls = new ConcurrentQueue<WriteCommand[]>();
-        var node = QueuedWritesTests.GrainProxy.Create<IReplicaNodeGrain>((m, a) =>
-        {
-            var commands = m.Name == nameof(IReplicaNodeGrain.WriteAsync) ? [(WriteCommand)a[0]!] : (WriteCommand[])a[0]!;
-            calls.Enqueue(commands);
-            var replies = calls.Count == 1 ? first.Task : Task.FromResult(commands.Select(c => new WriteReply(WriteStatus.Ok, 1, 1, 0, 1, 1, 2, 0, null)).ToArray());
-            return m.Name == nameof(IReplicaNodeGrain.WriteAsync) ? FirstAsync(replies) : replies;
-        });
+        var node = QueuedWritesTests.GrainProxy.Create<IReplicaNodeGrain>(
+            (m, a) =>
+            {
+                var commands =
+                    m.Name == nameof(IReplicaNodeGrain.WriteAsync) ? [(WriteCommand)a[0]!] : (WriteCommand[])a[0]!;
+                calls.Enqueue(commands);
+                var replies =
+                    calls.Count == 1
+                        ? first.Task
+                        : Task.FromResult(
+                            commands.Select(c => new WriteReply(WriteStatus.Ok, 1, 1, 0, 1, 1, 2, 0, null)).ToArray()
+                        );
+                return m.Name == nameof(IReplicaNodeGrain.WriteAsync) ? FirstAsync(replies) : replies;
+            }
+        );
         var batcher = new WriteBatcher(_ => node, time) { MaxInFlight = 1 };
         var holder = batcher.SendAsync(0, Command("holder", TimeSpan.FromSeconds(10)));
         var shortWrite = batcher.SendAsync(0, Command("short", TimeSpan.FromMilliseconds(100)));
@@ -308,16 +400,26 @@ public sealed class ClientDeadlineTests
             Write = (_, _) => Hang<WriteReply>(),
         };
         var attempt = TimeSpan.FromSeconds(1);
-        var group = cluster.Group(new ReplicationClientOptions { DefaultReadTimeout = TimeSpan.FromSeconds(60), AttemptTimeout = attempt }, time);
+        var group = cluster.Group(
+            new ReplicationClientOptions { DefaultReadTimeout = TimeSpan.FromSeconds(60), AttemptTimeout = attempt },
+            time
+        );
         _ = group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromSeconds(60) });
 
-        await AdvanceUntilAsync(time, () => group.CheckingStall, "the stuck write makes the client check for a newer route");
+        await AdvanceUntilAsync(
+            time,
+            () => group.CheckingStall,
+            "the stuck write makes the client check for a newer route"
+        );
         var ended = group.StallChecksEnded;
 
         // One attempt's worth of the client's clock, then no more: the check must end by itself. (Another check may
         // start meanwhile and wait on the hung coordinator; only the first one is followed.)
         time.Advance(attempt + TimeSpan.FromMilliseconds(100));
-        await QueuedWritesTests.WaitUntilAsync(() => group.StallChecksEnded > ended, "the stall check on a hung coordinator ends within an attempt");
+        await QueuedWritesTests.WaitUntilAsync(
+            () => group.StallChecksEnded > ended,
+            "the stall check on a hung coordinator ends within an attempt"
+        );
     }
 
     [Theory]
@@ -326,14 +428,19 @@ public sealed class ClientDeadlineTests
     [InlineData(typeof(ILoadBalancerGrain))]
     public void EveryCallOfTheGroupsGrains_IsUnordered_SoThatItMayTakeAnyGateway(Type grainInterface)
     {
-        var invokables = typeof(IReplicaNodeGrain).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(IRequest).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
+        var invokables = typeof(IReplicaNodeGrain)
+            .Assembly.GetTypes()
+            .Where(t =>
+                !t.IsAbstract && typeof(IRequest).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null
+            )
             .Select(t => (IRequest)Activator.CreateInstance(t)!)
             .Where(r => r.GetInterfaceType() == grainInterface)
             .ToArray();
 
         Assert.Equal(grainInterface.GetMethods().Length, invokables.Length);
-        Assert.All(invokables, r => Assert.True(r.Options.HasFlag(InvokeMethodOptions.Unordered), $"{r.GetMethodName()} is ordered"));
+        Assert.All(invokables, r =>
+            Assert.True(r.Options.HasFlag(InvokeMethodOptions.Unordered), $"{r.GetMethodName()} is ordered")
+        );
     }
 
     private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, string what)
@@ -342,7 +449,10 @@ public sealed class ClientDeadlineTests
         var advanced = TimeSpan.Zero;
         while (!condition())
         {
-            Assert.True(watch.Elapsed < Limit && advanced < TimeSpan.FromSeconds(20), $"timed out waiting until {what} ({advanced} of fake time)");
+            Assert.True(
+                watch.Elapsed < Limit && advanced < TimeSpan.FromSeconds(20),
+                $"timed out waiting until {what} ({advanced} of fake time)"
+            );
             time.Advance(TimeSpan.FromMilliseconds(50));
             advanced += TimeSpan.FromMilliseconds(50);
             await Task.Delay(2);
@@ -365,7 +475,9 @@ public sealed class ClientDeadlineTests
 
     private static Task<T> Hang<T>() => new TaskCompletionSource<T>().Task;
 
-    /// <summary>One group of three nodes made of delegates: the coordinator's answers by call number, and each node's.</summary>
+    /// <summary>
+    /// One group of three nodes made of delegates: the coordinator's answers by call number, and each node's.
+    /// </summary>
     private sealed class FakeGroup
     {
         private int _routeCalls;
@@ -374,10 +486,13 @@ public sealed class ClientDeadlineTests
 
         public Func<int, Task<GroupRoute>> Route { get; init; } = _ => Task.FromResult(Epoch1);
 
-        /// <summary>A node's answer to one write; by default the node acknowledges when it leads the route's epoch.</summary>
+        /// <summary>
+        /// A node's answer to one write; by default the node acknowledges when it leads the route's epoch.
+        /// </summary>
         public Func<int, WriteCommand, Task<WriteReply>>? Write { get; init; }
 
-        public Func<int, Task<NodeStatus>> Status { get; init; } = _ => Task.FromException<NodeStatus>(new TimeoutException("node unreachable"));
+        public Func<int, Task<NodeStatus>> Status { get; init; } =
+            _ => Task.FromException<NodeStatus>(new TimeoutException("node unreachable"));
 
         public ConcurrentQueue<(int Node, WriteCommand Command)> Sent { get; } = new();
 
@@ -387,11 +502,22 @@ public sealed class ClientDeadlineTests
 
         public int ReadFailures => Volatile.Read(ref _readFailures);
 
-        public ReplicatedGroup Group(ReplicationClientOptions options, TimeProvider? time = null, ILogger? logger = null)
+        public ReplicatedGroup Group(
+            ReplicationClientOptions options,
+            TimeProvider? time = null,
+            ILogger? logger = null
+        )
         {
             options.ReplicaAnswers = false;
             options.DirectWrites = false;
-            return new ReplicatedGroup("g", QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle((string)key, m, a)), options, time ?? TimeProvider.System, null, logger);
+            return new ReplicatedGroup(
+                "g",
+                QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle((string)key, m, a)),
+                options,
+                time ?? TimeProvider.System,
+                null,
+                logger
+            );
         }
 
         private object? Handle(string key, MethodInfo method, object?[] args)
@@ -433,10 +559,24 @@ public sealed class ClientDeadlineTests
             if (command.Timeout <= TimeSpan.Zero)
             {
                 // As the primary's validation answers it.
-                return Task.FromResult(new WriteReply(WriteStatus.Invalid, 1, 0, 0, 0, 0, 2, 0, $"The write timeout {command.Timeout} must be positive."));
+                return Task.FromResult(
+                    new WriteReply(
+                        WriteStatus.Invalid,
+                        1,
+                        0,
+                        0,
+                        0,
+                        0,
+                        2,
+                        0,
+                        $"The write timeout {command.Timeout} must be positive."
+                    )
+                );
             }
 
-            return Write is { } write ? write(node, command) : Task.FromResult(new WriteReply(WriteStatus.Ok, 1, 1, 0, 1, 1, 2, node, null));
+            return Write is { } write
+                ? write(node, command)
+                : Task.FromResult(new WriteReply(WriteStatus.Ok, 1, 1, 0, 1, 1, 2, node, null));
         }
     }
 }

@@ -4,12 +4,13 @@ using System.Reflection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Messaging;
 using Orleans.Replication.Client;
-using Orleans.Replication.LoadBalancing;
 using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>A group's writes through the primary's write ingress: found on a new route, dropped on a failure, found again later.</summary>
+/// <summary>
+/// A group's writes through the primary's write ingress: found on a new route, dropped on a failure, found again later.
+/// </summary>
 public sealed class DirectWritesTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
@@ -62,7 +63,9 @@ public sealed class DirectWritesTests
         Assert.Equal(["a", "b"], cluster.ToNode);
     }
 
-    /// <summary>A client of the fake cluster whose only gateway is 127.0.0.1 at <paramref name="clientGatewayPort"/>.</summary>
+    /// <summary>
+    /// A client of the fake cluster whose only gateway is 127.0.0.1 at <paramref name="clientGatewayPort"/>.
+    /// </summary>
     private static (ReplicatedGroup Group, FakeCluster Cluster, FakeTimeProvider Time) NewGroup(int clientGatewayPort)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -107,7 +110,10 @@ public sealed class DirectWritesTests
         private int _lookups;
         private int _ingressFailures;
 
-        public FakeCluster() => Factory = QueuedWritesTests.GrainProxy.Factory((key, m, a) => Handle(key is GrainId ? "ingress" : (string)key, m, a));
+        public FakeCluster() =>
+            Factory = QueuedWritesTests.GrainProxy.Factory(
+                (key, m, a) => Handle(key is GrainId ? "ingress" : (string)key, m, a)
+            );
 
         public IGrainFactory Factory { get; }
 
@@ -132,7 +138,9 @@ public sealed class DirectWritesTests
             {
                 case nameof(IReplicaNodeGrain.GetWriteIngressAsync):
                     Interlocked.Increment(ref _lookups);
-                    return Task.FromResult<WriteIngressAddress?>(new WriteIngressAddress(GrainId.Create("ingress", "silo-0"), "127.0.0.1", 30000));
+                    return Task.FromResult<WriteIngressAddress?>(
+                        new WriteIngressAddress(GrainId.Create("ingress", "silo-0"), "127.0.0.1", 30000)
+                    );
                 case nameof(IReplicaNodeGrain.WriteAsync):
                     return Task.FromResult(Accept(_toNode, (WriteCommand)args[0]!));
                 case nameof(IReplicaNodeGrain.WriteBatchAsync) when key == "ingress":
@@ -143,7 +151,9 @@ public sealed class DirectWritesTests
                     }
 
                     Assert.Equal(("g", 0), ((string)args[0]!, (int)args[1]!));
-                    return Task.FromResult(((WriteCommand[])args[2]!).Select(c => Accept(_throughIngress, c)).ToArray());
+                    return Task.FromResult(
+                        ((WriteCommand[])args[2]!).Select(c => Accept(_throughIngress, c)).ToArray()
+                    );
                 case nameof(IReplicaNodeGrain.WriteBatchAsync):
                     return Task.FromResult(((WriteCommand[])args[0]!).Select(c => Accept(_toNode, c)).ToArray());
                 default:

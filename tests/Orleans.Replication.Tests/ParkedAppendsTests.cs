@@ -9,7 +9,18 @@ public sealed class ParkedAppendsTests
     private static readonly long MaxAge = TimeSpan.FromMilliseconds(500).Ticks;
 
     private static AppendRequest Call(long sequence, long prevIndex) =>
-        new(Epoch: 1, LeaderIndex: 0, NodeCount: 3, prevIndex, PrevEpoch: 1, Entries: [], LeaderCommit: 0, LeaderLastIndex: prevIndex, IsProbe: false, sequence);
+        new(
+            Epoch: 1,
+            LeaderIndex: 0,
+            NodeCount: 3,
+            prevIndex,
+            PrevEpoch: 1,
+            Entries: [],
+            LeaderCommit: 0,
+            LeaderLastIndex: prevIndex,
+            IsProbe: false,
+            sequence
+        );
 
     [Fact]
     public void ACallThatCanOvertakeNoEarlierOneIsNotHeld()

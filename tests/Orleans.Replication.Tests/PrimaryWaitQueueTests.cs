@@ -37,7 +37,10 @@ public sealed class PrimaryWaitQueueTests
         var a = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
         var b = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
 
-        var e = Assert.Throws<QueueFullException>(() => { _ = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None); });
+        var e = Assert.Throws<QueueFullException>(() =>
+        {
+            _ = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
+        });
 
         Assert.Equal("orders", e.Group);
         Assert.Equal(2, e.Capacity);
@@ -52,7 +55,11 @@ public sealed class PrimaryWaitQueueTests
     public async Task AFailingReleaseActionFailsOnlyItsOwnWrite()
     {
         var queue = new PrimaryWaitQueue("g", 10, _time);
-        var bad = queue.WaitAsync(TimeSpan.FromSeconds(5), () => throw new ArgumentException("bad concern"), CancellationToken.None);
+        var bad = queue.WaitAsync(
+            TimeSpan.FromSeconds(5),
+            () => throw new ArgumentException("bad concern"),
+            CancellationToken.None
+        );
         var good = queue.WaitAsync(TimeSpan.FromSeconds(5), null, CancellationToken.None);
 
         queue.Release();
@@ -66,7 +73,10 @@ public sealed class PrimaryWaitQueueTests
     {
         var queue = new PrimaryWaitQueue("g", 0, _time);
 
-        Assert.Throws<QueueFullException>(() => { _ = queue.WaitAsync(TimeSpan.FromSeconds(1), null, CancellationToken.None); });
+        Assert.Throws<QueueFullException>(() =>
+        {
+            _ = queue.WaitAsync(TimeSpan.FromSeconds(1), null, CancellationToken.None);
+        });
     }
 
     [Fact]

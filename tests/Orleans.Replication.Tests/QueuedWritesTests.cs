@@ -7,7 +7,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>A group's writes while it has no primary: they wait in a bounded queue, up to their deadline, and go in order.</summary>
+/// <summary>
+/// A group's writes while it has no primary: they wait in a bounded queue, up to their deadline, and go in order.
+/// </summary>
 public sealed class QueuedWritesTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
@@ -19,8 +21,10 @@ public sealed class QueuedWritesTests
         return (new ReplicatedGroup("g", cluster.Factory, options, TimeProvider.System), cluster);
     }
 
-    private static GroupRoute NoPrimary(string problem = "node 1 could not be promoted (its voting activation did not answer)",
-        NoPrimaryReason reason = NoPrimaryReason.NotPromoted) => new("g", 2, -1, 3, problem, reason);
+    private static GroupRoute NoPrimary(
+        string problem = "node 1 could not be promoted (its voting activation did not answer)",
+        NoPrimaryReason reason = NoPrimaryReason.NotPromoted
+    ) => new("g", 2, -1, 3, problem, reason);
 
     /// <summary>Waits until <paramref name="condition"/> holds, failing the test after 10 s.</summary>
     internal static async Task WaitUntilAsync(Func<bool> condition, string what)
@@ -56,13 +60,22 @@ public sealed class QueuedWritesTests
     public async Task AWriteBeyondTheQueueLimitFailsAtOnceWithNothingWritten()
     {
         var (group, cluster) = NewGroup(NoPrimary(), maxQueued: 2);
-        var waiting = new[] { group.PutAsync("a", [1], new WriteOptions { Timeout = Limit }), group.PutAsync("b", [1], new WriteOptions { Timeout = Limit }) };
+        var waiting = new[]
+        {
+            group.PutAsync("a", [1], new WriteOptions { Timeout = Limit }),
+            group.PutAsync("b", [1], new WriteOptions { Timeout = Limit }),
+        };
         await WaitUntilAsync(() => group.QueuedWrites == 2, "two writes wait");
 
         var watch = Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<QueueFullException>(() => group.PutAsync("c", [1], new WriteOptions { Timeout = Limit }));
+        var e = await Assert.ThrowsAsync<QueueFullException>(() =>
+            group.PutAsync("c", [1], new WriteOptions { Timeout = Limit })
+        );
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"a full queue refused after {watch.Elapsed}; it must refuse at once");
+        Assert.True(
+            watch.Elapsed < TimeSpan.FromSeconds(1),
+            $"a full queue refused after {watch.Elapsed}; it must refuse at once"
+        );
         Assert.Equal(2, e.Capacity);
         Assert.True(e.IsRetryable);
         cluster.Route = new GroupRoute("g", 3, 0, 3);
@@ -76,7 +89,9 @@ public sealed class QueuedWritesTests
         var (group, cluster) = NewGroup(NoPrimary());
         var id = Guid.NewGuid();
 
-        var e = await Assert.ThrowsAsync<ReplicationTimeoutException>(() => group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(200), WriteId = id }));
+        var e = await Assert.ThrowsAsync<ReplicationTimeoutException>(() =>
+            group.PutAsync("k", [1], new WriteOptions { Timeout = TimeSpan.FromMilliseconds(200), WriteId = id })
+        );
 
         Assert.Contains("never sent", e.Message, StringComparison.Ordinal);
         Assert.Contains(id.ToString(), e.Message, StringComparison.Ordinal);
@@ -87,10 +102,14 @@ public sealed class QueuedWritesTests
     [Fact]
     public async Task WithoutAReachableMajorityWritesFailFastInsteadOfWaiting()
     {
-        var (group, cluster) = NewGroup(NoPrimary("no majority: 1 of 3 nodes reachable and caught up, 2 needed", NoPrimaryReason.NoMajority));
+        var (group, cluster) = NewGroup(
+            NoPrimary("no majority: 1 of 3 nodes reachable and caught up, 2 needed", NoPrimaryReason.NoMajority)
+        );
         var watch = Stopwatch.StartNew();
 
-        var e = await Assert.ThrowsAsync<NoPrimaryException>(() => group.PutAsync("k", [1], new WriteOptions { Timeout = Limit }));
+        var e = await Assert.ThrowsAsync<NoPrimaryException>(() =>
+            group.PutAsync("k", [1], new WriteOptions { Timeout = Limit })
+        );
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"the write took {watch.Elapsed} to fail");
         Assert.Contains("majority", e.Message, StringComparison.Ordinal);
@@ -98,7 +117,10 @@ public sealed class QueuedWritesTests
         Assert.Empty(cluster.Received);
     }
 
-    /// <summary>Grain references for one group, made with <see cref="DispatchProxy"/>: a coordinator answering <see cref="Route"/>, nodes that acknowledge every write, an unreachable load balancer.</summary>
+    /// <summary>
+    /// Grain references for one group, made with <see cref="DispatchProxy"/>: a coordinator answering
+    /// <see cref="Route"/>, nodes that acknowledge every write, an unreachable load balancer.
+    /// </summary>
     internal sealed class FakeCluster
     {
         private long _index;
@@ -111,14 +133,20 @@ public sealed class QueuedWritesTests
 
         public ConcurrentQueue<(int Node, string Key)> Received { get; } = new();
 
-        /// <summary>The coordinator's and load balancer's answers in a fake cluster that has <paramref name="route"/>, or null for another method.</summary>
-        internal static object? RoutingAnswer(MethodInfo method, GroupRoute route) => method.Name switch
-        {
-            nameof(IGroupCoordinatorGrain.GetRouteAsync) => Task.FromResult(route),
-            nameof(IGroupCoordinatorGrain.ReportPrimaryTroubleAsync) => Task.CompletedTask,
-            nameof(ILoadBalancerGrain.ExchangeAsync) => Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable")),
-            _ => null,
-        };
+        /// <summary>
+        /// The coordinator's and load balancer's answers in a fake cluster that has <paramref name="route"/>, or null
+        /// for another method.
+        /// </summary>
+        internal static object? RoutingAnswer(MethodInfo method, GroupRoute route) =>
+            method.Name switch
+            {
+                nameof(IGroupCoordinatorGrain.GetRouteAsync) => Task.FromResult(route),
+                nameof(IGroupCoordinatorGrain.ReportPrimaryTroubleAsync) => Task.CompletedTask,
+                nameof(ILoadBalancerGrain.ExchangeAsync) => Task.FromException<RoutingSnapshot>(
+                    new TimeoutException("unreachable")
+                ),
+                _ => null,
+            };
 
         private object? Handle(string key, MethodInfo method, object?[] args)
         {
@@ -143,11 +171,31 @@ public sealed class QueuedWritesTests
             var node = GroupNames.ParseNodeKey(nodeKey).Index;
             if (node != Route.PrimaryIndex)
             {
-                return new WriteReply(WriteStatus.NotPrimary, Route.Epoch, 0, 0, 0, 0, 2, Route.PrimaryIndex, "not the primary");
+                return new WriteReply(
+                    WriteStatus.NotPrimary,
+                    Route.Epoch,
+                    0,
+                    0,
+                    0,
+                    0,
+                    2,
+                    Route.PrimaryIndex,
+                    "not the primary"
+                );
             }
 
             Received.Enqueue((node, command.Key));
-            return new WriteReply(WriteStatus.Ok, Route.Epoch, Interlocked.Increment(ref _index), 0, 2, 1, 2, node, null);
+            return new WriteReply(
+                WriteStatus.Ok,
+                Route.Epoch,
+                Interlocked.Increment(ref _index),
+                0,
+                2,
+                1,
+                2,
+                node,
+                null
+            );
         }
     }
 
@@ -180,6 +228,7 @@ public sealed class QueuedWritesTests
                     .Invoke(null, [(Func<MethodInfo, object?[], object?>)((m, a) => handler(key, m, a))]);
             });
 
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => _handler(targetMethod!, args ?? []);
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
+            _handler(targetMethod!, args ?? []);
     }
 }

@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>Read consistencies: factories, parsing of their text forms, and validation against a group's size.</summary>
+/// <summary>
+/// Read consistencies: factories, parsing of their text forms, and validation against a group's size.
+/// </summary>
 public sealed class ReadConsistencyTests
 {
     [Theory]
@@ -105,7 +107,9 @@ public sealed class ReadConsistencyTests
     [Fact]
     public void BoundedStaleness_RefusesNegativeBounds()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(-1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ReadConsistency.BoundedStaleness(TimeSpan.FromMilliseconds(-1))
+        );
         Assert.Throws<ArgumentOutOfRangeException>(() => ReadConsistency.BoundedStaleness(TimeSpan.Zero, -1));
     }
 
@@ -132,11 +136,17 @@ public sealed class ReadConsistencyTests
     [Fact]
     public void Validate_RefusesWhatTheFactoriesWouldNotMake()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ReadConsistency((ReadConsistencyKind)9, TimeSpan.Zero, 0, 0).Validate(3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ReadConsistency(ReadConsistencyKind.Quorum, TimeSpan.Zero, 0, 0).Validate(3));
-        Assert.Throws<ArgumentOutOfRangeException>(
-            () => new ReadConsistency(ReadConsistencyKind.BoundedStaleness, TimeSpan.FromSeconds(-1), 0, 0).Validate(3));
-        Assert.Throws<ArgumentOutOfRangeException>(
-            () => new ReadConsistency(ReadConsistencyKind.BoundedStaleness, TimeSpan.Zero, -1, 0).Validate(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ReadConsistency((ReadConsistencyKind)9, TimeSpan.Zero, 0, 0).Validate(3)
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ReadConsistency(ReadConsistencyKind.Quorum, TimeSpan.Zero, 0, 0).Validate(3)
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ReadConsistency(ReadConsistencyKind.BoundedStaleness, TimeSpan.FromSeconds(-1), 0, 0).Validate(3)
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ReadConsistency(ReadConsistencyKind.BoundedStaleness, TimeSpan.Zero, -1, 0).Validate(3)
+        );
     }
 }

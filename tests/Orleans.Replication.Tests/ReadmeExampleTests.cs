@@ -30,7 +30,11 @@ public sealed class ReadmeExampleTests
 
     private static string RepositoryRoot()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        for (
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            directory is not null;
+            directory = directory.Parent
+        )
         {
             if (File.Exists(Path.Combine(directory.FullName, "Orleans.Replication.sln")))
             {

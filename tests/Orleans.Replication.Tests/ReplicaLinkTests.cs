@@ -49,7 +49,10 @@ public sealed class ReplicaLinkTests
         Assert.Equal(second, link.Incarnation);
         Assert.Equal(0, link.MatchIndex);
         Assert.Equal(1, link.NextIndex);
-        Assert.True(link.Generation > generation, "A new incarnation must rewind, so replies in flight stop positioning.");
+        Assert.True(
+            link.Generation > generation,
+            "A new incarnation must rewind, so replies in flight stop positioning."
+        );
     }
 
     [Fact]
@@ -105,7 +108,14 @@ public sealed class ReplicaLinkTests
     // A reply never counts more than the primary has.
     [InlineData(0, 21, 25, 20, 20, 21, 0)]
     public void Accepted_MovesTheLinkAsTheReplyAndTheCallsStillOutAllow(
-        int inFlight, long nextIndex, long lastIndex, long primaryLastIndex, long expectedMatch, long expectedNext, int expectedGeneration)
+        int inFlight,
+        long nextIndex,
+        long lastIndex,
+        long primaryLastIndex,
+        long expectedMatch,
+        long expectedNext,
+        int expectedGeneration
+    )
     {
         var link = NewLink();
         link.NextIndex = nextIndex;

@@ -60,10 +60,18 @@ public sealed class ReplicationClientOptionsTests
     [Fact]
     public void ANegativeQueueLimitOrNonPositiveRoutingRefresh_IsRefusedByName()
     {
-        Assert.Equal(nameof(ReplicationClientOptions.MaxQueuedWrites),
-            Assert.Throws<ArgumentException>(new ReplicationClientOptions { MaxQueuedWrites = -1 }.Validate).ParamName);
-        Assert.Equal(nameof(ReplicationClientOptions.RoutingRefreshInterval),
-            Assert.Throws<ArgumentException>(new ReplicationClientOptions { RoutingRefreshInterval = TimeSpan.Zero }.Validate).ParamName);
+        Assert.Equal(
+            nameof(ReplicationClientOptions.MaxQueuedWrites),
+            Assert.Throws<ArgumentException>(new ReplicationClientOptions { MaxQueuedWrites = -1 }.Validate).ParamName
+        );
+        Assert.Equal(
+            nameof(ReplicationClientOptions.RoutingRefreshInterval),
+            Assert
+                .Throws<ArgumentException>(
+                    new ReplicationClientOptions { RoutingRefreshInterval = TimeSpan.Zero }.Validate
+                )
+                .ParamName
+        );
         new ReplicationClientOptions { MaxQueuedWrites = 0 }.Validate();
     }
 }

@@ -16,7 +16,8 @@ public sealed class ReplicationMetricsTests
         {
             InstrumentPublished = (instrument, _) =>
             {
-                if (instrument.Meter.Name == ReplicationMetrics.MeterName && instrument.Name == "replication.commit.duration")
+                if (instrument.Meter.Name == ReplicationMetrics.MeterName
+                    && instrument.Name == "replication.commit.duration")
                 {
                     commit = instrument as Histogram<double>;
                 }

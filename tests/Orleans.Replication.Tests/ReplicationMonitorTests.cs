@@ -2,17 +2,52 @@ using Orleans.Replication.Diagnostics;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>Lag figures in group status: the replica's own and the primary's view together, and the healthy replicas under a bound.</summary>
+/// <summary>
+/// Lag figures in group status: the replica's own and the primary's view together, and the healthy replicas under a
+/// bound.
+/// </summary>
 public sealed class ReplicationMonitorTests
 {
-    private static NodeStatus Node(int index, NodeRole role, long lagEntries, double lagMs, IReadOnlyList<ReplicaLag>? replicas = null, bool healthy = true, bool caughtUp = true) =>
-        new(index, role, "S" + index, 4, 100, 100 - lagEntries, 100, lagEntries, lagMs, healthy, Guid.Empty, 10, healthy ? null : "trouble", 4, caughtUp, 3, replicas);
+    private static NodeStatus Node(
+        int index,
+        NodeRole role,
+        long lagEntries,
+        double lagMs,
+        IReadOnlyList<ReplicaLag>? replicas = null,
+        bool healthy = true,
+        bool caughtUp = true
+    ) =>
+        new(
+            index,
+            role,
+            "S" + index,
+            4,
+            100,
+            100 - lagEntries,
+            100,
+            lagEntries,
+            lagMs,
+            healthy,
+            Guid.Empty,
+            10,
+            healthy ? null : "trouble",
+            4,
+            caughtUp,
+            3,
+            replicas
+        );
 
     [Fact]
     public void EachReplicaGetsTheLargerOfItsOwnAndThePrimarysFigures()
     {
         // Replica 1 hears nothing (it does not know what it lacks); replica 2 applied more since its last reply.
-        var primary = Node(0, NodeRole.Primary, 0, 0, [new ReplicaLag(1, 40, 60, 2_500), new ReplicaLag(2, 90, 10, 80)]);
+        var primary = Node(
+            0,
+            NodeRole.Primary,
+            0,
+            0,
+            [new ReplicaLag(1, 40, 60, 2_500), new ReplicaLag(2, 90, 10, 80)]
+        );
         NodeStatus[] nodes = [primary, Node(1, NodeRole.Replica, 0, 1_900), Node(2, NodeRole.Replica, 2, 120)];
 
         var merged = ReplicationMonitor.WithPrimaryView(nodes, 0);

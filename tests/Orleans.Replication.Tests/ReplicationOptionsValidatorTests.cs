@@ -2,10 +2,14 @@ using Orleans.Replication.Options;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>Start-up validation of the silo options: every bad setting is named as "Replication:&lt;Name&gt;".</summary>
+/// <summary>
+/// Start-up validation of the silo options: every bad setting is named as "Replication:&lt;Name&gt;".
+/// </summary>
 public sealed class ReplicationOptionsValidatorTests
 {
-    /// <summary>One bad setting per case, keyed "Option=value"; the key's option is the one the message must name.</summary>
+    /// <summary>
+    /// One bad setting per case, keyed "Option=value"; the key's option is the one the message must name.
+    /// </summary>
     private static readonly Dictionary<string, Action<ReplicationOptions>> BadSettings = new()
     {
         ["DefaultNodeCount=0"] = o => o.DefaultNodeCount = 0,
@@ -108,7 +112,12 @@ public sealed class ReplicationOptionsValidatorTests
     [Fact]
     public void SeveralBadSettings_AreAllReported()
     {
-        var options = new ReplicationOptions { DefaultNodeCount = 0, MaxKeyBytes = 0, HeartbeatInterval = TimeSpan.Zero };
+        var options = new ReplicationOptions
+        {
+            DefaultNodeCount = 0,
+            MaxKeyBytes = 0,
+            HeartbeatInterval = TimeSpan.Zero,
+        };
 
         var result = Validate(options);
 

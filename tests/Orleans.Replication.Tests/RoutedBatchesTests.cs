@@ -3,7 +3,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>How a primary keeps the batches it routed through a replica, and when it tells their clients itself.</summary>
+/// <summary>
+/// How a primary keeps the batches it routed through a replica, and when it tells their clients itself.
+/// </summary>
 public sealed class RoutedBatchesTests
 {
     private static readonly WriteReply[] Ok = [new(WriteStatus.Ok, 1, 5, 0, 1, 1, 2, 0, null)];
@@ -116,7 +118,11 @@ public sealed class RoutedBatchesTests
     [InlineData(3, new long[] { 100, 40 }, 100)]
     // A group of five: the primary and the two replicas heard from last.
     [InlineData(5, new long[] { 10, 50, 30, 20 }, 30)]
-    public void MajorityContactTicks_IsWhenAMajorityOfTheGroupHadLastAnswered(int nodeCount, long[] replies, long expected)
+    public void MajorityContactTicks_IsWhenAMajorityOfTheGroupHadLastAnswered(
+        int nodeCount,
+        long[] replies,
+        long expected
+    )
     {
         var links = replies.Select((ticks, i) => new ReplicaLink(i + 1, null!) { LastReplyTicks = ticks }).ToArray();
         var primary = new PrimaryRole(links, new CommitTracker(nodeCount));

@@ -4,7 +4,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>The client's receiver of write answers: a replica's notice or the primary's answers end a batch submitted one-way.</summary>
+/// <summary>
+/// The client's receiver of write answers: a replica's notice or the primary's answers end a batch submitted one-way.
+/// </summary>
 public sealed class WriteAckReceiverTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
@@ -13,7 +15,14 @@ public sealed class WriteAckReceiverTests
     public async Task AReplicasNotice_AnswersEachWriteOfTheBatch_WithConsecutiveIndexesOfItsEpoch()
     {
         var (receiver, ingress) = NewReceiver();
-        var answers = receiver.SubmitAsync(ingress, "g", 1, [Command("a"), Command("b"), Command("c")], Wait, TimeProvider.System);
+        var answers = receiver.SubmitAsync(
+            ingress,
+            "g",
+            1,
+            [Command("a"), Command("b"), Command("c")],
+            Wait,
+            TimeProvider.System
+        );
         var (group, node, batch, sent) = Assert.Single(ingress.Submitted);
         Assert.Equal(("g", 1, 3), (group, node, sent.Length));
 
@@ -101,6 +110,7 @@ public sealed class WriteAckReceiverTests
             return Task.CompletedTask;
         }
 
-        public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands) => throw new NotSupportedException();
+        public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands) =>
+            throw new NotSupportedException();
     }
 }

@@ -4,7 +4,10 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Tests;
 
-/// <summary>Sending the writes of concurrent callers to the primaries together, against fake nodes whose calls the tests hold open.</summary>
+/// <summary>
+/// Sending the writes of concurrent callers to the primaries together, against fake nodes whose calls the tests hold
+/// open.
+/// </summary>
 public sealed class WriteBatcherTests
 {
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(5);
@@ -98,7 +101,9 @@ public sealed class WriteBatcherTests
 
         // The first write's caller issues its next write as soon as it has its answer, as a writer in a loop does.
         var followUp = Command("follow-up");
-        var followUpReply = first.ContinueWith(_ => batcher.SendAsync(0, followUp), TaskContinuationOptions.ExecuteSynchronously).Unwrap();
+        var followUpReply = first
+            .ContinueWith(_ => batcher.SendAsync(0, followUp), TaskContinuationOptions.ExecuteSynchronously)
+            .Unwrap();
 
         nodes.Calls[0].Answer();
 
@@ -233,7 +238,10 @@ public sealed class WriteBatcherTests
             var open = nodes.Calls.FirstOrDefault(c => !c.IsAnswered);
             if (open is null)
             {
-                await WaitUntil(() => replies.All(r => r.IsCompleted) || nodes.Calls.Any(c => !c.IsAnswered), "a call or every answer");
+                await WaitUntil(
+                    () => replies.All(r => r.IsCompleted) || nodes.Calls.Any(c => !c.IsAnswered),
+                    "a call or every answer"
+                );
                 continue;
             }
 
@@ -363,7 +371,9 @@ public sealed class WriteBatcherTests
         Assert.Equal(["n1-b", "n1-c"], Keys(nodes.Calls[1]));
         Assert.Equal(["n0-d"], Keys(nodes.Calls[2]));
         Assert.Equal(["n2-e", "n2-f"], Keys(nodes.Calls[3]));
-        Assert.All(nodes.Calls, call => Assert.All(call.Commands, c => Assert.StartsWith($"n{call.NodeIndex}-", c.Key)));
+        Assert.All(nodes.Calls, call =>
+            Assert.All(call.Commands, c => Assert.StartsWith($"n{call.NodeIndex}-", c.Key))
+        );
     }
 
     [Fact]
@@ -560,7 +570,12 @@ public sealed class WriteBatcherTests
         var nodes = new FakeNodes();
         var ingressCalls = new FakeNodes();
         var ingress = new FakeIngress(ingressCalls);
-        var batcher = new WriteBatcher(nodes.Node, TimeProvider.System) { MaxInFlight = 1, Group = "orders", Ingress = i => i == 1 ? ingress : null };
+        var batcher = new WriteBatcher(nodes.Node, TimeProvider.System)
+        {
+            MaxInFlight = 1,
+            Group = "orders",
+            Ingress = i => i == 1 ? ingress : null,
+        };
         var holder = Command("holder");
         var holderReply = batcher.SendAsync(1, holder);
         await WaitUntil(() => ingressCalls.Calls.Count == 1, "the first write goes to the ingress");
@@ -574,7 +589,10 @@ public sealed class WriteBatcherTests
         var batch = ingressCalls.Calls[1];
         Assert.Equal(1, batch.NodeIndex);
         Assert.Equal(queued, batch.Commands);
-        var answers = Enumerable.Range(0, 4).Select(i => new WriteReply(WriteStatus.Ok, 3, 100 + i, 0, 2, 2, 4, 0, $"answer {i}")).ToArray();
+        var answers = Enumerable
+            .Range(0, 4)
+            .Select(i => new WriteReply(WriteStatus.Ok, 3, 100 + i, 0, 2, 2, 4, 0, $"answer {i}"))
+            .ToArray();
         batch.Answer(answers);
 
         Assert.Equal(ReplyTo(holder), await Within(holderReply));
@@ -688,7 +706,9 @@ public sealed class WriteBatcherTests
     private static WriteCommand Command(string key, TimeSpan? timeout = null) =>
         new(key, LogOperation.Put, [1, 2, 3], null, Guid.NewGuid(), WriteConcern.Majority, timeout ?? LongTimeout);
 
-    /// <summary>The answer the fake nodes give a command by default: it names the command, so a misplaced answer shows.</summary>
+    /// <summary>
+    /// The answer the fake nodes give a command by default: it names the command, so a misplaced answer shows.
+    /// </summary>
     private static WriteReply ReplyTo(WriteCommand command) => new(WriteStatus.Ok, 1, 0, 0, 1, 1, 2, 0, command.Key);
 
     private static string[] Keys(Call call) => [.. call.Commands.Select(c => c.Key)];
@@ -713,7 +733,9 @@ public sealed class WriteBatcherTests
         await task;
     }
 
-    /// <summary>Polls <paramref name="condition"/> every 10 ms, failing the test if it does not hold within the limit.</summary>
+    /// <summary>
+    /// Polls <paramref name="condition"/> every 10 ms, failing the test if it does not hold within the limit.
+    /// </summary>
     private static async Task WaitUntil(Func<bool> condition, string what)
     {
         var watch = Stopwatch.StartNew();
@@ -728,7 +750,9 @@ public sealed class WriteBatcherTests
         }
     }
 
-    /// <summary>Stands in for a group's nodes: records every call and holds it open until the test answers it.</summary>
+    /// <summary>
+    /// Stands in for a group's nodes: records every call and holds it open until the test answers it.
+    /// </summary>
     private sealed class FakeNodes
     {
         private readonly Lock _lock = new();
@@ -739,7 +763,9 @@ public sealed class WriteBatcherTests
         /// <summary>Answers every call with its default replies, shortly after it is made, on another thread.</summary>
         public bool AnswerAutomatically { get; init; }
 
-        /// <summary>When set, <see cref="IReplicaNodeGrain.WriteBatchAsync"/> throws it instead of returning a task.</summary>
+        /// <summary>
+        /// When set, <see cref="IReplicaNodeGrain.WriteBatchAsync"/> throws it instead of returning a task.
+        /// </summary>
         public Exception? ThrowOnBatch { get; set; }
 
         public IReadOnlyList<Call> Calls
@@ -813,14 +839,19 @@ public sealed class WriteBatcherTests
     /// <summary>One call to a fake node, open until answered or failed.</summary>
     private sealed class Call(FakeNodes owner, int nodeIndex, WriteCommand[] commands, bool isBatch)
     {
-        private readonly TaskCompletionSource<WriteReply[]> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<WriteReply[]> _reply = new(
+            TaskCreationOptions.RunContinuationsAsynchronously
+        );
         private int _answered;
 
         public int NodeIndex { get; } = nodeIndex;
 
         public IReadOnlyList<WriteCommand> Commands { get; } = commands;
 
-        /// <summary>Whether it came through <see cref="IReplicaNodeGrain.WriteBatchAsync"/> rather than <see cref="IReplicaNodeGrain.WriteAsync"/>.</summary>
+        /// <summary>
+        /// Whether it came through <see cref="IReplicaNodeGrain.WriteBatchAsync"/> rather than
+        /// <see cref="IReplicaNodeGrain.WriteAsync"/>.
+        /// </summary>
         public bool IsBatch { get; } = isBatch;
 
         public bool IsAnswered => Volatile.Read(ref _answered) != 0;
@@ -853,7 +884,9 @@ public sealed class WriteBatcherTests
         }
     }
 
-    /// <summary>Stands in for a silo's write ingress: records each call (with its group) as a call to node index.</summary>
+    /// <summary>
+    /// Stands in for a silo's write ingress: records each call (with its group) as a call to node index.
+    /// </summary>
     private sealed class FakeIngress(FakeNodes calls) : IWriteIngress
     {
         private readonly Lock _lock = new();
@@ -870,7 +903,8 @@ public sealed class WriteBatcherTests
             }
         }
 
-        public Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId) => throw new NotSupportedException();
+        public Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId) =>
+            throw new NotSupportedException();
 
         public Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands)
         {
@@ -885,7 +919,8 @@ public sealed class WriteBatcherTests
 
     private sealed class FakeNode(FakeNodes owner, int index) : IReplicaNodeGrain
     {
-        public Task<WriteReply> WriteAsync(WriteCommand command) => FirstAsync(owner.Record(index, [command], isBatch: false).Reply);
+        public Task<WriteReply> WriteAsync(WriteCommand command) =>
+            FirstAsync(owner.Record(index, [command], isBatch: false).Reply);
 
         public Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands)
         {
@@ -899,7 +934,8 @@ public sealed class WriteBatcherTests
 
         public Task<ReadReply> ReadAsync(ReadRequest request) => throw new NotSupportedException();
 
-        public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId) => throw new NotSupportedException();
+        public Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId) =>
+            throw new NotSupportedException();
 
         public Task<AppendResponse> AppendAsync(AppendRequest request) => throw new NotSupportedException();
 

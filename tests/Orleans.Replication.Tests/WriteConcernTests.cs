@@ -73,7 +73,12 @@ public sealed class WriteConcernTests
     [Fact]
     public void ToString_ParsesBack()
     {
-        WriteConcern[] concerns = [WriteConcern.Majority, WriteConcern.All, .. Enumerable.Range(0, 7).Select(WriteConcern.WaitForReplicas)];
+        WriteConcern[] concerns =
+        [
+            WriteConcern.Majority,
+            WriteConcern.All,
+            .. Enumerable.Range(0, 7).Select(WriteConcern.WaitForReplicas),
+        ];
 
         Assert.All(concerns, c => Assert.Equal(c, WriteConcern.Parse(c.ToString())));
     }

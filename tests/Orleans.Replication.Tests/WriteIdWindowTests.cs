@@ -97,7 +97,10 @@ public sealed class WriteIdWindowTests
 
         window.Add(Guid.NewGuid(), 6, Retention.Ticks + 1);
 
-        Assert.True(window.TryGet(id, out var index), "The id recorded again at half the retention was forgotten with its first record.");
+        Assert.True(
+            window.TryGet(id, out var index),
+            "The id recorded again at half the retention was forgotten with its first record."
+        );
         Assert.Equal(5, index);
     }
 
@@ -121,7 +124,10 @@ public sealed class WriteIdWindowTests
 
         Assert.True(window.TryGet(kept, out _));
         Assert.False(window.TryGet(cut, out _));
-        Assert.True(window.TryGet(movedOn, out var index), "An id now recorded at another index belongs to that entry.");
+        Assert.True(
+            window.TryGet(movedOn, out var index),
+            "An id now recorded at another index belongs to that entry."
+        );
         Assert.Equal(8, index);
     }
 
@@ -156,7 +162,10 @@ public sealed class WriteIdWindowTests
         replica.Restore(records, nowTicks: 40);
         Assert.True(replica.TryGet(covered, out var index));
         Assert.Equal(7, index);
-        Assert.False(replica.TryGet(later, out _), "An id after the snapshot comes with its log entry, not the snapshot.");
+        Assert.False(
+            replica.TryGet(later, out _),
+            "An id after the snapshot comes with its log entry, not the snapshot."
+        );
     }
 
     [Fact]

@@ -8,7 +8,9 @@ public enum ReadConsistencyKind : byte
     /// <summary>Linearizable: served by the primary after it confirmed with a majority that it still leads.</summary>
     Strong = 0,
 
-    /// <summary>Read-your-writes and monotonic reads within a session, from any node that caught up with the session.</summary>
+    /// <summary>
+    /// Read-your-writes and monotonic reads within a session, from any node that caught up with the session.
+    /// </summary>
     Session = 1,
 
     /// <summary>From a node whose lag is within a bound, in entries and in time.</summary>
@@ -38,7 +40,9 @@ public readonly record struct ReadConsistency(
     /// <summary>Any node, however stale.</summary>
     public static ReadConsistency Eventual => new(ReadConsistencyKind.Eventual, TimeSpan.Zero, 0, 0);
 
-    /// <summary>A node no more than <paramref name="maxLag"/> behind in time and <paramref name="maxLagEntries"/> in entries.</summary>
+    /// <summary>
+    /// A node no more than <paramref name="maxLag"/> behind in time and <paramref name="maxLagEntries"/> in entries.
+    /// </summary>
     public static ReadConsistency BoundedStaleness(TimeSpan maxLag, long maxLagEntries = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLag, TimeSpan.Zero);
@@ -47,7 +51,8 @@ public readonly record struct ReadConsistency(
     }
 
     /// <summary>Read <paramref name="readers"/> nodes and return the highest version.</summary>
-    /// <remarks>With a <c>Majority</c> write concern W and R readers with W + R &gt; N, a quorum read sees every acknowledged write.</remarks>
+    /// <remarks>With a <c>Majority</c> write concern W and R readers with W + R &gt; N, a quorum read sees every
+    /// acknowledged write.</remarks>
     public static ReadConsistency Quorum(int readers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(readers, 1);
@@ -55,7 +60,9 @@ public readonly record struct ReadConsistency(
         return new(ReadConsistencyKind.Quorum, TimeSpan.Zero, 0, readers);
     }
 
-    /// <summary>Throws when this consistency cannot be served by a group of <paramref name="nodeCount"/> nodes.</summary>
+    /// <summary>
+    /// Throws when this consistency cannot be served by a group of <paramref name="nodeCount"/> nodes.
+    /// </summary>
     public void Validate(int nodeCount)
     {
         if (!Enum.IsDefined(Kind))
@@ -76,12 +83,14 @@ public readonly record struct ReadConsistency(
     }
 
     /// <inheritdoc/>
-    public override string ToString() => Kind switch
-    {
-        ReadConsistencyKind.BoundedStaleness => $"bounded:{MaxLag.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}",
-        ReadConsistencyKind.Quorum => $"quorum:{QuorumSize}",
-        _ => Kind.ToString().ToLowerInvariant(),
-    };
+    public override string ToString() =>
+        Kind switch
+        {
+            ReadConsistencyKind.BoundedStaleness =>
+                $"bounded:{MaxLag.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}",
+            ReadConsistencyKind.Quorum => $"quorum:{QuorumSize}",
+            _ => Kind.ToString().ToLowerInvariant(),
+        };
 
     /// <summary>Parses <c>strong</c>, <c>session</c>, <c>eventual</c>, <c>bounded:MS</c> or <c>quorum:R</c>.</summary>
     public static ReadConsistency Parse(string text)
@@ -96,11 +105,17 @@ public readonly record struct ReadConsistency(
             ("strong", null) => Strong,
             ("session", null) => Session,
             ("eventual", null) => Eventual,
-            ("bounded", { } ms) when double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m >= 0 && m < TimeSpan.MaxValue.TotalMilliseconds
-                => BoundedStaleness(TimeSpan.FromMilliseconds(m)),
-            ("quorum", { } r) when int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= ReplicationLimits.MaxNodeCount
-                => Quorum(n),
-            _ => throw new FormatException($"'{text}' is not a read consistency: use strong, session, eventual, bounded:MS or quorum:R (1..{ReplicationLimits.MaxNodeCount})."),
+            ("bounded", { } ms)
+                when double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var m)
+                    && m >= 0
+                    && m < TimeSpan.MaxValue.TotalMilliseconds => BoundedStaleness(TimeSpan.FromMilliseconds(m)),
+            ("quorum", { } r)
+                when int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+                    && n is >= 1 and <= ReplicationLimits.MaxNodeCount => Quorum(n),
+            _ => throw new FormatException(
+                $"'{text}' is not a read consistency: use strong, session, eventual, bounded:MS or quorum:R " +
+                $"(1..{ReplicationLimits.MaxNodeCount})."
+            ),
         };
     }
 }

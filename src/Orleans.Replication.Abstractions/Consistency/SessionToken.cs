@@ -37,7 +37,9 @@ public readonly record struct SessionToken(
             return token;
         }
 
-        throw new FormatException($"'{text}' is not a session token; expected 'epoch:index' with two non-negative integers.");
+        throw new FormatException(
+            $"'{text}' is not a session token; expected 'epoch:index' with two non-negative integers."
+        );
     }
 
     /// <summary>Parses the <c>"epoch:index"</c> form; false when the text is not one.</summary>

@@ -25,7 +25,9 @@ public readonly record struct WriteConcern(
     [property: Id(0)] WriteConcernKind Kind,
     [property: Id(1)] int Replicas)
 {
-    /// <summary>Acknowledge once a majority of the group's nodes (primary included) hold the write. The default.</summary>
+    /// <summary>
+    /// Acknowledge once a majority of the group's nodes (primary included) hold the write. The default.
+    /// </summary>
     public static WriteConcern Majority => new(WriteConcernKind.Majority, 0);
 
     /// <summary>Acknowledge once every replica holds the write.</summary>
@@ -39,7 +41,10 @@ public readonly record struct WriteConcern(
         return new(WriteConcernKind.Replicas, replicas);
     }
 
-    /// <summary>The number of replicas (the primary not counted) that must confirm in a group of <paramref name="nodeCount"/> nodes.</summary>
+    /// <summary>
+    /// The number of replicas (the primary not counted) that must confirm in a group of <paramref name="nodeCount"/>
+    /// nodes.
+    /// </summary>
     public int RequiredReplicas(int nodeCount) => Kind switch
     {
         WriteConcernKind.Majority => nodeCount / 2,
@@ -47,13 +52,20 @@ public readonly record struct WriteConcern(
         _ => Replicas,
     };
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> when the concern cannot be met by a group of <paramref name="nodeCount"/> nodes.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> when the concern cannot be met by a group of
+    /// <paramref name="nodeCount"/> nodes.
+    /// </summary>
     public void Validate(int nodeCount)
     {
         if (Kind is WriteConcernKind.Replicas && (Replicas < 0 || Replicas > nodeCount - 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(Replicas), Replicas,
-                $"WaitForReplicas({Replicas}) cannot be met: the group has {nodeCount} nodes, so at most {nodeCount - 1} replicas.");
+            throw new ArgumentOutOfRangeException(
+                nameof(Replicas),
+                Replicas,
+                $"WaitForReplicas({Replicas}) cannot be met: the group has {nodeCount} nodes, so at most " +
+                $"{nodeCount - 1} replicas."
+            );
         }
 
         if (!Enum.IsDefined(Kind))
@@ -78,9 +90,18 @@ public readonly record struct WriteConcern(
         {
             "majority" => Majority,
             "all" => All,
-            var s when int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var k)
-                && k <= ReplicationLimits.MaxNodeCount - 1 => WaitForReplicas(k),
-            _ => throw new FormatException($"'{text}' is not a write concern: use 'majority', 'all' or a replica count 0..{ReplicationLimits.MaxNodeCount - 1}."),
+            var s
+                when int.TryParse(
+                    s,
+                    System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    out var k
+                )
+                    && k <= ReplicationLimits.MaxNodeCount - 1 => WaitForReplicas(k),
+            _ => throw new FormatException(
+                $"'{text}' is not a write concern: use 'majority', 'all' or a replica count " +
+                $"0..{ReplicationLimits.MaxNodeCount - 1}."
+            ),
         };
     }
 }

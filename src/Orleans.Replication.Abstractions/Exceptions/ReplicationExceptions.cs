@@ -1,7 +1,8 @@
 namespace Orleans.Replication;
 
 /// <summary>Base of every error the replicated store reports.</summary>
-/// <remarks>Serializable by Orleans, so that errors a grain throws (a full work queue) reach callers with their type.</remarks>
+/// <remarks>Serializable by Orleans, so that errors a grain throws (a full work queue) reach callers with their
+/// type.</remarks>
 [GenerateSerializer, Alias("orepl.ReplicationException")]
 public class ReplicationException : Exception
 {
@@ -9,7 +10,9 @@ public class ReplicationException : Exception
 
     public ReplicationException(string message, Exception? inner) : base(message, inner) { }
 
-    /// <summary>Whether the same operation may succeed if tried again (the client library already retried within its deadline).</summary>
+    /// <summary>
+    /// Whether the same operation may succeed if tried again (the client library already retried within its deadline).
+    /// </summary>
     public virtual bool IsRetryable => false;
 }
 
@@ -24,8 +27,10 @@ public sealed class NoPrimaryException(string group, string message) : Replicati
 }
 
 /// <summary>A write's deadline passed and whether it was applied is not known.</summary>
-/// <remarks>The write may still commit later. Retrying with the same write id is safe: it is applied at most once.</remarks>
-public class WriteOutcomeUnknownException(string message, Guid writeId, Exception? inner = null) : ReplicationException(message, inner)
+/// <remarks>The write may still commit later. Retrying with the same write id is safe: it is applied at most
+/// once.</remarks>
+public class WriteOutcomeUnknownException(string message, Guid writeId, Exception? inner = null)
+    : ReplicationException(message, inner)
 {
     /// <summary>The id of the write; pass it to a retry to keep the write applied at most once.</summary>
     public Guid WriteId { get; } = writeId;
@@ -34,12 +39,25 @@ public class WriteOutcomeUnknownException(string message, Guid writeId, Exceptio
     public override bool IsRetryable => true;
 }
 
-/// <summary>The primary took the write but its concern did not hold before the deadline. The outcome is unknown.</summary>
+/// <summary>
+/// The primary took the write but its concern did not hold before the deadline. The outcome is unknown.
+/// </summary>
 public sealed class WriteConcernTimeoutException : WriteOutcomeUnknownException
 {
-    public WriteConcernTimeoutException(Guid writeId, long index, int confirmed, int required, int replicas, TimeSpan timeout)
-        : base($"The write (index {index}) was not confirmed in {timeout.TotalMilliseconds:0} ms: {confirmed} of {replicas} replicas confirmed, "
-               + $"{required} required. Its outcome is unknown: it may still commit.", writeId)
+    public WriteConcernTimeoutException(
+        Guid writeId,
+        long index,
+        int confirmed,
+        int required,
+        int replicas,
+        TimeSpan timeout
+    )
+        : base(
+            $"The write (index {index}) was not confirmed in {timeout.TotalMilliseconds:0} ms: {confirmed} of " +
+            $"{replicas} replicas confirmed, "
+                + $"{required} required. Its outcome is unknown: it may still commit.",
+            writeId
+        )
     {
         Index = index;
         Confirmed = confirmed;
@@ -61,7 +79,8 @@ public sealed class WriteConcernTimeoutException : WriteOutcomeUnknownException
 }
 
 /// <summary>The operation could not be done before its deadline and nothing was sent, or nothing was applied.</summary>
-public sealed class ReplicationTimeoutException(string message, Exception? inner = null) : ReplicationException(message, inner)
+public sealed class ReplicationTimeoutException(string message, Exception? inner = null)
+    : ReplicationException(message, inner)
 {
     /// <inheritdoc/>
     public override bool IsRetryable => true;
@@ -74,13 +93,18 @@ public sealed class NoAvailableNodeException(string message) : ReplicationExcept
     public override bool IsRetryable => true;
 }
 
-/// <summary>The group has no primary and its client already holds as many writes waiting for one as it may; this write was not queued, nothing was written.</summary>
+/// <summary>
+/// The group has no primary and its client already holds as many writes waiting for one as it may; this write was not
+/// queued, nothing was written.
+/// </summary>
 public sealed class QueueFullException(string group, int capacity, string message) : ReplicationException(message)
 {
     /// <summary>The group.</summary>
     public string Group { get; } = group;
 
-    /// <summary>Most writes that may wait for a primary at once (<c>ReplicationClientOptions.MaxQueuedWrites</c>).</summary>
+    /// <summary>
+    /// Most writes that may wait for a primary at once (<c>ReplicationClientOptions.MaxQueuedWrites</c>).
+    /// </summary>
     public int Capacity { get; } = capacity;
 
     /// <inheritdoc/>

@@ -3,16 +3,22 @@ namespace Orleans.Replication;
 /// <summary>The control plane of one group, keyed by the group name.</summary>
 /// <remarks>
 /// Writes and reads never pass through it: clients cache its route and refresh it when told it is stale. Calls are
-/// <see cref="UnorderedCallAttribute">unordered</see>: routes carry epochs, and a client never goes back to an older one.
+/// <see cref="UnorderedCallAttribute">unordered</see>: routes carry epochs, and a client never goes back to an older
+/// one.
 /// </remarks>
 [Alias("orepl.IGroupCoordinatorGrain")]
 public interface IGroupCoordinatorGrain : IGrainWithStringKey
 {
-    /// <summary>The group's current epoch and primary; creates the group from the silo's defaults on first use.</summary>
+    /// <summary>
+    /// The group's current epoch and primary; creates the group from the silo's defaults on first use.
+    /// </summary>
     [UnorderedCall, Alias("GetRoute")]
     Task<GroupRoute> GetRouteAsync();
 
-    /// <summary>Creates the group with <paramref name="configuration"/>; returns the route. Fails if it exists with another size.</summary>
+    /// <summary>
+    /// Creates the group with <paramref name="configuration"/>; returns the route. Fails if it exists with another
+    /// size.
+    /// </summary>
     [UnorderedCall, Alias("Create")]
     Task<GroupRoute> CreateAsync(GroupConfiguration configuration);
 
@@ -20,7 +26,10 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
     [UnorderedCall, Alias("GetStatus")]
     Task<GroupStatus> GetStatusAsync();
 
-    /// <summary>Planned switchover to node <paramref name="target"/> (or the most up-to-date replica): the target catches up fully, then leads a new epoch.</summary>
+    /// <summary>
+    /// Planned switchover to node <paramref name="target"/> (or the most up-to-date replica): the target catches up
+    /// fully, then leads a new epoch.
+    /// </summary>
     [UnorderedCall, Alias("Switchover")]
     Task<GroupRoute> SwitchoverAsync(int? target);
 
@@ -39,18 +48,25 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
     [UnorderedCall, Alias("RemoveReplica")]
     Task<GroupRoute> RemoveReplicaAsync(TimeSpan timeout);
 
-    /// <summary>Told by a silo's membership watcher that <paramref name="silo"/> is dead: fails over at once if the primary lived there.</summary>
+    /// <summary>
+    /// Told by a silo's membership watcher that <paramref name="silo"/> is dead: fails over at once if the primary
+    /// lived there.
+    /// </summary>
     [UnorderedCall, Alias("OnSiloDead")]
     Task OnSiloDeadAsync(string silo);
 
-    /// <summary>Told by a client that the primary did not answer: checks it at once instead of waiting for the next periodic check.</summary>
+    /// <summary>
+    /// Told by a client that the primary did not answer: checks it at once instead of waiting for the next periodic
+    /// check.
+    /// </summary>
     [UnorderedCall, Alias("ReportPrimaryTrouble")]
     Task ReportPrimaryTroubleAsync(long epoch);
 
     /// <summary>
     /// An operator's way out of a group left without a primary: promotes the best reachable node under a new epoch.
-    /// Without <paramref name="acceptLoss"/> it refuses (with <see cref="InvalidOperationException"/>, saying why) unless
-    /// the promotion provably keeps every acknowledged write; with it, it promotes anyway and says what may be lost.
+    /// Without <paramref name="acceptLoss"/> it refuses (with <see cref="InvalidOperationException"/>, saying why)
+    /// unless the promotion provably keeps every acknowledged write; with it, it promotes anyway and says what may be
+    /// lost.
     /// </summary>
     [UnorderedCall, Alias("Recover")]
     Task<RecoveryResult> RecoverAsync(bool acceptLoss);

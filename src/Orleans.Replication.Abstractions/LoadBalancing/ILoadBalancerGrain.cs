@@ -1,6 +1,8 @@
 namespace Orleans.Replication.LoadBalancing;
 
-/// <summary>The load-balancer state of one group, keyed by the group name: node health, load, lag and the read strategy.</summary>
+/// <summary>
+/// The load-balancer state of one group, keyed by the group name: node health, load, lag and the read strategy.
+/// </summary>
 /// <remarks>
 /// No read passes through it. Clients fetch a <see cref="RoutingSnapshot"/> now and then (together with what they
 /// observed since the last exchange) and pick read nodes locally from it. A node leaves the rotation when it does
@@ -12,8 +14,10 @@ namespace Orleans.Replication.LoadBalancing;
 [Alias("orepl.ILoadBalancerGrain")]
 public interface ILoadBalancerGrain : IGrainWithStringKey
 {
-    /// <summary>Takes a client's observations since its last exchange and returns the current snapshot for that client.</summary>
-    /// <remarks>The in-flight counts in the answer leave out the reporting client's own, which it knows better itself.</remarks>
+    /// <summary>Takes a client's observations since its last exchange and returns the current snapshot for that
+    /// client.</summary>
+    /// <remarks>The in-flight counts in the answer leave out the reporting client's own, which it knows better
+    /// itself.</remarks>
     [UnorderedCall, Alias("Exchange")]
     Task<RoutingSnapshot> ExchangeAsync(LoadReport report);
 
@@ -21,7 +25,8 @@ public interface ILoadBalancerGrain : IGrainWithStringKey
     [UnorderedCall, Alias("GetSnapshot")]
     Task<RoutingSnapshot> GetSnapshotAsync();
 
-    /// <summary>Sets the group's read policy (strategy, lag bound, maximum load per node) and returns the snapshot under it.</summary>
+    /// <summary>Sets the group's read policy (strategy, lag bound, maximum load per node) and returns the snapshot
+    /// under it.</summary>
     /// <exception cref="ArgumentException">The policy is invalid; nothing changed.</exception>
     [UnorderedCall, Alias("SetPolicy")]
     Task<RoutingSnapshot> SetPolicyAsync(ReadRoutingPolicy policy);

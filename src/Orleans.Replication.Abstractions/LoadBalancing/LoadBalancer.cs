@@ -13,7 +13,8 @@ public sealed class LoadBalancer
 
     /// <summary>Creates a balancer.</summary>
     /// <param name="strategy">The default strategy of <see cref="Select(ReadOnlySpan{LoadCandidate})"/>.</param>
-    /// <param name="random">The random source of <see cref="LoadBalancingStrategy.PowerOfTwoChoices"/>; a fresh one when null.</param>
+    /// <param name="random">The random source of <see cref="LoadBalancingStrategy.PowerOfTwoChoices"/>; a fresh one
+    /// when null.</param>
     public LoadBalancer(LoadBalancingStrategy strategy, Random? random = null)
     {
         if (!Enum.IsDefined(strategy))
@@ -41,13 +42,18 @@ public sealed class LoadBalancer
             return candidates.Length - 1;
         }
 
-        // The rotation breaks ties fairly in every strategy, so equal candidates share the load instead of the first taking all.
+        // The rotation breaks ties fairly in every strategy, so equal candidates share the load instead of the first
+        // taking all.
         var start = (int)((ulong)Interlocked.Increment(ref _next) % (ulong)candidates.Length);
         return strategy switch
         {
             LoadBalancingStrategy.RoundRobin => start,
-            LoadBalancingStrategy.LeastConnections => Best(candidates, start, static (a, b) => a.InFlight.CompareTo(b.InFlight)),
-            LoadBalancingStrategy.WeightedResponseTime => Best(candidates, start, static (a, b) => ExpectedWait(a).CompareTo(ExpectedWait(b))),
+            LoadBalancingStrategy.LeastConnections => Best(candidates, start, static (a, b) =>
+                a.InFlight.CompareTo(b.InFlight)
+            ),
+            LoadBalancingStrategy.WeightedResponseTime => Best(candidates, start, static (a, b) =>
+                ExpectedWait(a).CompareTo(ExpectedWait(b))
+            ),
             LoadBalancingStrategy.LagAware => Best(candidates, start, static (a, b) =>
             {
                 var byEntries = a.LagEntries.CompareTo(b.LagEntries);
@@ -66,7 +72,11 @@ public sealed class LoadBalancer
 
     private static double ExpectedWait(LoadCandidate c) => c.AverageResponseMs * (c.InFlight + 1);
 
-    private static int Best(ReadOnlySpan<LoadCandidate> candidates, int start, Func<LoadCandidate, LoadCandidate, int> compare)
+    private static int Best(
+        ReadOnlySpan<LoadCandidate> candidates,
+        int start,
+        Func<LoadCandidate, LoadCandidate, int> compare
+    )
     {
         var best = start;
         for (var step = 1; step < candidates.Length; step++)

@@ -1,6 +1,9 @@
 namespace Orleans.Replication.LoadBalancing;
 
-/// <summary>The mean of the last <see cref="Window"/> samples (response times over the last 100 requests by default). Not thread-safe.</summary>
+/// <summary>
+/// The mean of the last <see cref="Window"/> samples (response times over the last 100 requests by default). Not
+/// thread-safe.
+/// </summary>
 public sealed class MovingAverage
 {
     private readonly double[] _samples;
@@ -30,7 +33,11 @@ public sealed class MovingAverage
     {
         if (!double.IsFinite(sample) || sample < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(sample), sample, "A sample must be a finite, non-negative number.");
+            throw new ArgumentOutOfRangeException(
+                nameof(sample),
+                sample,
+                "A sample must be a finite, non-negative number."
+            );
         }
 
         if (_count == _samples.Length)

@@ -6,9 +6,11 @@ namespace Orleans.Replication.LoadBalancing;
 /// <param name="InRotation">Whether reads may be sent to it.</param>
 /// <param name="OutReason">Why it is out of the rotation, when it is.</param>
 /// <param name="InFlight">Reads in flight to it, summed over the clients that reported them.</param>
-/// <param name="AverageResponseMs">Mean response time of its last 100 reads, as clients measured them; 0 before any.</param>
+/// <param name="AverageResponseMs">Mean response time of its last 100 reads, as clients measured them; 0 before
+/// any.</param>
 /// <param name="LagEntries">Committed entries it has not applied.</param>
-/// <param name="LagMs">Age of the oldest entry it has not applied, in milliseconds (silence from the primary counted).</param>
+/// <param name="LagMs">Age of the oldest entry it has not applied, in milliseconds (silence from the primary
+/// counted).</param>
 [GenerateSerializer, Immutable, Alias("orepl.NodeLoad")]
 public sealed record NodeLoad(
     [property: Id(0)] int NodeIndex,
@@ -20,7 +22,10 @@ public sealed record NodeLoad(
     [property: Id(6)] long LagEntries,
     [property: Id(7)] double LagMs);
 
-/// <summary>A group's routing state for reads, from its load-balancer grain: which nodes are in rotation, their load and lag, and the strategy.</summary>
+/// <summary>
+/// A group's routing state for reads, from its load-balancer grain: which nodes are in rotation, their load and lag,
+/// and the strategy.
+/// </summary>
 /// <param name="Group">The group.</param>
 /// <param name="Epoch">The group's epoch when the nodes were last checked.</param>
 /// <param name="PrimaryIndex">The primary then, or -1.</param>
@@ -49,7 +54,8 @@ public sealed record NodeObservation(
     [property: Id(3)] double[] ResponseTimesMs);
 
 /// <summary>A batch of a client's observations, sent with each snapshot exchange.</summary>
-/// <param name="ClientId">Identifies the client, so that its in-flight counts replace its previous ones instead of adding up.</param>
+/// <param name="ClientId">Identifies the client, so that its in-flight counts replace its previous ones instead of
+/// adding up.</param>
 /// <param name="Nodes">One observation per node it has read from.</param>
 [GenerateSerializer, Immutable, Alias("orepl.LoadReport")]
 public sealed record LoadReport(

@@ -24,7 +24,8 @@ public static class GroupNames
 
         if (name.Length > MaxLength)
         {
-            return $"The group name '{name[..16]}…' is {name.Length} characters long; at most {MaxLength} are allowed.";
+            return $"The group name '{name[..16]}…' is {name.Length} characters long; " +
+                $"at most {MaxLength} are allowed.";
         }
 
         foreach (var c in name)
@@ -38,7 +39,9 @@ public static class GroupNames
         return null;
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a valid group name.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a valid group name.
+    /// </summary>
     public static void Validate(string? name, string paramName = "group")
     {
         if (GetError(name) is { } error)

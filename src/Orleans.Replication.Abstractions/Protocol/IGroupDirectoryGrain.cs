@@ -8,7 +8,9 @@ public interface IGroupDirectoryGrain : IGrainWithIntegerKey
     [Alias("Register")]
     Task RegisterAsync(string group);
 
-    /// <summary>Announces a dead silo to every group's coordinator (each silo's watcher calls it; repeats are ignored).</summary>
+    /// <summary>
+    /// Announces a dead silo to every group's coordinator (each silo's watcher calls it; repeats are ignored).
+    /// </summary>
     [Alias("SiloDead")]
     Task SiloDeadAsync(string silo);
 }

@@ -14,11 +14,15 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     Task<WriteReply> WriteAsync(WriteCommand command);
 
     /// <summary>Takes several writes in one call (primary only); the answers come in the same order.</summary>
-    /// <remarks>The client library sends the writes of concurrent callers together: one message for many writes.</remarks>
+    /// <remarks>The client library sends the writes of concurrent callers together: one message for many
+    /// writes.</remarks>
     [UnorderedCall, Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(WriteCommand[] commands);
 
-    /// <summary>Accepts a batch as <see cref="WriteBatchAsync"/> does, answering it through <paramref name="acks"/> (see <see cref="IWriteAcks"/>).</summary>
+    /// <summary>
+    /// Accepts a batch as <see cref="WriteBatchAsync"/> does, answering it through <paramref name="acks"/> (see
+    /// <see cref="IWriteAcks"/>).
+    /// </summary>
     [Orleans.Concurrency.OneWay, UnorderedCall, Alias("Submit")]
     Task SubmitAsync(WriteCommand[] commands, IWriteAcks acks, long batchId);
 
@@ -87,7 +91,10 @@ public interface IReplicaNodeGrain : IGrainWithStringKey
     [UnorderedCall, Alias("Relocate")]
     Task RelocateAsync(Orleans.Runtime.SiloAddress target);
 
-    /// <summary>Up to <paramref name="maxItems"/> (1..10000) applied values with keys after <paramref name="afterKey"/>, in ordinal key order: the input of MapReduce over a group.</summary>
+    /// <summary>
+    /// Up to <paramref name="maxItems"/> (1..10000) applied values with keys after <paramref name="afterKey"/>, in
+    /// ordinal key order: the input of MapReduce over a group.
+    /// </summary>
     [UnorderedCall, Alias("Scan")]
     Task<ScanPage> ScanAsync(string? afterKey, int maxItems);
 }

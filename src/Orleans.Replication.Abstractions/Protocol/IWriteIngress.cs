@@ -16,14 +16,17 @@ namespace Orleans.Replication.Protocol;
 [Alias("orepl.IWriteIngress")]
 public interface IWriteIngress : IGrainService
 {
-    /// <summary>Hands <paramref name="commands"/> to node <paramref name="index"/> of <paramref name="group"/> and returns its answers, as <see cref="IReplicaNodeGrain.WriteBatchAsync"/>.</summary>
+    /// <summary>
+    /// Hands <paramref name="commands"/> to node <paramref name="index"/> of <paramref name="group"/> and returns its
+    /// answers, as <see cref="IReplicaNodeGrain.WriteBatchAsync"/>.
+    /// </summary>
     [Alias("WriteBatch")]
     Task<WriteReply[]> WriteBatchAsync(string group, int index, WriteCommand[] commands);
 
     /// <summary>
-    /// Hands <paramref name="commands"/> to node <paramref name="index"/> of <paramref name="group"/> without waiting: the
-    /// answers come to <paramref name="acks"/> under <paramref name="batchId"/>, from a replica or the primary. Nothing
-    /// comes back when the batch is lost on the way; the caller's deadline covers that.
+    /// Hands <paramref name="commands"/> to node <paramref name="index"/> of <paramref name="group"/> without waiting:
+    /// the answers come to <paramref name="acks"/> under <paramref name="batchId"/>, from a replica or the primary.
+    /// Nothing comes back when the batch is lost on the way; the caller's deadline covers that.
     /// </summary>
     [Orleans.Concurrency.OneWay, Alias("Submit")]
     Task SubmitAsync(string group, int index, WriteCommand[] commands, IWriteAcks acks, long batchId);

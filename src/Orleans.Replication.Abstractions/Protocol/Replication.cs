@@ -10,9 +10,11 @@ namespace Orleans.Replication.Protocol;
 /// <param name="LeaderCommit">The primary's commit index.</param>
 /// <param name="LeaderLastIndex">The primary's last log index, for lag in entries.</param>
 /// <param name="IsProbe">A heartbeat or leadership check: no entries and no log check.</param>
-/// <param name="Sequence">Numbers the primary's calls to this replica from 1, so that the replica can tell a call that overtook an
-/// earlier one (Orleans does not keep calls in order) from one that follows a real gap; 0 for a call outside that order.</param>
-/// <param name="Acks">Batches whose clients the replica tells once it holds their entries (see <see cref="IWriteAcks"/>); null for none.</param>
+/// <param name="Sequence">Numbers the primary's calls to this replica from 1, so that the replica can tell a call that
+/// overtook an earlier one (Orleans does not keep calls in order) from one that follows a real gap; 0 for a call
+/// outside that order.</param>
+/// <param name="Acks">Batches whose clients the replica tells once it holds their entries (see
+/// <see cref="IWriteAcks"/>); null for none.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendRequest")]
 public sealed record AppendRequest(
     [property: Id(0)] long Epoch,
@@ -30,13 +32,18 @@ public sealed record AppendRequest(
 /// <summary>Outcome of an <see cref="AppendRequest"/> or a snapshot chunk.</summary>
 public enum AppendStatus : byte
 {
-    /// <summary>Accepted: the replica's log matches the primary's up to <see cref="AppendResponse.LastIndex"/>.</summary>
+    /// <summary>
+    /// Accepted: the replica's log matches the primary's up to <see cref="AppendResponse.LastIndex"/>.
+    /// </summary>
     Ok = 0,
 
     /// <summary>The sender's epoch is older than the replica's: the sender is deposed.</summary>
     StaleEpoch = 1,
 
-    /// <summary>The logs do not agree at the previous index (a gap or a conflict); resend from <see cref="AppendResponse.LastIndex"/> + 1.</summary>
+    /// <summary>
+    /// The logs do not agree at the previous index (a gap or a conflict); resend from
+    /// <see cref="AppendResponse.LastIndex"/> + 1.
+    /// </summary>
     Mismatch = 2,
 
     /// <summary>The replica is being sent a snapshot by another transfer, or needs one.</summary>
@@ -46,8 +53,10 @@ public enum AppendStatus : byte
 /// <summary>A replica's answer to the primary.</summary>
 /// <param name="Status">What happened.</param>
 /// <param name="Epoch">The replica's epoch after handling the request.</param>
-/// <param name="LastIndex">On success, the last index known to match the primary's log; on mismatch, where to resend from (minus one).</param>
-/// <param name="Incarnation">Id of the replica's activation: a new one means its state was lost and it must be synced again.</param>
+/// <param name="LastIndex">On success, the last index known to match the primary's log; on mismatch, where to resend
+/// from (minus one).</param>
+/// <param name="Incarnation">Id of the replica's activation: a new one means its state was lost and it must be synced
+/// again.</param>
 /// <param name="AppliedIndex">The replica's applied index.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendResponse")]
 public sealed record AppendResponse(
@@ -73,7 +82,8 @@ public sealed record SnapshotItem(
 /// <param name="LastIncludedEpoch">The epoch of that entry.</param>
 /// <param name="Items">The keys in this chunk.</param>
 /// <param name="IsLast">True on the final chunk: the replica installs the snapshot.</param>
-/// <param name="WriteIds">Part of the ids of the writes the snapshot covers, so that a node that installed it still applies a retried write once.</param>
+/// <param name="WriteIds">Part of the ids of the writes the snapshot covers, so that a node that installed it still
+/// applies a retried write once.</param>
 [GenerateSerializer, Immutable, Alias("orepl.SnapshotChunk")]
 public sealed record SnapshotChunk(
     [property: Id(0)] long Epoch,
@@ -86,7 +96,9 @@ public sealed record SnapshotChunk(
     [property: Id(7)] bool IsLast,
     [property: Id(8)] WriteIdRecord[] WriteIds);
 
-/// <summary>A write id a node remembers: the log index it was given, and when (UTC ticks on the node that took it).</summary>
+/// <summary>
+/// A write id a node remembers: the log index it was given, and when (UTC ticks on the node that took it).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orepl.WriteIdRecord")]
 public readonly record struct WriteIdRecord(
     [property: Id(0)] Guid WriteId,

@@ -4,7 +4,8 @@ namespace Orleans.Replication.Protocol;
 /// <param name="Key">The key.</param>
 /// <param name="Operation">Put or Delete.</param>
 /// <param name="Value">The value of a put.</param>
-/// <param name="ExpectedVersion">For compare-and-set: the version the key must have (0 = absent); null for a plain write.</param>
+/// <param name="ExpectedVersion">For compare-and-set: the version the key must have (0 = absent); null for a plain
+/// write.</param>
 /// <param name="WriteId">Unique per logical write; a retry carries the same id and is applied at most once.</param>
 /// <param name="Concern">When to acknowledge.</param>
 /// <param name="Timeout">How long the primary waits for the concern before it answers with what it knows.</param>
@@ -30,7 +31,9 @@ public enum WriteStatus : byte
     /// <summary>This node is not the primary; nothing was written. Retry on the primary.</summary>
     NotPrimary = 2,
 
-    /// <summary>The primary was deposed while the write waited: its outcome is unknown, a retry with the same id is safe.</summary>
+    /// <summary>
+    /// The primary was deposed while the write waited: its outcome is unknown, a retry with the same id is safe.
+    /// </summary>
     SteppedDown = 3,
 
     /// <summary>The concern did not hold before the deadline: the outcome is unknown.</summary>
@@ -39,7 +42,9 @@ public enum WriteStatus : byte
     /// <summary>The command was invalid; nothing was written.</summary>
     Invalid = 5,
 
-    /// <summary>The primary cannot accept writes now (for example, too few nodes for the concern); nothing was written.</summary>
+    /// <summary>
+    /// The primary cannot accept writes now (for example, too few nodes for the concern); nothing was written.
+    /// </summary>
     Unavailable = 6,
 }
 

@@ -6,7 +6,9 @@ public enum NoPrimaryReason : byte
     /// <summary>The route names a primary, or the reason was not recorded.</summary>
     None = 0,
 
-    /// <summary>No majority of the group's nodes is reachable and caught up: no primary can be promoted until nodes come back.</summary>
+    /// <summary>
+    /// No majority of the group's nodes is reachable and caught up: no primary can be promoted until nodes come back.
+    /// </summary>
     NoMajority = 1,
 
     /// <summary>The node chosen for promotion did not take it (its voting activation did not answer).</summary>

@@ -17,7 +17,8 @@ public enum NodeRole : byte
 /// <param name="NodeIndex">The replica.</param>
 /// <param name="AppliedIndex">Its applied index as of its last reply.</param>
 /// <param name="LagEntries">Entries in the primary's log after that index.</param>
-/// <param name="LagMs">Age of the oldest of those entries (when the primary appended it), in milliseconds; 0 when none.</param>
+/// <param name="LagMs">Age of the oldest of those entries (when the primary appended it), in milliseconds; 0 when
+/// none.</param>
 [GenerateSerializer, Immutable, Alias("orepl.ReplicaLag")]
 public sealed record ReplicaLag(
     [property: Id(0)] int NodeIndex,
@@ -60,7 +61,8 @@ public sealed record NodeStatus(
 /// <param name="PrimaryIndex">The primary's node index, or -1 while the group has none.</param>
 /// <param name="NodeCount">Nodes in the group.</param>
 /// <param name="Problem">Why there is no primary, when there is none, in words.</param>
-/// <param name="NoPrimaryReason">Why there is no primary, for code to decide on; <see cref="NoPrimaryReason.None"/> while there is one.</param>
+/// <param name="NoPrimaryReason">Why there is no primary, for code to decide on; <see cref="NoPrimaryReason.None"/>
+/// while there is one.</param>
 [GenerateSerializer, Immutable, Alias("orepl.GroupRoute")]
 public sealed record GroupRoute(
     [property: Id(0)] string Group,
@@ -105,7 +107,8 @@ public sealed record GroupStatus(
 {
     /// <summary>
     /// The replicas fit to serve reads under a lag bound (the seed's healthy replicas): caught up in their current
-    /// activation, reporting no problem, and at most <paramref name="maxLag"/> and <paramref name="maxLagEntries"/> behind.
+    /// activation, reporting no problem, and at most <paramref name="maxLag"/> and <paramref name="maxLagEntries"/>
+    /// behind.
     /// </summary>
     public IReadOnlyList<NodeStatus> HealthyReplicas(TimeSpan maxLag, long maxLagEntries = long.MaxValue) =>
         [.. Nodes.Where(n => n.Role == NodeRole.Replica && n.NodeIndex != PrimaryIndex && n.Healthy && n.CaughtUp

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Work;
 
-/// <summary>The controller of one work pool, keyed by the pool name: takes tasks, hands them to responders, keeps results.</summary>
+/// <summary>
+/// The controller of one work pool, keyed by the pool name: takes tasks, hands them to responders, keeps results.
+/// </summary>
 /// <remarks>
 /// Tasks wait in a bounded queue (a full queue refuses new ones) and are dispatched to the responders of the pool
 /// (one per active silo) with the pool's load-balancing strategy; no call waits for a task to run. A task whose
@@ -15,13 +17,14 @@ namespace Orleans.Replication.Work;
 public interface ITaskControllerGrain : IGrainWithStringKey
 {
     /// <summary>Queues a task for the handler named <paramref name="submission"/>.Handler.</summary>
-    /// <returns>The task's state; <see cref="SubmitReceipt.Duplicate"/> when the id was already known (nothing new is queued).</returns>
+    /// <returns>The task's state; <see cref="SubmitReceipt.Duplicate"/> when the id was already known (nothing new is
+    /// queued).</returns>
     [Alias("Submit")]
     Task<SubmitReceipt> SubmitAsync(TaskSubmission submission);
 
     /// <summary>
-    /// The task's result, waiting up to <paramref name="wait"/> (at most <see cref="WorkLimits.MaxResultWait"/>) for it to finish.
-    /// A finished task's result is handed out once: it is forgotten when returned.
+    /// The task's result, waiting up to <paramref name="wait"/> (at most <see cref="WorkLimits.MaxResultWait"/>) for it
+    /// to finish. A finished task's result is handed out once: it is forgotten when returned.
     /// </summary>
     [Alias("GetResult")]
     Task<TaskResult> GetResultAsync(string taskId, TimeSpan wait);
@@ -30,7 +33,9 @@ public interface ITaskControllerGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     Task<PoolStatus> GetStatusAsync();
 
-    /// <summary>The handlers, mappers and reducers registered on the controller's silo, and the pool's limits.</summary>
+    /// <summary>
+    /// The handlers, mappers and reducers registered on the controller's silo, and the pool's limits.
+    /// </summary>
     [Alias("GetCatalog")]
     Task<WorkCatalog> GetCatalogAsync();
 

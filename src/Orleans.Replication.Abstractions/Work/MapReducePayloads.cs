@@ -58,11 +58,14 @@ public static class MapReducePayloads
     }
 
     /// <summary>Bytes a reduce payload of <paramref name="partials"/> takes.</summary>
-    public static long ReduceSize(string reducer, IEnumerable<byte[]> partials) => reducer.Length * 4 + 16 + partials.Sum(p => p.Length + 5L);
+    public static long ReduceSize(string reducer, IEnumerable<byte[]> partials) =>
+        reducer.Length * 4 + 16 + partials.Sum(p => p.Length + 5L);
 
     /// <summary>Splits a reduce task's payload.</summary>
     /// <exception cref="FormatException">The payload is not a reduce payload.</exception>
-    public static (string Reducer, IReadOnlyList<ReadOnlyMemory<byte>> Partials) DecodeReduce(ReadOnlyMemory<byte> payload)
+    public static (string Reducer, IReadOnlyList<ReadOnlyMemory<byte>> Partials) DecodeReduce(
+        ReadOnlyMemory<byte> payload
+    )
     {
         try
         {
@@ -75,7 +78,9 @@ public static class MapReducePayloads
                 partials.Add(reader.ReadBlock());
             }
 
-            return reader.AtEnd ? (name, partials) : throw new FormatException("Trailing bytes after the partial outputs.");
+            return reader.AtEnd
+                ? (name, partials)
+                : throw new FormatException("Trailing bytes after the partial outputs.");
         }
         catch (EndOfStreamException e)
         {

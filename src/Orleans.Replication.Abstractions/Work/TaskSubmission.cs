@@ -3,7 +3,8 @@ using Orleans.Replication.LoadBalancing;
 namespace Orleans.Replication.Work;
 
 /// <summary>A task handed to a pool's controller.</summary>
-/// <param name="TaskId">The caller's id for the task (1..<see cref="WorkLimits.MaxTaskIdLength"/> characters); a second submission with it returns the first.</param>
+/// <param name="TaskId">The caller's id for the task (1..<see cref="WorkLimits.MaxTaskIdLength"/> characters); a second
+/// submission with it returns the first.</param>
 /// <param name="Handler">The name of an <c>ITaskHandler</c> registered on the silos.</param>
 /// <param name="Payload">The handler's input, at most the pool's payload limit.</param>
 /// <param name="Timeout">How long one attempt may run; null for the pool's default.</param>
@@ -31,7 +32,8 @@ public sealed record SubmitReceipt(
 /// <param name="State">Its state.</param>
 /// <param name="Output">The handler's result when <see cref="WorkTaskState.Succeeded"/>; else null.</param>
 /// <param name="Error">Why it failed or timed out; else null.</param>
-/// <param name="Attempts">How many times it was handed to a responder (more than one when a responder's silo died).</param>
+/// <param name="Attempts">How many times it was handed to a responder (more than one when a responder's silo
+/// died).</param>
 /// <param name="ResponderId">The responder of the last attempt (-1 before the first).</param>
 /// <param name="Silo">The silo of the last attempt, or null.</param>
 /// <param name="ElapsedMs">Milliseconds from submission to completion (or until now).</param>
@@ -53,7 +55,8 @@ public sealed record TaskResult(
 /// <param name="Handler">The handler name.</param>
 /// <param name="Payload">The input.</param>
 /// <param name="Timeout">How long the handler may run.</param>
-/// <param name="Incarnation">The controller activation that sent it; another activation (after the controller's silo died) ignores its outcome.</param>
+/// <param name="Incarnation">The controller activation that sent it; another activation (after the controller's silo
+/// died) ignores its outcome.</param>
 [GenerateSerializer, Immutable, Alias("orepl.TaskAssignment")]
 public sealed record TaskAssignment(
     [property: Id(0)] string Pool,
@@ -67,7 +70,8 @@ public sealed record TaskAssignment(
 /// <summary>The outcome of one attempt, from a responder to the controller.</summary>
 /// <param name="TaskId">The task id.</param>
 /// <param name="Attempt">The attempt number it answers.</param>
-/// <param name="State"><see cref="WorkTaskState.Succeeded"/>, <see cref="WorkTaskState.Failed"/> or <see cref="WorkTaskState.TimedOut"/>.</param>
+/// <param name="State"><see cref="WorkTaskState.Succeeded"/>, <see cref="WorkTaskState.Failed"/> or
+/// <see cref="WorkTaskState.TimedOut"/>.</param>
 /// <param name="Output">The result on success.</param>
 /// <param name="Error">The reason otherwise.</param>
 /// <param name="Silo">The silo that ran it.</param>

@@ -2,7 +2,9 @@ using System.Text;
 
 namespace Orleans.Replication.Work;
 
-/// <summary>Appends length-prefixed values to a buffer: the compact encoding of MapReduce payloads and partial results.</summary>
+/// <summary>
+/// Appends length-prefixed values to a buffer: the compact encoding of MapReduce payloads and partial results.
+/// </summary>
 public sealed class WireWriter
 {
     private readonly MemoryStream _stream;
@@ -45,7 +47,10 @@ public sealed class WireWriter
     }
 }
 
-/// <summary>Reads what <see cref="WireWriter"/> wrote; throws <see cref="EndOfStreamException"/> or <see cref="FormatException"/> on bad bytes.</summary>
+/// <summary>
+/// Reads what <see cref="WireWriter"/> wrote; throws <see cref="EndOfStreamException"/> or
+/// <see cref="FormatException"/> on bad bytes.
+/// </summary>
 public sealed class WireReader(ReadOnlyMemory<byte> data)
 {
     private int _position;
@@ -102,5 +107,6 @@ public sealed class WireReader(ReadOnlyMemory<byte> data)
         return rest;
     }
 
-    private byte Next() => _position < data.Length ? data.Span[_position++] : throw new EndOfStreamException("Unexpected end of data.");
+    private byte Next() =>
+        _position < data.Length ? data.Span[_position++] : throw new EndOfStreamException("Unexpected end of data.");
 }

@@ -56,7 +56,8 @@ public static class WordCounting
         }
     }
 
-    /// <summary>Adds the partial counts <paramref name="partial"/> (made by <see cref="Serialize"/>) to <paramref name="counts"/>.</summary>
+    /// <summary>Adds the partial counts <paramref name="partial"/> (made by <see cref="Serialize"/>) to
+    /// <paramref name="counts"/>.</summary>
     /// <exception cref="FormatException">The bytes are not partial counts.</exception>
     public static void MergeInto(ReadOnlyMemory<byte> partial, Dictionary<string, long> counts)
     {

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Work;
 
-/// <summary>Base of the errors the work-distribution API reports for expected failures (a full queue, deadlines, lost tasks).</summary>
+/// <summary>
+/// Base of the errors the work-distribution API reports for expected failures (a full queue, deadlines, lost tasks).
+/// </summary>
 [GenerateSerializer, Alias("orepl.WorkException")]
 public class WorkException : ReplicationException
 {
@@ -13,7 +15,8 @@ public class WorkException : ReplicationException
 }
 
 /// <summary>The pool's queue is full: the task was not queued. Submit it again when tasks finish.</summary>
-/// <remarks>Thrown by the pool's controller; <c>RunAsync</c> and MapReduce jobs wait and submit again within their deadline.</remarks>
+/// <remarks>Thrown by the pool's controller; <c>RunAsync</c> and MapReduce jobs wait and submit again within their
+/// deadline.</remarks>
 [GenerateSerializer, Alias("orepl.WorkQueueFullException")]
 public sealed class WorkQueueFullException : WorkException
 {
@@ -36,8 +39,11 @@ public sealed class WorkQueueFullException : WorkException
     public override bool IsRetryable => true;
 }
 
-/// <summary>A task or a MapReduce job did not finish within its deadline; a task may still run and finish later.</summary>
-public sealed class WorkTimeoutException(string pool, TimeSpan deadline, string message, Exception? inner = null) : WorkException(pool, message, inner)
+/// <summary>
+/// A task or a MapReduce job did not finish within its deadline; a task may still run and finish later.
+/// </summary>
+public sealed class WorkTimeoutException(string pool, TimeSpan deadline, string message, Exception? inner = null)
+    : WorkException(pool, message, inner)
 {
     /// <summary>The deadline that passed.</summary>
     public TimeSpan Deadline { get; } = deadline;
@@ -47,10 +53,11 @@ public sealed class WorkTimeoutException(string pool, TimeSpan deadline, string 
 }
 
 /// <summary>
-/// A task was lost by its pool's controller (its silo left the cluster) more often than the client submits it again; the
-/// task may or may not have run.
+/// A task was lost by its pool's controller (its silo left the cluster) more often than the client submits it again;
+/// the task may or may not have run.
 /// </summary>
-public sealed class WorkTaskLostException(string pool, string taskId, int submissions, string message) : WorkException(pool, message)
+public sealed class WorkTaskLostException(string pool, string taskId, int submissions, string message)
+    : WorkException(pool, message)
 {
     /// <summary>The task.</summary>
     public string TaskId { get; } = taskId;

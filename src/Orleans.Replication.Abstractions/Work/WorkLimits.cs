@@ -1,7 +1,8 @@
 namespace Orleans.Replication.Work;
 
 /// <summary>Fixed limits and name rules of work distribution.</summary>
-/// <remarks>Pool names follow the group-name rules (<see cref="GroupNames"/>): letters, digits, '-', '_' and '.'.</remarks>
+/// <remarks>Pool names follow the group-name rules (<see cref="GroupNames"/>): letters, digits, '-', '_' and
+/// '.'.</remarks>
 public static class WorkLimits
 {
     /// <summary>The longest task id accepted.</summary>
@@ -13,7 +14,10 @@ public static class WorkLimits
     /// <summary>The pool used when none is named.</summary>
     public const string DefaultPool = "default";
 
-    /// <summary>The longest a <see cref="ITaskControllerGrain.GetResultAsync"/> call waits (below Orleans' 30 s response timeout).</summary>
+    /// <summary>
+    /// The longest a <see cref="ITaskControllerGrain.GetResultAsync"/> call waits (below Orleans' 30 s response
+    /// timeout).
+    /// </summary>
     public static readonly TimeSpan MaxResultWait = TimeSpan.FromSeconds(20);
 
     /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="pool"/> is not a valid pool name.</summary>
@@ -25,7 +29,10 @@ public static class WorkLimits
         }
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="taskId"/> is null, empty, too long or has control characters.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when <paramref name="taskId"/> is null, empty, too long or has control
+    /// characters.
+    /// </summary>
     public static void ValidateTaskId(string? taskId, string paramName = "taskId")
     {
         if (string.IsNullOrEmpty(taskId))
@@ -35,7 +42,11 @@ public static class WorkLimits
 
         if (taskId.Length > MaxTaskIdLength)
         {
-            throw new ArgumentException($"The task id '{taskId[..16]}…' is {taskId.Length} characters long; at most {MaxTaskIdLength} are allowed.", paramName);
+            throw new ArgumentException(
+                $"The task id '{taskId[..16]}…' is {taskId.Length} characters long; at most {MaxTaskIdLength} are " +
+                "allowed.",
+                paramName
+            );
         }
 
         if (taskId.Any(char.IsControl))
@@ -44,7 +55,10 @@ public static class WorkLimits
         }
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a valid handler, mapper or reducer name.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> when <paramref name="name"/> is not a valid handler, mapper or reducer
+    /// name.
+    /// </summary>
     public static void ValidateName(string? name, string what, string paramName)
     {
         if (string.IsNullOrWhiteSpace(name))
@@ -54,7 +68,11 @@ public static class WorkLimits
 
         if (name.Length > MaxNameLength || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw new ArgumentException($"The {what} name '{name}' must be at most {MaxNameLength} characters, without spaces or control characters.", paramName);
+            throw new ArgumentException(
+                $"The {what} name '{name}' must be at most {MaxNameLength} characters, without spaces or control " +
+                "characters.",
+                paramName
+            );
         }
     }
 }

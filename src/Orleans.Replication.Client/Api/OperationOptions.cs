@@ -18,7 +18,10 @@ public sealed record WriteOptions
 /// <summary>Per-read settings.</summary>
 public sealed record ReadOptions
 {
-    /// <summary>The guarantee asked for; null takes <see cref="ReadConsistency.Strong"/> outside a session, <see cref="ReadConsistency.Session"/> in one.</summary>
+    /// <summary>
+    /// The guarantee asked for; null takes <see cref="ReadConsistency.Strong"/> outside a session,
+    /// <see cref="ReadConsistency.Session"/> in one.
+    /// </summary>
     public ReadConsistency? Consistency { get; init; }
 
     /// <summary>The read's deadline; null takes the client's default (5 s).</summary>

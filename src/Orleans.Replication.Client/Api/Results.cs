@@ -25,7 +25,16 @@ public sealed record CasResult(bool Succeeded, long Version, long Epoch);
 /// <param name="AppliedIndex">That node's applied index when it served the read.</param>
 /// <param name="LagEntries">How many entries that node was behind the primary.</param>
 /// <param name="LagMs">How far behind, in milliseconds.</param>
-public sealed record ReadResult(bool Found, byte[]? Value, long Version, int NodeIndex, long Epoch, long AppliedIndex, long LagEntries, double LagMs)
+public sealed record ReadResult(
+    bool Found,
+    byte[]? Value,
+    long Version,
+    int NodeIndex,
+    long Epoch,
+    long AppliedIndex,
+    long LagEntries,
+    double LagMs
+)
 {
     /// <summary>The value as UTF-8 text, or null when not found.</summary>
     public string? ValueAsString => Value is null ? null : System.Text.Encoding.UTF8.GetString(Value);

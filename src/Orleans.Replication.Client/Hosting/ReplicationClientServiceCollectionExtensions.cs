@@ -9,23 +9,36 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the replicated store's client library.</summary>
 public static class ReplicationClientServiceCollectionExtensions
 {
-    /// <summary>The configuration section <see cref="AddReplicatedStore"/> binds <see cref="ReplicationClientOptions"/> from.</summary>
+    /// <summary>
+    /// The configuration section <see cref="AddReplicatedStore"/> binds <see cref="ReplicationClientOptions"/> from.
+    /// </summary>
     public const string ConfigurationSection = "ReplicationClient";
 
-    /// <summary>How often the client reads the gateway list unless configured otherwise (Orleans' default is a minute).</summary>
+    /// <summary>
+    /// How often the client reads the gateway list unless configured otherwise (Orleans' default is a minute).
+    /// </summary>
     public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
 
-    /// <summary>Adds <see cref="IReplicatedStore"/> over the registered <see cref="Orleans.IGrainFactory"/> (an Orleans client or a silo). Calling it twice is harmless.</summary>
+    /// <summary>
+    /// Adds <see cref="IReplicatedStore"/> over the registered <see cref="Orleans.IGrainFactory"/> (an Orleans client
+    /// or a silo). Calling it twice is harmless.
+    /// </summary>
     /// <remarks>
     /// Options bind from the <c>ReplicationClient</c> section of the host's configuration (when the container holds an
-    /// <see cref="IConfiguration"/>), then <paramref name="configure"/>; invalid options throw when the store is first resolved,
-    /// with a message naming the option. Work distribution is not part of it: see <see cref="AddWorkDistribution"/>.
+    /// <see cref="IConfiguration"/>), then <paramref name="configure"/>; invalid options throw when the store is first
+    /// resolved, with a message naming the option. Work distribution is not part of it: see
+    /// <see cref="AddWorkDistribution"/>.
     /// </remarks>
-    public static IServiceCollection AddReplicatedStore(this IServiceCollection services, Action<ReplicationClientOptions>? configure = null)
+    public static IServiceCollection AddReplicatedStore(
+        this IServiceCollection services,
+        Action<ReplicationClientOptions>? configure = null
+    )
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<ReplicationClientOptions>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ReplicationClientOptions>, BindFromConfiguration>());
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IConfigureOptions<ReplicationClientOptions>, BindFromConfiguration>()
+        );
         if (configure is not null)
         {
             options.Configure(configure);
@@ -47,8 +60,8 @@ public static class ReplicationClientServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds <see cref="IWorkPools"/>, the client of the cluster's work distribution (the silos call <c>AddWorkDistribution</c>
-    /// too). Calling it twice is harmless.
+    /// Adds <see cref="IWorkPools"/>, the client of the cluster's work distribution (the silos call
+    /// <c>AddWorkDistribution</c> too). Calling it twice is harmless.
     /// </summary>
     public static IServiceCollection AddWorkDistribution(this IServiceCollection services)
     {
@@ -58,7 +71,9 @@ public static class ReplicationClientServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Binds the options from the host's configuration, when there is one, before any <c>configure</c> delegate.</summary>
+    /// <summary>
+    /// Binds the options from the host's configuration, when there is one, before any <c>configure</c> delegate.
+    /// </summary>
     private sealed class BindFromConfiguration(IServiceProvider services) : IConfigureOptions<ReplicationClientOptions>
     {
         public void Configure(ReplicationClientOptions options) =>

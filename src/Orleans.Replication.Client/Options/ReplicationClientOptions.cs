@@ -28,11 +28,14 @@ public sealed class ReplicationClientOptions
     /// <summary>
     /// With <see cref="DirectWrites"/>: write batches are submitted one-way and answered through a receiver in this
     /// client, so that a batch whose writes need one replica is answered by that replica, one crossing between
-    /// processes sooner than the primary could (see <see cref="IWriteAcks"/>). Off: each batch is a call answered by the primary.
+    /// processes sooner than the primary could (see <see cref="IWriteAcks"/>). Off: each batch is a call answered by
+    /// the primary.
     /// </summary>
     public bool ReplicaAnswers { get; set; } = true;
 
-    /// <summary>How long a replica may wait to catch up with a session before the read moves on to another node. Default 50 ms.</summary>
+    /// <summary>
+    /// How long a replica may wait to catch up with a session before the read moves on to another node. Default 50 ms.
+    /// </summary>
     public TimeSpan SessionCatchUpWait { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
@@ -52,10 +55,14 @@ public sealed class ReplicationClientOptions
     /// <summary>Default of <see cref="MaxQueuedWrites"/>.</summary>
     public const int DefaultMaxQueuedWrites = 1000;
 
-    /// <summary>Longest key, in UTF-8 bytes, checked before anything is sent (the silo checks again). Default 1 KiB.</summary>
+    /// <summary>
+    /// Longest key, in UTF-8 bytes, checked before anything is sent (the silo checks again). Default 1 KiB.
+    /// </summary>
     public int MaxKeyBytes { get; set; } = ReplicationLimits.DefaultMaxKeyBytes;
 
-    /// <summary>Largest value, in bytes, checked before anything is sent (the silo checks again). Default 1 MiB.</summary>
+    /// <summary>
+    /// Largest value, in bytes, checked before anything is sent (the silo checks again). Default 1 MiB.
+    /// </summary>
     public int MaxValueBytes { get; set; } = ReplicationLimits.DefaultMaxValueBytes;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
@@ -75,12 +82,18 @@ public sealed class ReplicationClientOptions
         Positive(RoutingRefreshInterval, nameof(RoutingRefreshInterval));
         if (MaxQueuedWrites < 0)
         {
-            throw new ArgumentException($"{nameof(MaxQueuedWrites)} must not be negative; it is {MaxQueuedWrites}.", nameof(MaxQueuedWrites));
+            throw new ArgumentException(
+                $"{nameof(MaxQueuedWrites)} must not be negative; it is {MaxQueuedWrites}.",
+                nameof(MaxQueuedWrites)
+            );
         }
 
         if (SessionCatchUpWait < TimeSpan.Zero)
         {
-            throw new ArgumentException($"{nameof(SessionCatchUpWait)} must not be negative; it is {SessionCatchUpWait}.", nameof(SessionCatchUpWait));
+            throw new ArgumentException(
+                $"{nameof(SessionCatchUpWait)} must not be negative; it is {SessionCatchUpWait}.",
+                nameof(SessionCatchUpWait)
+            );
         }
 
         if (MaxKeyBytes < 1 || MaxValueBytes < 1)

@@ -2,7 +2,8 @@ using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>One node as one client sees it: its reads in flight there, response times, and failures since the last report.</summary>
+/// <summary>One node as one client sees it: its reads in flight there, response times, and failures since the last
+/// report.</summary>
 /// <remarks>Thread-safe.</remarks>
 internal sealed class NodeReadStats
 {

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Client;
 
-/// <summary>When one operation of the client must end: its timeout, counted from its start on the client's clock.</summary>
+/// <summary>
+/// When one operation of the client must end: its timeout, counted from its start on the client's clock.
+/// </summary>
 internal readonly struct OperationDeadline
 {
     private readonly TimeProvider _time;

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Client;
 
-/// <summary>Writes waiting for a group to have a primary again: bounded, first in first out, each with its deadline.</summary>
+/// <summary>
+/// Writes waiting for a group to have a primary again: bounded, first in first out, each with its deadline.
+/// </summary>
 /// <remarks>
 /// <see cref="WaitAsync"/> refuses at once with <see cref="QueueFullException"/> when <see cref="Capacity"/> writes
 /// already wait. <see cref="Release"/> lets every waiting write go, in the order they came: it runs each waiter's
@@ -13,7 +15,9 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _waiters = new();
 
-    /// <summary>A copy of the list's count, written under the lock, so that every write can look without taking it.</summary>
+    /// <summary>
+    /// A copy of the list's count, written under the lock, so that every write can look without taking it.
+    /// </summary>
     private int _count;
 
     /// <summary>Most writes that may wait at once.</summary>
@@ -24,10 +28,12 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
 
     /// <summary>Waits until <see cref="Release"/> (true) or until <paramref name="timeout"/> passes (false).</summary>
     /// <param name="timeout">How long the write may wait.</param>
-    /// <param name="onRelease">Run by <see cref="Release"/>, in queue order, before the wait ends; must not block.</param>
+    /// <param name="onRelease">Run by <see cref="Release"/>, in queue order, before the wait ends; must not
+    /// block.</param>
     /// <param name="ct">Cancels the wait.</param>
     /// <exception cref="QueueFullException">The queue is full; the write was not queued.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the write left the queue.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the write left the
+    /// queue.</exception>
     public Task<bool> WaitAsync(TimeSpan timeout, Action? onRelease, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
@@ -36,13 +42,20 @@ internal sealed class PrimaryWaitQueue(string group, int capacity, TimeProvider 
             return Task.FromResult(false);
         }
 
-        var waiter = new Waiter(new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), onRelease);
+        var waiter = new Waiter(
+            new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously),
+            onRelease
+        );
         lock (_lock)
         {
             if (_waiters.Count >= Capacity)
             {
-                throw new QueueFullException(group, Capacity,
-                    $"Group '{group}' has no primary and {Capacity} writes already wait for one; the write was not queued and nothing was written.");
+                throw new QueueFullException(
+                    group,
+                    Capacity,
+                    $"Group '{group}' has no primary and {Capacity} writes already wait for one; the write was not " +
+                    "queued and nothing was written."
+                );
             }
 
             waiter.Node = _waiters.AddLast(waiter);

@@ -3,7 +3,9 @@ using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>Picks the nodes that serve a group's reads, locally, from a routing snapshot of the group's load-balancer grain.</summary>
+/// <summary>
+/// Picks the nodes that serve a group's reads, locally, from a routing snapshot of the group's load-balancer grain.
+/// </summary>
 /// <remarks>
 /// The snapshot says which nodes are in rotation (reachable, Active silo, lag within the group's bound, below their
 /// maximum load), their lag, the in-flight reads of other clients and the group's strategy. The router adds what it
@@ -26,7 +28,12 @@ internal sealed class ReadRouter
     private Task? _refresh;
     private int _cursor;
 
-    public ReadRouter(Func<LoadReport, Task<RoutingSnapshot>> exchange, TimeProvider time, TimeSpan refreshInterval, Random? random = null)
+    public ReadRouter(
+        Func<LoadReport, Task<RoutingSnapshot>> exchange,
+        TimeProvider time,
+        TimeSpan refreshInterval,
+        Random? random = null
+    )
     {
         _exchange = exchange;
         _time = time;
@@ -50,11 +57,16 @@ internal sealed class ReadRouter
         get
         {
             var current = Volatile.Read(ref _current);
-            return current is not null && _time.GetUtcNow().UtcTicks - current.FetchedTicks <= StaleLimit.Ticks ? current.Snapshot : null;
+            return current is not null && _time.GetUtcNow().UtcTicks - current.FetchedTicks <= StaleLimit.Ticks
+                ? current.Snapshot
+                : null;
         }
     }
 
-    /// <summary>Starts a refresh when the snapshot is due; waits for it only when there is no usable snapshot and none was tried lately.</summary>
+    /// <summary>
+    /// Starts a refresh when the snapshot is due; waits for it only when there is no usable snapshot and none was tried
+    /// lately.
+    /// </summary>
     public Task RefreshIfDueAsync(CancellationToken ct)
     {
         var now = _time.GetUtcNow().UtcTicks;
@@ -106,7 +118,8 @@ internal sealed class ReadRouter
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The load balancer is unreachable (or refused): reads never fail for it; keep the old snapshot until it is too stale to use.
+            // The load balancer is unreachable (or refused): reads never fail for it; keep the old snapshot until it is
+            // too stale to use.
         }
     }
 
@@ -178,7 +191,10 @@ internal sealed class ReadRouter
 
         if (order.Count == 0)
         {
-            throw new NoAvailableNodeException($"No available nodes in group '{route.Group}': no primary ({route.Problem}) and no node in rotation ({string.Join("; ", reasons)}).");
+            throw new NoAvailableNodeException(
+                $"No available nodes in group '{route.Group}': no primary ({route.Problem}) and no node in rotation " +
+                $"({string.Join("; ", reasons)})."
+            );
         }
 
         return [.. order];
@@ -215,7 +231,8 @@ internal sealed class ReadRouter
     }
 
     /// <summary>A read to <paramref name="node"/> ended: answered (any status) or not reached.</summary>
-    public void End(int node, long started, bool answered) => _stats[node].End(answered, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    public void End(int node, long started, bool answered) =>
+        _stats[node].End(answered, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
     private List<NodeObservation> TakeObservations()
     {

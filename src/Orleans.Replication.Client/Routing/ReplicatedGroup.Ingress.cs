@@ -12,9 +12,13 @@ internal sealed partial class ReplicatedGroup
     private long _ingressEpoch = -1;
     private long _ingressRetryTicks = long.MaxValue;
 
-    /// <summary>The ingress for writes to node <paramref name="nodeIndex"/>, when it is known for the current route.</summary>
+    /// <summary>
+    /// The ingress for writes to node <paramref name="nodeIndex"/>, when it is known for the current route.
+    /// </summary>
     private IWriteIngress? IngressFor(int nodeIndex) =>
-        Volatile.Read(ref _ingress) is { } known && known.NodeIndex == nodeIndex && Volatile.Read(ref _route)?.Epoch == known.Epoch
+        Volatile.Read(ref _ingress) is { } known
+        && known.NodeIndex == nodeIndex
+        && Volatile.Read(ref _route)?.Epoch == known.Epoch
             ? known.Ingress
             : null;
 
@@ -30,10 +34,16 @@ internal sealed partial class ReplicatedGroup
         }
     }
 
-    /// <summary>From the watchdog: after a failure, asks the primary for its ingress again once <see cref="IngressRetry"/> has passed.</summary>
+    /// <summary>
+    /// From the watchdog: after a failure, asks the primary for its ingress again once <see cref="IngressRetry"/> has
+    /// passed.
+    /// </summary>
     private void RetryIngressIfDue()
     {
-        if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _ingressRetryTicks) && Volatile.Read(ref _route) is { HasPrimary: true } route)
+        if (
+            _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _ingressRetryTicks)
+            && Volatile.Read(ref _route) is { HasPrimary: true } route
+        )
         {
             Interlocked.Exchange(ref _ingressRetryTicks, long.MaxValue);
             Interlocked.Exchange(ref _ingressEpoch, -1);
@@ -41,12 +51,20 @@ internal sealed partial class ReplicatedGroup
         }
     }
 
-    private void RetryIngressLater() => Interlocked.Exchange(ref _ingressRetryTicks, (_time.GetUtcNow() + IngressRetry).UtcTicks);
+    private void RetryIngressLater() =>
+        Interlocked.Exchange(ref _ingressRetryTicks, (_time.GetUtcNow() + IngressRetry).UtcTicks);
 
-    /// <summary>On a route to a new primary: asks it where its silo's ingress is, in the background; writes go to the node grain meanwhile.</summary>
+    /// <summary>
+    /// On a route to a new primary: asks it where its silo's ingress is, in the background; writes go to the node grain
+    /// meanwhile.
+    /// </summary>
     private void FindIngress(GroupRoute route)
     {
-        if (_gateways is null || !route.HasPrimary || Interlocked.Exchange(ref _ingressEpoch, route.Epoch) == route.Epoch)
+        if (
+            _gateways is null
+            || !route.HasPrimary
+            || Interlocked.Exchange(ref _ingressEpoch, route.Epoch) == route.Epoch
+        )
         {
             return;
         }
@@ -59,15 +77,28 @@ internal sealed partial class ReplicatedGroup
         {
             try
             {
-                var address = await _nodes[route.PrimaryIndex].GetWriteIngressAsync().WaitAsync(_options.AttemptTimeout, _time);
+                var address = await _nodes[route.PrimaryIndex]
+                    .GetWriteIngressAsync()
+                    .WaitAsync(_options.AttemptTimeout, _time);
                 if (address is null || !await _gateways.IsGatewayAsync(address.GatewayHost, address.GatewayPort))
                 {
                     return;
                 }
 
-                if (Volatile.Read(ref _route) is { } current && current.Epoch == route.Epoch && current.PrimaryIndex == route.PrimaryIndex)
+                if (
+                    Volatile.Read(ref _route) is { } current
+                    && current.Epoch == route.Epoch
+                    && current.PrimaryIndex == route.PrimaryIndex
+                )
                 {
-                    Volatile.Write(ref _ingress, new IngressRoute(route.Epoch, route.PrimaryIndex, _grains.GetGrain<IWriteIngress>(address.Ingress)));
+                    Volatile.Write(
+                        ref _ingress,
+                        new IngressRoute(
+                            route.Epoch,
+                            route.PrimaryIndex,
+                            _grains.GetGrain<IWriteIngress>(address.Ingress)
+                        )
+                    );
                 }
             }
             catch (Exception)

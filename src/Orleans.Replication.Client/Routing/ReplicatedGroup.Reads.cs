@@ -12,7 +12,12 @@ namespace Orleans.Replication.Client;
 /// </remarks>
 internal sealed partial class ReplicatedGroup
 {
-    internal async Task<ReadResult> GetAsync(string key, ReadOptions? options, ReplicatedSession? session, CancellationToken ct)
+    internal async Task<ReadResult> GetAsync(
+        string key,
+        ReadOptions? options,
+        ReplicatedSession? session,
+        CancellationToken ct
+    )
     {
         ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
         var consistency = options?.Consistency ?? (session is null ? ReadConsistency.Strong : ReadConsistency.Session);
@@ -24,7 +29,10 @@ internal sealed partial class ReplicatedGroup
 
         if (consistency.Kind == ReadConsistencyKind.Session && session is null)
         {
-            throw new ArgumentException("Session reads need a session: call OpenSession() and read through it.", nameof(options));
+            throw new ArgumentException(
+                "Session reads need a session: call OpenSession() and read through it.",
+                nameof(options)
+            );
         }
 
         if (options?.Strategy is { } strategy && !Enum.IsDefined(strategy))
@@ -39,10 +47,34 @@ internal sealed partial class ReplicatedGroup
         var reply = consistency.Kind switch
         {
             ReadConsistencyKind.Strong => await ReadPrimaryAsync(key, consistency, deadline, ct),
-            ReadConsistencyKind.Quorum => await ReadQuorumAsync(key, consistency, route, options?.Strategy, deadline, ct),
-            _ => await ReadAnyAsync(key, consistency, session?.Token.Index ?? 0, route, options?.Strategy, deadline, ct),
+            ReadConsistencyKind.Quorum => await ReadQuorumAsync(
+                key,
+                consistency,
+                route,
+                options?.Strategy,
+                deadline,
+                ct
+            ),
+            _ => await ReadAnyAsync(
+                key,
+                consistency,
+                session?.Token.Index ?? 0,
+                route,
+                options?.Strategy,
+                deadline,
+                ct
+            ),
         };
-        var result = new ReadResult(reply.Found, reply.Value, reply.Version, reply.NodeIndex, reply.Epoch, reply.AppliedIndex, reply.LagEntries, reply.LagMs);
+        var result = new ReadResult(
+            reply.Found,
+            reply.Value,
+            reply.Version,
+            reply.NodeIndex,
+            reply.Epoch,
+            reply.AppliedIndex,
+            reply.LagEntries,
+            reply.LagMs
+        );
         session?.Observe(new SessionToken(reply.Epoch, reply.AppliedIndex));
         return result;
     }
@@ -80,7 +112,10 @@ internal sealed partial class ReplicatedGroup
             {
                 if (deadline.HasPassed)
                 {
-                    throw new NoAvailableNodeException($"No route to group '{Name}' was found within the read's {deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem}).");
+                    throw new NoAvailableNodeException(
+                        $"No route to group '{Name}' was found within the read's " +
+                        $"{deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem})."
+                    );
                 }
 
                 await Task.Delay(Backoff(attempt, deadline.Remaining), _time, ct);
@@ -97,7 +132,12 @@ internal sealed partial class ReplicatedGroup
         }
     }
 
-    private async Task<ReadReply> ReadPrimaryAsync(string key, ReadConsistency consistency, OperationDeadline deadline, CancellationToken ct)
+    private async Task<ReadReply> ReadPrimaryAsync(
+        string key,
+        ReadConsistency consistency,
+        OperationDeadline deadline,
+        CancellationToken ct
+    )
     {
         string? lastProblem = null;
         for (var attempt = 0; ; attempt++)
@@ -105,7 +145,10 @@ internal sealed partial class ReplicatedGroup
             var remaining = deadline.Remaining;
             if (remaining <= TimeSpan.Zero)
             {
-                throw new NoAvailableNodeException($"No primary of group '{Name}' could serve a strong read within {deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem}).");
+                throw new NoAvailableNodeException(
+                    $"No primary of group '{Name}' could serve a strong read within " +
+                    $"{deadline.Timeout.TotalMilliseconds:0} ms ({lastProblem})."
+                );
             }
 
             if (attempt > 0)
@@ -141,7 +184,12 @@ internal sealed partial class ReplicatedGroup
             try
             {
                 var wait = remaining <= _options.AttemptTimeout ? remaining + CallGrace : _options.AttemptTimeout;
-                var reply = await ReadNodeAsync(route.PrimaryIndex, new ReadRequest(key, consistency, 0, remaining), wait, ct);
+                var reply = await ReadNodeAsync(
+                    route.PrimaryIndex,
+                    new ReadRequest(key, consistency, 0, remaining),
+                    wait,
+                    ct
+                );
                 if (reply.Status == ReadStatus.Ok)
                 {
                     return reply;
@@ -175,9 +223,18 @@ internal sealed partial class ReplicatedGroup
         }
     }
 
-    /// <summary>Tries the nodes the router picks (the primary last when it is out of rotation) until one can serve the read.</summary>
-    private async Task<ReadReply> ReadAnyAsync(string key, ReadConsistency consistency, long minIndex, GroupRoute route, LoadBalancingStrategy? strategy,
-        OperationDeadline deadline, CancellationToken ct)
+    /// <summary>
+    /// Tries the nodes the router picks (the primary last when it is out of rotation) until one can serve the read.
+    /// </summary>
+    private async Task<ReadReply> ReadAnyAsync(
+        string key,
+        ReadConsistency consistency,
+        long minIndex,
+        GroupRoute route,
+        LoadBalancingStrategy? strategy,
+        OperationDeadline deadline,
+        CancellationToken ct
+    )
     {
         var problems = new List<string>();
         foreach (var index in _router.Order(route, strategy))
@@ -194,7 +251,12 @@ internal sealed partial class ReplicatedGroup
                 : TimeSpan.FromTicks(Math.Min(remaining.Ticks, _options.SessionCatchUpWait.Ticks));
             try
             {
-                var reply = await ReadNodeAsync(index, new ReadRequest(key, consistency, minIndex, wait), wait + CallGrace, ct);
+                var reply = await ReadNodeAsync(
+                    index,
+                    new ReadRequest(key, consistency, minIndex, wait),
+                    wait + CallGrace,
+                    ct
+                );
                 if (reply.Status == ReadStatus.Ok)
                 {
                     return reply;
@@ -210,12 +272,24 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        throw new NoAvailableNodeException($"No available nodes: no node of group '{Name}' could serve a {consistency} read within {deadline.Timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}.");
+        throw new NoAvailableNodeException(
+            $"No available nodes: no node of group '{Name}' could serve a {consistency} read within " +
+            $"{deadline.Timeout.TotalMilliseconds:0} ms: {string.Join("; ", problems)}."
+        );
     }
 
-    /// <summary>Reads r nodes at once and returns the highest version; unreachable nodes are replaced by others while any remain.</summary>
-    private async Task<ReadReply> ReadQuorumAsync(string key, ReadConsistency consistency, GroupRoute route, LoadBalancingStrategy? strategy,
-        OperationDeadline deadline, CancellationToken ct)
+    /// <summary>
+    /// Reads r nodes at once and returns the highest version; unreachable nodes are replaced by others while any
+    /// remain.
+    /// </summary>
+    private async Task<ReadReply> ReadQuorumAsync(
+        string key,
+        ReadConsistency consistency,
+        GroupRoute route,
+        LoadBalancingStrategy? strategy,
+        OperationDeadline deadline,
+        CancellationToken ct
+    )
     {
         // Nodes in rotation first; the others (lagging ones still answer correctly, only slower) when too few answer.
         var picked = _router.Order(route, strategy);
@@ -230,7 +304,9 @@ internal sealed partial class ReplicatedGroup
             if (remaining <= TimeSpan.Zero || order.Length - next < wanted)
             {
                 throw new NoAvailableNodeException(
-                    $"Only {replies.Count} of the {consistency.QuorumSize} nodes a quorum read needs answered in group '{Name}': {string.Join("; ", problems)}.");
+                    $"Only {replies.Count} of the {consistency.QuorumSize} nodes a quorum read needs answered in " +
+                    $"group '{Name}': {string.Join("; ", problems)}."
+                );
             }
 
             var batch = order.Skip(next).Take(wanted).ToArray();
@@ -239,7 +315,12 @@ internal sealed partial class ReplicatedGroup
             {
                 try
                 {
-                    var r = await ReadNodeAsync(i, new ReadRequest(key, consistency, 0, remaining), remaining + CallGrace, ct);
+                    var r = await ReadNodeAsync(
+                        i,
+                        new ReadRequest(key, consistency, 0, remaining),
+                        remaining + CallGrace,
+                        ct
+                    );
                     return (i, r, (string?)null);
                 }
                 catch (Exception e) when (IsTransient(e))
@@ -260,7 +341,8 @@ internal sealed partial class ReplicatedGroup
             }
         }
 
-        // Nodes answer from committed state only, and committed states are prefixes of one log: the furthest one is the newest.
+        // Nodes answer from committed state only, and committed states are prefixes of one log: the furthest one is the
+        // newest.
         return replies.MaxBy(r => r.AppliedIndex)!;
     }
 }

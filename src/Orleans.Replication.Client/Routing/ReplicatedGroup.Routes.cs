@@ -6,9 +6,10 @@ namespace Orleans.Replication.Client;
 /// <remarks>
 /// Every lookup is bounded by what is left of its operation's deadline and by
 /// <see cref="ReplicationClientOptions.AttemptTimeout"/>. When the coordinator does not answer in time (its silo
-/// crashed or froze, its gateway hangs) the client asks the group's nodes directly, so that finding a new primary
-/// does not depend on one grain: the route is the node that says it is primary at the highest epoch any node reports. A refused write names the primary its node follows; when
-/// that epoch is newer than the client's route, the client follows it without asking anyone.
+/// crashed or froze, its gateway hangs) the client asks the group's nodes directly, so that finding a new primary does
+/// not depend on one grain: the route is the node that says it is primary at the highest epoch any node reports. A
+/// refused write names the primary its node follows; when that epoch is newer than the client's route, the client
+/// follows it without asking anyone.
 /// </remarks>
 internal sealed partial class ReplicatedGroup
 {
@@ -75,7 +76,8 @@ internal sealed partial class ReplicatedGroup
     /// </summary>
     /// <remarks>
     /// A new epoch is begun on a majority before anyone is promoted in it, so once a majority has answered, the highest
-    /// epoch among them is the newest there is; a node leading it is the primary, and the others need not be waited for.
+    /// epoch among them is the newest there is; a node leading it is the primary, and the others need not be waited
+    /// for.
     /// </remarks>
     private async Task<GroupRoute?> AskNodesForRouteAsync(OperationDeadline deadline, CancellationToken ct)
     {
@@ -144,8 +146,9 @@ internal sealed partial class ReplicatedGroup
     }
 
     /// <summary>
-    /// A node's status within <paramref name="wait"/>. A call that cannot even be made fails its task like an unreachable
-    /// node: this runs inside the catch of a failed lookup, and an exception thrown from there would leave the caller's retries.
+    /// A node's status within <paramref name="wait"/>. A call that cannot even be made fails its task like an
+    /// unreachable node: this runs inside the catch of a failed lookup, and an exception thrown from there would leave
+    /// the caller's retries.
     /// </summary>
     private Task<NodeStatus> StatusAsync(IReplicaNodeGrain node, TimeSpan wait, CancellationToken ct)
     {
@@ -196,9 +199,21 @@ internal sealed partial class ReplicatedGroup
         {
             Log.FirstRoute(_logger, Name, route.Epoch, route.PrimaryIndex, route.NodeCount);
         }
-        else if (current.Epoch != route.Epoch || current.PrimaryIndex != route.PrimaryIndex || current.NodeCount != route.NodeCount)
+        else if (
+            current.Epoch != route.Epoch
+            || current.PrimaryIndex != route.PrimaryIndex
+            || current.NodeCount != route.NodeCount
+        )
         {
-            Log.RouteChanged(_logger, Name, route.Epoch, route.PrimaryIndex, route.NodeCount, current.Epoch, current.PrimaryIndex);
+            Log.RouteChanged(
+                _logger,
+                Name,
+                route.Epoch,
+                route.PrimaryIndex,
+                route.NodeCount,
+                current.Epoch,
+                current.PrimaryIndex
+            );
         }
 
         if (current is not null && route.Epoch > current.Epoch)

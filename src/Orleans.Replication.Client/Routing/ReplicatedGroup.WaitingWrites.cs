@@ -8,8 +8,17 @@ namespace Orleans.Replication.Client;
 /// </remarks>
 internal sealed partial class ReplicatedGroup
 {
-    /// <summary>Waits in the queue for a primary; true once one is known, else throws: queue full, or the deadline passed with the write never sent.</summary>
-    private async Task<bool> WaitForPrimaryAsync(Guid writeId, TimeSpan timeout, TimeSpan remaining, Action onRelease, CancellationToken ct)
+    /// <summary>
+    /// Waits in the queue for a primary; true once one is known, else throws: queue full, or the deadline passed with
+    /// the write never sent.
+    /// </summary>
+    private async Task<bool> WaitForPrimaryAsync(
+        Guid writeId,
+        TimeSpan timeout,
+        TimeSpan remaining,
+        Action onRelease,
+        CancellationToken ct
+    )
     {
         var wait = _waitingWrites.WaitAsync(remaining, onRelease, ct);
         StartPump();
@@ -19,10 +28,15 @@ internal sealed partial class ReplicatedGroup
         }
 
         throw new ReplicationTimeoutException(
-            $"Group '{Name}' had no primary within the write's {timeout.TotalMilliseconds:0} ms; the write (id {writeId}) waited for one and was never sent. Nothing was written.");
+            $"Group '{Name}' had no primary within the write's {timeout.TotalMilliseconds:0} ms; the write (id " +
+            $"{writeId}) waited for one and was never sent. Nothing was written."
+        );
     }
 
-    /// <summary>While writes wait, asks the coordinator for the route every <see cref="PumpInterval"/> and lets them go once it names a primary.</summary>
+    /// <summary>
+    /// While writes wait, asks the coordinator for the route every <see cref="PumpInterval"/> and lets them go once it
+    /// names a primary.
+    /// </summary>
     private void StartPump()
     {
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
@@ -43,7 +57,15 @@ internal sealed partial class ReplicatedGroup
                 try
                 {
                     // One lookup per turn, bounded like an attempt, so that a hung coordinator does not hold the pump.
-                    if ((await LookUpRouteAsync(refresh: true, new OperationDeadline(_options.AttemptTimeout, _time), CancellationToken.None)).HasPrimary)
+                    if (
+                        (
+                            await LookUpRouteAsync(
+                                refresh: true,
+                                new OperationDeadline(_options.AttemptTimeout, _time),
+                                CancellationToken.None
+                            )
+                        ).HasPrimary
+                    )
                     {
                         _waitingWrites.Release();
                     }

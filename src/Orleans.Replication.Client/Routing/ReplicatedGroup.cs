@@ -21,7 +21,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     /// <summary>How often the group checks whether its writes are stuck.</summary>
     private static readonly TimeSpan WatchdogInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Writes out this long with no answer at all make the client suspect the primary and look for a newer route.</summary>
+    /// <summary>
+    /// Writes out this long with no answer at all make the client suspect the primary and look for a newer route.
+    /// </summary>
     private static readonly TimeSpan StallSuspicion = TimeSpan.FromMilliseconds(250);
     private readonly IGrainFactory _grains;
     private readonly ReplicationClientOptions _options;
@@ -63,7 +65,14 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
-    public ReplicatedGroup(string name, IGrainFactory grains, ReplicationClientOptions options, TimeProvider time, ClientGateways? gateways = null, ILogger? logger = null)
+    public ReplicatedGroup(
+        string name,
+        IGrainFactory grains,
+        ReplicationClientOptions options,
+        TimeProvider time,
+        ClientGateways? gateways = null,
+        ILogger? logger = null
+    )
     {
         _logger = logger ?? NullLogger.Instance;
         _gateways = options.DirectWrites ? gateways : null;
@@ -85,17 +94,26 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             Ingress = IngressFor,
             IngressFailed = OnIngressFailed,
         };
-        _watchdog = time.CreateTimer(static state => ((ReplicatedGroup)state!).OnWatchdog(), this, WatchdogInterval, WatchdogInterval);
+        _watchdog = time.CreateTimer(
+            static state => ((ReplicatedGroup)state!).OnWatchdog(),
+            this,
+            WatchdogInterval,
+            WatchdogInterval
+        );
         _loadBalancer = grains.GetGrain<ILoadBalancerGrain>(name);
-        _router = new ReadRouter(r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time), time, options.RoutingRefreshInterval);
+        _router = new ReadRouter(
+            r => _loadBalancer.ExchangeAsync(r).WaitAsync(options.AttemptTimeout, time),
+            time,
+            options.RoutingRefreshInterval
+        );
         _waitingWrites = new PrimaryWaitQueue(name, options.MaxQueuedWrites, time);
     }
 
     /// <summary>
-    /// Sends writes waiting behind a caller that blocked on its answer (see <see cref="WriteBatcher.SendPastBlockedCallers"/>).
-    /// While writes are stuck (a crashed or paused primary answers nothing), tells the coordinator once per epoch and
-    /// polls it for a newer route; a newer route makes the stuck calls give up at once and go to the new primary,
-    /// instead of each waiting for its attempt timeout.
+    /// Sends writes waiting behind a caller that blocked on its answer (see
+    /// <see cref="WriteBatcher.SendPastBlockedCallers"/>). While writes are stuck (a crashed or paused primary answers
+    /// nothing), tells the coordinator once per epoch and polls it for a newer route; a newer route makes the stuck
+    /// calls give up at once and go to the new primary, instead of each waiting for its attempt timeout.
     /// </summary>
     private void OnWatchdog()
     {
@@ -112,14 +130,21 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         {
             try
             {
-                if (Volatile.Read(ref _route) is { } route && route.Epoch != Interlocked.Exchange(ref _reportedEpoch, route.Epoch))
+                if (
+                    Volatile.Read(ref _route) is { } route
+                    && route.Epoch != Interlocked.Exchange(ref _reportedEpoch, route.Epoch)
+                )
                 {
                     ReportTrouble(route);
                 }
 
                 // One lookup, bounded like an attempt: a coordinator that hangs must not keep the check (and every
                 // later one) waiting, since the next check starts only once this one ends.
-                await LookUpRouteAsync(refresh: true, new OperationDeadline(_options.AttemptTimeout, _time), CancellationToken.None);
+                await LookUpRouteAsync(
+                    refresh: true,
+                    new OperationDeadline(_options.AttemptTimeout, _time),
+                    CancellationToken.None
+                );
             }
             catch (Exception e) when (IsTransient(e))
             {
@@ -133,7 +158,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
-    /// <summary>Whether a check for a newer route, made because writes are stuck, is under way; internal for tests.</summary>
+    /// <summary>
+    /// Whether a check for a newer route, made because writes are stuck, is under way; internal for tests.
+    /// </summary>
     internal bool CheckingStall => Volatile.Read(ref _checkingStall) == 1;
 
     /// <summary>Checks for a newer route made because writes were stuck that have ended; internal for tests.</summary>
@@ -146,18 +173,24 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
     public string Name { get; }
 
-    public IReplicatedSession OpenSession(SessionToken? token = null) => new ReplicatedSession(this, token ?? SessionToken.None);
+    public IReplicatedSession OpenSession(SessionToken? token = null) =>
+        new ReplicatedSession(this, token ?? SessionToken.None);
 
     public IReplicatedSession ResumeSession(string token) => OpenSession(SessionToken.Parse(token));
 
     public Task<RoutingSnapshot> GetRoutingAsync(CancellationToken cancellationToken = default) =>
         _loadBalancer.GetSnapshotAsync().WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
 
-    public async Task<RoutingSnapshot> SetReadPolicyAsync(ReadRoutingPolicy policy, CancellationToken cancellationToken = default)
+    public async Task<RoutingSnapshot> SetReadPolicyAsync(
+        ReadRoutingPolicy policy,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
-        var snapshot = await _loadBalancer.SetPolicyAsync(policy).WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
+        var snapshot = await _loadBalancer
+            .SetPolicyAsync(policy)
+            .WaitAsync(_options.DefaultReadTimeout, _time, cancellationToken);
         await _router.RefreshAsync();
         return snapshot;
     }
@@ -169,32 +202,55 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     {
         if (target is < 0 or >= ReplicationLimits.MaxNodeCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(target), target, $"A node index is 0..{ReplicationLimits.MaxNodeCount - 1}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(target),
+                target,
+                $"A node index is 0..{ReplicationLimits.MaxNodeCount - 1}."
+            );
         }
 
         return await ApplyRouteAsync(_coordinator.SwitchoverAsync(target), TimeSpan.FromSeconds(15), cancellationToken);
     }
 
-    public async Task<GroupRoute> AddReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<GroupRoute> AddReplicaAsync(
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var t = ValidateChangeTimeout(timeout);
         return await ApplyRouteAsync(_coordinator.AddReplicaAsync(t), t + TimeSpan.FromSeconds(10), cancellationToken);
     }
 
-    public async Task<GroupRoute> RemoveReplicaAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<GroupRoute> RemoveReplicaAsync(
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var t = ValidateChangeTimeout(timeout);
-        return await ApplyRouteAsync(_coordinator.RemoveReplicaAsync(t), t + TimeSpan.FromSeconds(10), cancellationToken);
+        return await ApplyRouteAsync(
+            _coordinator.RemoveReplicaAsync(t),
+            t + TimeSpan.FromSeconds(10),
+            cancellationToken
+        );
     }
 
-    public async Task<RecoveryResult> RecoverAsync(bool acceptLoss = false, CancellationToken cancellationToken = default)
+    public async Task<RecoveryResult> RecoverAsync(
+        bool acceptLoss = false,
+        CancellationToken cancellationToken = default
+    )
     {
-        var result = await _coordinator.RecoverAsync(acceptLoss).WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken);
+        var result = await _coordinator
+            .RecoverAsync(acceptLoss)
+            .WaitAsync(TimeSpan.FromSeconds(30), _time, cancellationToken);
         SetRoute(result.Route);
         return result;
     }
 
-    public async Task<GroupRoute> ResizeAsync(int nodeCount, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public async Task<GroupRoute> ResizeAsync(
+        int nodeCount,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ReplicationLimits.ValidateNodeCount(nodeCount);
         var route = await GetRouteAsync(refresh: true, cancellationToken);
@@ -209,7 +265,11 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     }
 
     /// <summary>Waits for a change of the route made by the coordinator and caches the route it ends with.</summary>
-    private async Task<GroupRoute> ApplyRouteAsync(Task<GroupRoute> change, TimeSpan wait, CancellationToken cancellationToken)
+    private async Task<GroupRoute> ApplyRouteAsync(
+        Task<GroupRoute> change,
+        TimeSpan wait,
+        CancellationToken cancellationToken
+    )
     {
         var route = await change.WaitAsync(wait, _time, cancellationToken);
         SetRoute(route);
@@ -225,19 +285,40 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
 
     internal IReplicaNodeGrain Node(int index) => _nodes[index];
 
-    public Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        PutAsync(key, value, options, null, cancellationToken);
+    public Task<WriteResult> PutAsync(
+        string key,
+        byte[] value,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => PutAsync(key, value, options, null, cancellationToken);
 
-    public Task<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        DeleteAsync(key, options, null, cancellationToken);
+    public Task<WriteResult> DeleteAsync(
+        string key,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => DeleteAsync(key, options, null, cancellationToken);
 
-    public Task<CasResult> CompareAndSetAsync(string key, long expectedVersion, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        CompareAndSetAsync(key, expectedVersion, value, options, null, cancellationToken);
+    public Task<CasResult> CompareAndSetAsync(
+        string key,
+        long expectedVersion,
+        byte[] value,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => CompareAndSetAsync(key, expectedVersion, value, options, null, cancellationToken);
 
-    public Task<ReadResult> GetAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetAsync(key, options, null, cancellationToken);
+    public Task<ReadResult> GetAsync(
+        string key,
+        ReadOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => GetAsync(key, options, null, cancellationToken);
 
-    internal async Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options, ReplicatedSession? session, CancellationToken ct)
+    internal async Task<WriteResult> PutAsync(
+        string key,
+        byte[] value,
+        WriteOptions? options,
+        ReplicatedSession? session,
+        CancellationToken ct
+    )
     {
         ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
         ReplicationLimits.ValidateValue(value, _options.MaxValueBytes);
@@ -245,14 +326,26 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         return Acknowledged(reply, writeId, session);
     }
 
-    internal async Task<WriteResult> DeleteAsync(string key, WriteOptions? options, ReplicatedSession? session, CancellationToken ct)
+    internal async Task<WriteResult> DeleteAsync(
+        string key,
+        WriteOptions? options,
+        ReplicatedSession? session,
+        CancellationToken ct
+    )
     {
         ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
         var (reply, writeId) = await WriteAsync(key, LogOperation.Delete, null, null, options, ct);
         return Acknowledged(reply, writeId, session);
     }
 
-    internal async Task<CasResult> CompareAndSetAsync(string key, long expectedVersion, byte[] value, WriteOptions? options, ReplicatedSession? session, CancellationToken ct)
+    internal async Task<CasResult> CompareAndSetAsync(
+        string key,
+        long expectedVersion,
+        byte[] value,
+        WriteOptions? options,
+        ReplicatedSession? session,
+        CancellationToken ct
+    )
     {
         ReplicationLimits.ValidateKey(key, _options.MaxKeyBytes);
         ReplicationLimits.ValidateValue(value, _options.MaxValueBytes);
@@ -278,10 +371,17 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     /// <remarks>
     /// Nothing leaves with its deadline past: each send carries what is left of the deadline, and a write whose time
     /// ran out while it waited (for a route, a primary, a retry) is not sent. At the deadline, a write that was never
-    /// sent fails with <see cref="NoPrimaryException"/> (or <see cref="ReplicationTimeoutException"/> when it waited in the
-    /// queue for a primary); one that may have reached a primary, with <see cref="WriteOutcomeUnknownException"/>.
+    /// sent fails with <see cref="NoPrimaryException"/> (or <see cref="ReplicationTimeoutException"/> when it waited in
+    /// the queue for a primary); one that may have reached a primary, with <see cref="WriteOutcomeUnknownException"/>.
     /// </remarks>
-    private async Task<(WriteReply Reply, Guid WriteId)> WriteAsync(string key, LogOperation operation, byte[]? value, long? expectedVersion, WriteOptions? options, CancellationToken ct)
+    private async Task<(WriteReply Reply, Guid WriteId)> WriteAsync(
+        string key,
+        LogOperation operation,
+        byte[]? value,
+        long? expectedVersion,
+        WriteOptions? options,
+        CancellationToken ct
+    )
     {
         options ??= new WriteOptions();
         var timeout = options.Timeout ?? _options.DefaultWriteTimeout;
@@ -305,7 +405,10 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         {
             var left = deadline.Remaining;
             return left > TimeSpan.Zero
-                ? _writes.SendAsync(route.PrimaryIndex, new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, left))
+                ? _writes.SendAsync(
+                    route.PrimaryIndex,
+                    new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, left)
+                )
                 : null;
         }
 
@@ -344,8 +447,17 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw maybeSent
-                        ? new WriteOutcomeUnknownException($"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms ({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at most once.", writeId)
-                        : new NoPrimaryException(Name, $"Group '{Name}' had no primary that accepted the write within {timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written.");
+                        ? new WriteOutcomeUnknownException(
+                            $"The write was sent but no answer came within {timeout.TotalMilliseconds:0} ms " +
+                            $"({lastProblem}); its outcome is unknown. Retry with write id {writeId} to apply it at " +
+                            "most once.",
+                            writeId
+                        )
+                        : new NoPrimaryException(
+                            Name,
+                            $"Group '{Name}' had no primary that accepted the write within " +
+                            $"{timeout.TotalMilliseconds:0} ms ({lastProblem}); nothing was written."
+                        );
                 }
 
                 if (attempt > 0 && !released && !hinted)
@@ -372,13 +484,17 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                     {
                         lastProblem = route.Problem;
                         refresh = true;
-                        continue; // an earlier attempt may have landed: keep trying until the deadline, then report it unknown
+                        // An earlier attempt may have landed: keep trying until the deadline, then report it unknown.
+                        continue;
                     }
 
                     if (route.NoPrimaryReason == NoPrimaryReason.NoMajority)
                     {
                         // Without a reachable majority no primary can be promoted: fail fast rather than wait.
-                        throw new NoPrimaryException(Name, $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later.");
+                        throw new NoPrimaryException(
+                            Name,
+                            $"Group '{Name}' has no primary: {route.Problem}. Nothing was written; retry later."
+                        );
                     }
 
                     lastProblem = route.Problem;
@@ -422,7 +538,14 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
                 case WriteStatus.VersionMismatch:
                     return (reply, writeId);
                 case WriteStatus.Timeout:
-                    throw new WriteConcernTimeoutException(writeId, reply.Index, reply.Confirmed, reply.Required, reply.Replicas, timeout);
+                    throw new WriteConcernTimeoutException(
+                        writeId,
+                        reply.Index,
+                        reply.Confirmed,
+                        reply.Required,
+                        reply.Replicas,
+                        timeout
+                    );
                 case WriteStatus.Invalid:
                     throw new ArgumentException(reply.Message);
                 case WriteStatus.SteppedDown:
@@ -439,7 +562,9 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
         }
     }
 
-    /// <summary>Tells the coordinator at once that the primary did not answer, so it need not wait for its next check.</summary>
+    /// <summary>
+    /// Tells the coordinator at once that the primary did not answer, so it need not wait for its next check.
+    /// </summary>
     private void ReportTrouble(GroupRoute route)
     {
         Log.PrimaryTrouble(_logger, Name, route.PrimaryIndex, route.Epoch);
@@ -447,7 +572,10 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
     }
 
     internal static bool IsTransient(Exception e) =>
-        e is TimeoutException or OrleansException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };
+        e
+            is TimeoutException
+                or OrleansException
+                or OperationCanceledException { CancellationToken.IsCancellationRequested: false };
 
     private static TimeSpan Backoff(int attempt, TimeSpan remaining)
     {

@@ -25,15 +25,30 @@ internal sealed class ReplicatedSession(ReplicatedGroup group, SessionToken toke
         }
     }
 
-    public Task<WriteResult> PutAsync(string key, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        group.PutAsync(key, value, options, this, cancellationToken);
+    public Task<WriteResult> PutAsync(
+        string key,
+        byte[] value,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => group.PutAsync(key, value, options, this, cancellationToken);
 
-    public Task<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        group.DeleteAsync(key, options, this, cancellationToken);
+    public Task<WriteResult> DeleteAsync(
+        string key,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => group.DeleteAsync(key, options, this, cancellationToken);
 
-    public Task<CasResult> CompareAndSetAsync(string key, long expectedVersion, byte[] value, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        group.CompareAndSetAsync(key, expectedVersion, value, options, this, cancellationToken);
+    public Task<CasResult> CompareAndSetAsync(
+        string key,
+        long expectedVersion,
+        byte[] value,
+        WriteOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => group.CompareAndSetAsync(key, expectedVersion, value, options, this, cancellationToken);
 
-    public Task<ReadResult> GetAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default) =>
-        group.GetAsync(key, options, this, cancellationToken);
+    public Task<ReadResult> GetAsync(
+        string key,
+        ReadOptions? options = null,
+        CancellationToken cancellationToken = default
+    ) => group.GetAsync(key, options, this, cancellationToken);
 }

@@ -15,10 +15,16 @@ internal sealed class ReplicatedStore : IReplicatedStore
     private readonly ClientGateways? _gateways;
     private readonly ILoggerFactory? _loggers;
 
-    public ReplicatedStore(IGrainFactory grains, IOptions<ReplicationClientOptions> options, TimeProvider time, IServiceProvider services)
+    public ReplicatedStore(
+        IGrainFactory grains,
+        IOptions<ReplicationClientOptions> options,
+        TimeProvider time,
+        IServiceProvider services
+    )
     {
         // An Orleans client has a gateway list; code inside a silo has none, and calls the node grains.
-        _gateways = services.GetService(typeof(Orleans.Messaging.IGatewayListProvider)) is Orleans.Messaging.IGatewayListProvider provider
+        _gateways = services.GetService(typeof(Orleans.Messaging.IGatewayListProvider))
+            is Orleans.Messaging.IGatewayListProvider provider
             ? new ClientGateways(provider)
             : null;
         _loggers = services.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
@@ -31,15 +37,29 @@ internal sealed class ReplicatedStore : IReplicatedStore
     public IReplicatedGroup Group(string name)
     {
         GroupNames.Validate(name, nameof(name));
-        return _groups.GetOrAdd(name, n => new ReplicatedGroup(n, _grains, _options, _time, _gateways, _loggers?.CreateLogger<ReplicatedGroup>()));
+        return _groups.GetOrAdd(name, n => new ReplicatedGroup(
+            n,
+            _grains,
+            _options,
+            _time,
+            _gateways,
+            _loggers?.CreateLogger<ReplicatedGroup>()
+        ));
     }
 
-    public async Task<IReplicatedGroup> CreateGroupAsync(string name, GroupConfiguration configuration, CancellationToken cancellationToken = default)
+    public async Task<IReplicatedGroup> CreateGroupAsync(
+        string name,
+        GroupConfiguration configuration,
+        CancellationToken cancellationToken = default
+    )
     {
         GroupNames.Validate(name, nameof(name));
         ArgumentNullException.ThrowIfNull(configuration);
         configuration.Validate();
-        var route = await _grains.GetGrain<IGroupCoordinatorGrain>(name).CreateAsync(configuration).WaitAsync(_options.DefaultWriteTimeout, _time, cancellationToken);
+        var route = await _grains
+            .GetGrain<IGroupCoordinatorGrain>(name)
+            .CreateAsync(configuration)
+            .WaitAsync(_options.DefaultWriteTimeout, _time, cancellationToken);
         var group = (ReplicatedGroup)Group(name);
         group.SetRoute(route);
         return group;

@@ -3,14 +3,17 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>This client's <see cref="IWriteAcks"/>: matches the answers of a replica or the primary to the batches submitted one-way.</summary>
+/// <summary>This client's <see cref="IWriteAcks"/>: matches the answers of a replica or the primary to the batches
+/// submitted one-way.</summary>
 /// <remarks>Thread-safe. Answers to batches no longer waited for (answered already, or given up) are ignored.</remarks>
 internal sealed class WriteAckReceiver : IWriteAcks
 {
     private readonly ConcurrentDictionary<long, Pending> _pending = new();
     private long _lastBatchId;
 
-    /// <summary>The reference replicas and primaries answer through; set once the receiver is registered with the client.</summary>
+    /// <summary>
+    /// The reference replicas and primaries answer through; set once the receiver is registered with the client.
+    /// </summary>
     public IWriteAcks? Reference { get; set; }
 
     /// <summary>Batches waiting for an answer; internal for tests.</summary>
@@ -24,8 +27,18 @@ internal sealed class WriteAckReceiver : IWriteAcks
     private long _answeredByReplica;
     private long _answeredByPrimary;
 
-    /// <summary>Submits <paramref name="commands"/> through <paramref name="ingress"/> and waits up to <paramref name="wait"/> for their answers.</summary>
-    public async Task<WriteReply[]> SubmitAsync(IWriteIngress ingress, string group, int nodeIndex, WriteCommand[] commands, TimeSpan wait, TimeProvider time)
+    /// <summary>
+    /// Submits <paramref name="commands"/> through <paramref name="ingress"/> and waits up to <paramref name="wait"/>
+    /// for their answers.
+    /// </summary>
+    public async Task<WriteReply[]> SubmitAsync(
+        IWriteIngress ingress,
+        string group,
+        int nodeIndex,
+        WriteCommand[] commands,
+        TimeSpan wait,
+        TimeProvider time
+    )
     {
         var reference = Reference ?? throw new InvalidOperationException("The receiver is not registered.");
         var batchId = Interlocked.Increment(ref _lastBatchId);
@@ -44,7 +57,12 @@ internal sealed class WriteAckReceiver : IWriteAcks
 
     public Task HeldAsync(long batchId, long epoch, long firstIndex, int count, int replicas)
     {
-        if (_pending.TryGetValue(batchId, out var pending) && pending.Count == count && firstIndex > 0 && pending.TryClaim())
+        if (
+            _pending.TryGetValue(batchId, out var pending)
+            && pending.Count == count
+            && firstIndex > 0
+            && pending.TryClaim()
+        )
         {
             var replies = new WriteReply[count];
             for (var i = 0; i < count; i++)
@@ -61,7 +79,12 @@ internal sealed class WriteAckReceiver : IWriteAcks
 
     public Task AnsweredAsync(long batchId, WriteReply[] replies)
     {
-        if (replies is not null && _pending.TryGetValue(batchId, out var pending) && pending.Count == replies.Length && pending.TryClaim())
+        if (
+            replies is not null
+            && _pending.TryGetValue(batchId, out var pending)
+            && pending.Count == replies.Length
+            && pending.TryClaim()
+        )
         {
             Interlocked.Increment(ref _answeredByPrimary);
             pending.SetResult(replies);
@@ -70,7 +93,9 @@ internal sealed class WriteAckReceiver : IWriteAcks
         return Task.CompletedTask;
     }
 
-    /// <summary>A batch waiting for its answer. Callers run on the thread that delivers it, as with a grain call's response.</summary>
+    /// <summary>
+    /// A batch waiting for its answer. Callers run on the thread that delivers it, as with a grain call's response.
+    /// </summary>
     private sealed class Pending(int count) : TaskCompletionSource<WriteReply[]>
     {
         private int _claimed;

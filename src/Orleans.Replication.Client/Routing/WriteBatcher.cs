@@ -2,7 +2,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>Sends the writes of concurrent callers to the primary together: one grain call carries many writes.</summary>
+/// <summary>
+/// Sends the writes of concurrent callers to the primary together: one grain call carries many writes.
+/// </summary>
 /// <remarks>
 /// A write joins the queue; while fewer than <see cref="MaxInFlight"/> calls are out, a call takes up to
 /// <see cref="MaxBatch"/> queued writes bound for the same node. Writes that arrive while calls are out wait for
@@ -27,7 +29,10 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// </summary>
     internal static readonly TimeSpan Restamp = CallGrace;
 
-    /// <summary>Longest wait for one call whose writes are due later than this: a call stuck on a crashed primary is given up and retried.</summary>
+    /// <summary>
+    /// Longest wait for one call whose writes are due later than this: a call stuck on a crashed primary is given up
+    /// and retried.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.MaxValue;
     private readonly Lock _lock = new();
     private readonly Queue<Queued> _queue = new();
@@ -36,7 +41,9 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// <summary>Loops handing answers to their callers right now (each still holds its slot).</summary>
     private int _completing;
 
-    /// <summary>Hand-overs of answers finished so far, and the count <see cref="SendPastBlockedCallers"/> saw last.</summary>
+    /// <summary>
+    /// Hand-overs of answers finished so far, and the count <see cref="SendPastBlockedCallers"/> saw last.
+    /// </summary>
     private long _completed;
     private long _completedAtLastCheck = -1;
     private int _callsOut;
@@ -48,7 +55,9 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     {
         lock (_lock)
         {
-            return _callsOut == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, time.GetUtcNow().UtcTicks - _lastProgressTicks));
+            return _callsOut == 0
+                ? TimeSpan.Zero
+                : TimeSpan.FromTicks(Math.Max(0, time.GetUtcNow().UtcTicks - _lastProgressTicks));
         }
     }
 
@@ -77,13 +86,19 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// <summary>The group's name, for calls through a write ingress.</summary>
     public string Group { get; init; } = "";
 
-    /// <summary>The write ingress to send node i's writes through (see <see cref="IWriteIngress"/>), or null to call the node grain.</summary>
+    /// <summary>
+    /// The write ingress to send node i's writes through (see <see cref="IWriteIngress"/>), or null to call the node
+    /// grain.
+    /// </summary>
     public Func<int, IWriteIngress?>? Ingress { get; init; }
 
     /// <summary>Told when a call through an ingress failed, so that later calls go to the node grain.</summary>
     public Action<IWriteIngress>? IngressFailed { get; init; }
 
-    /// <summary>The receiver to submit batches through an ingress with (see <see cref="ReplicationClientOptions.ReplicaAnswers"/>), or null to call.</summary>
+    /// <summary>
+    /// The receiver to submit batches through an ingress with (see
+    /// <see cref="ReplicationClientOptions.ReplicaAnswers"/>), or null to call.
+    /// </summary>
     public Func<WriteAckReceiver?>? Receiver { get; init; }
 
     /// <summary>Most writes in one call.</summary>
@@ -98,7 +113,10 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     /// </remarks>
     public int MaxInFlight { get; init; } = 2;
 
-    /// <summary>Sends <paramref name="command"/> to node <paramref name="nodeIndex"/>; the task ends with its answer or the call's error.</summary>
+    /// <summary>
+    /// Sends <paramref name="command"/> to node <paramref name="nodeIndex"/>; the task ends with its answer or the
+    /// call's error.
+    /// </summary>
     public Task<WriteReply> SendAsync(int nodeIndex, WriteCommand command)
     {
         var queued = new Queued(nodeIndex, command, time.GetUtcNow().UtcTicks);
@@ -198,8 +216,12 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         // Outside the lock: their callers' continuations run here.
         foreach (var q in expired ?? [])
         {
-            q.Reply.TrySetException(new WriteNotSentException(
-                $"The write's {q.Command.Timeout.TotalMilliseconds:0} ms ran out while it waited to be sent to node {q.NodeIndex}; it was not sent."));
+            q.Reply.TrySetException(
+                new WriteNotSentException(
+                    $"The write's {q.Command.Timeout.TotalMilliseconds:0} ms ran out while it waited to be sent to " +
+                    $"node {q.NodeIndex}; it was not sent."
+                )
+            );
         }
 
         return batch;
@@ -214,7 +236,11 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     {
         lock (_lock)
         {
-            var stuck = _completing > 0 && _queue.Count > 0 && _completed == _completedAtLastCheck && _inFlight - _completing < MaxInFlight;
+            var stuck =
+                _completing > 0
+                && _queue.Count > 0
+                && _completed == _completedAtLastCheck
+                && _inFlight - _completing < MaxInFlight;
             _completedAtLastCheck = _completed;
             if (!stuck)
             {
@@ -277,7 +303,9 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
             if (!call.IsCompleted && await Task.WhenAny(call, abandon) != call)
             {
                 call.Ignore();
-                throw new TimeoutException("The group moved to a newer epoch while the call was out; the write is resent to the new primary.");
+                throw new TimeoutException(
+                    "The group moved to a newer epoch while the call was out; the write is resent to the new primary."
+                );
             }
 
             return await call;
@@ -297,7 +325,12 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
         }
     }
 
-    private async Task<WriteReply[]> ThroughIngressAsync(IWriteIngress ingress, int nodeIndex, WriteCommand[] commands, TimeSpan wait)
+    private async Task<WriteReply[]> ThroughIngressAsync(
+        IWriteIngress ingress,
+        int nodeIndex,
+        WriteCommand[] commands,
+        TimeSpan wait
+    )
     {
         try
         {
@@ -327,7 +360,10 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
             }
             else
             {
-                batch[i].Reply.TrySetException(error ?? new ReplicationException("The primary answered fewer writes than it was sent."));
+                batch[i]
+                    .Reply.TrySetException(
+                        error ?? new ReplicationException("The primary answered fewer writes than it was sent.")
+                    );
             }
         }
     }
@@ -383,7 +419,9 @@ internal sealed class WriteBatcher(Func<int, IReplicaNodeGrain> node, TimeProvid
     {
         public int NodeIndex { get; } = nodeIndex;
 
-        /// <summary>The command as it leaves: its timeout is cut by the time it waited here (see <see cref="Restamp"/>).</summary>
+        /// <summary>
+        /// The command as it leaves: its timeout is cut by the time it waited here (see <see cref="Restamp"/>).
+        /// </summary>
         public WriteCommand Command { get; set; } = command;
 
         /// <summary>When it was queued, on the batcher's clock.</summary>

@@ -12,7 +12,9 @@ namespace Orleans.Replication.Client;
 /// </remarks>
 internal static class WriteIds
 {
-    private static readonly ulong Prefix = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(sizeof(ulong)));
+    private static readonly ulong Prefix = BinaryPrimitives.ReadUInt64LittleEndian(
+        RandomNumberGenerator.GetBytes(sizeof(ulong))
+    );
     private static long _counter;
 
     /// <summary>A new id, never returned before by this process.</summary>

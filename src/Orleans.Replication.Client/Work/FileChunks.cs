@@ -2,7 +2,9 @@ using System.Runtime.CompilerServices;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>Streams text files in chunks cut at ASCII white space, so that no word and no UTF-8 character is split.</summary>
+/// <summary>
+/// Streams text files in chunks cut at ASCII white space, so that no word and no UTF-8 character is split.
+/// </summary>
 public static class FileChunks
 {
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
@@ -31,16 +33,29 @@ public static class FileChunks
         }
     }
 
-    /// <summary>The chunks of <paramref name="files"/>, each at most <paramref name="maxChunkBytes"/> long (a file boundary also ends a chunk).</summary>
-    /// <exception cref="ArgumentException">A file holds more than <paramref name="maxChunkBytes"/> bytes without ASCII white space.</exception>
+    /// <summary>The chunks of <paramref name="files"/>, each at most <paramref name="maxChunkBytes"/> long (a file
+    /// boundary also ends a chunk).</summary>
+    /// <exception cref="ArgumentException">A file holds more than
+    /// <paramref name="maxChunkBytes"/> bytes without ASCII white space.</exception>
     public static async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(
-        IReadOnlyList<string> files, int chunkBytes, int maxChunkBytes, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IReadOnlyList<string> files,
+        int chunkBytes,
+        int maxChunkBytes,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default
+    )
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChunkBytes, chunkBytes);
         foreach (var path in files)
         {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await using var stream = new FileStream(
+                path,
+                FileMode.Open,
+                FileAccess.Read,
+                FileShare.Read,
+                1 << 16,
+                useAsync: true
+            );
             var buffer = new byte[chunkBytes];
             var filled = 0;
             var first = true;
@@ -75,14 +90,19 @@ public static class FileChunks
                 {
                     if (buffer.Length >= maxChunkBytes)
                     {
-                        throw new ArgumentException($"The file '{path}' has more than {maxChunkBytes} bytes without white space; a chunk cannot be cut there.", nameof(files));
+                        throw new ArgumentException(
+                            $"The file '{path}' has more than {maxChunkBytes} bytes without white space; a chunk " +
+                            "cannot be cut there.",
+                            nameof(files)
+                        );
                     }
 
                     Array.Resize(ref buffer, (int)Math.Min(maxChunkBytes, buffer.Length * 2L));
                     continue;
                 }
 
-                // The chunk keeps the old buffer (the caller may hold it while the chunk is out); the rest moves to a new one.
+                // The chunk keeps the old buffer (the caller may hold it while the chunk is out); the rest moves to a
+                // new one.
                 var chunk = buffer.AsMemory(0, cut + 1);
                 var rest = filled - (cut + 1);
                 var next = new byte[Math.Max(chunkBytes, Math.Min(maxChunkBytes, rest + chunkBytes))];

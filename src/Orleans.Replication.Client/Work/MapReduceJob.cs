@@ -18,7 +18,9 @@ public sealed record MapReduceJob
     /// <summary>Bytes per chunk of file input (cut at white space); capped by the pool's payload limit.</summary>
     public int ChunkBytes { get; init; } = 1 << 20;
 
-    /// <summary>Chunks submitted and not yet mapped, at most; null for twice the pool's slots. Bounds the client's memory.</summary>
+    /// <summary>
+    /// Chunks submitted and not yet mapped, at most; null for twice the pool's slots. Bounds the client's memory.
+    /// </summary>
     public int? MaxChunksInFlight { get; init; }
 
     /// <summary>Map outputs of one responder combined by one reduce task.</summary>
@@ -45,7 +47,10 @@ public sealed record MapReduceJob
 
         if (ChunkBytes is < 1 || MaxChunksInFlight is < 1 || CombineEvery < 2)
         {
-            throw new ArgumentException($"ChunkBytes and MaxChunksInFlight must be positive and CombineEvery at least 2; they are {ChunkBytes}, {MaxChunksInFlight}, {CombineEvery}.");
+            throw new ArgumentException(
+                "ChunkBytes and MaxChunksInFlight must be positive and CombineEvery at least 2; they are " +
+                $"{ChunkBytes}, {MaxChunksInFlight}, {CombineEvery}."
+            );
         }
 
         if (Timeout <= TimeSpan.Zero || TaskTimeout <= TimeSpan.Zero)
@@ -61,8 +66,16 @@ public sealed record MapReduceJob
 /// <param name="ChunksSubmitted">Map tasks submitted.</param>
 /// <param name="ChunksMapped">Map tasks finished.</param>
 /// <param name="Reductions">Reduce tasks finished (combines and final reductions).</param>
-/// <param name="Retries">Attempts run again because a responder's silo left, or tasks submitted again because the controller lost them.</param>
-public sealed record MapReduceProgress(string Phase, long BytesRead, int ChunksSubmitted, int ChunksMapped, int Reductions, int Retries);
+/// <param name="Retries">Attempts run again because a responder's silo left, or tasks submitted again because the
+/// controller lost them.</param>
+public sealed record MapReduceProgress(
+    string Phase,
+    long BytesRead,
+    int ChunksSubmitted,
+    int ChunksMapped,
+    int Reductions,
+    int Retries
+);
 
 /// <summary>The outcome of a MapReduce job.</summary>
 /// <param name="Output">The reducer's final output (the mapper's output for a single chunk; null for no input).</param>
@@ -72,7 +85,15 @@ public sealed record MapReduceProgress(string Phase, long BytesRead, int ChunksS
 /// <param name="Retries">See <see cref="MapReduceProgress.Retries"/>.</param>
 /// <param name="Elapsed">Wall-clock time.</param>
 /// <param name="ChunksByResponder">How many chunks each responder mapped (by responder id).</param>
-public sealed record MapReduceResult(byte[]? Output, long Bytes, int Chunks, int Reductions, int Retries, TimeSpan Elapsed, IReadOnlyDictionary<int, int> ChunksByResponder);
+public sealed record MapReduceResult(
+    byte[]? Output,
+    long Bytes,
+    int Chunks,
+    int Reductions,
+    int Retries,
+    TimeSpan Elapsed,
+    IReadOnlyDictionary<int, int> ChunksByResponder
+);
 
 /// <summary>The outcome of a word count.</summary>
 /// <param name="Counts">Each word (lower-cased) and how often it occurs.</param>
@@ -82,7 +103,9 @@ public sealed record WordCountResult(IReadOnlyDictionary<string, long> Counts, M
     /// <summary>Words in all.</summary>
     public long TotalWords => Counts.Values.Sum();
 
-    /// <summary>The <paramref name="n"/> most frequent words, the most frequent first (ties in ordinal order).</summary>
+    /// <summary>
+    /// The <paramref name="n"/> most frequent words, the most frequent first (ties in ordinal order).
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, long>> Top(int n) =>
         [.. Counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(n)];
 }

@@ -4,7 +4,9 @@ using Orleans.Replication.Work;
 
 namespace Orleans.Replication.Client;
 
-/// <summary>One MapReduce job, driven from the client: chunks go out as map tasks, results come back and are reduced.</summary>
+/// <summary>
+/// One MapReduce job, driven from the client: chunks go out as map tasks, results come back and are reduced.
+/// </summary>
 /// <remarks>
 /// At most <see cref="MapReduceJob.MaxChunksInFlight"/> chunks are out at once, so the client's memory is bounded
 /// however large the input. The map outputs of each responder are combined by a reduce task as soon as
@@ -32,25 +34,39 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
     private int _reduceSequence;
     private string _phase = "map";
 
-    public async Task<MapReduceResult> RunAsync(Func<int, IAsyncEnumerable<ReadOnlyMemory<byte>>> input, CancellationToken cancellationToken)
+    public async Task<MapReduceResult> RunAsync(
+        Func<int, IAsyncEnumerable<ReadOnlyMemory<byte>>> input,
+        CancellationToken cancellationToken
+    )
     {
         var watch = Stopwatch.StartNew();
         var catalog = await pool.GetCatalogAsync(cancellationToken);
         if (!catalog.Mappers.Contains(job.Mapper))
         {
-            throw new ArgumentException($"No mapper named '{job.Mapper}' is registered on the silos; registered: {string.Join(", ", catalog.Mappers)}.", nameof(job));
+            throw new ArgumentException(
+                $"No mapper named '{job.Mapper}' is registered on the silos; registered: " +
+                $"{string.Join(", ", catalog.Mappers)}.",
+                nameof(job)
+            );
         }
 
         if (!catalog.Reducers.Contains(job.Reducer))
         {
-            throw new ArgumentException($"No reducer named '{job.Reducer}' is registered on the silos; registered: {string.Join(", ", catalog.Reducers)}.", nameof(job));
+            throw new ArgumentException(
+                $"No reducer named '{job.Reducer}' is registered on the silos; registered: " +
+                $"{string.Join(", ", catalog.Reducers)}.",
+                nameof(job)
+            );
         }
 
         _maxPayload = catalog.MaxPayloadBytes;
         var maxChunk = catalog.MaxPayloadBytes - MapReducePayloads.MapOverheadBytes;
         if (maxChunk < 1)
         {
-            throw new ArgumentException($"The pool's payload limit ({catalog.MaxPayloadBytes} bytes) leaves no room for a chunk.", nameof(job));
+            throw new ArgumentException(
+                $"The pool's payload limit ({catalog.MaxPayloadBytes} bytes) leaves no room for a chunk.",
+                nameof(job)
+            );
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -65,7 +81,10 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             {
                 if (chunk.Length > maxChunk)
                 {
-                    throw new ArgumentException($"A chunk of {chunk.Length} bytes is over the pool's limit of {maxChunk} bytes per chunk.", nameof(input));
+                    throw new ArgumentException(
+                        $"A chunk of {chunk.Length} bytes is over the pool's limit of {maxChunk} bytes per chunk.",
+                        nameof(input)
+                    );
                 }
 
                 if (chunk.IsEmpty)
@@ -93,7 +112,7 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             }
 
             // A combine may start another (folding combined outputs): wait until none is left running.
-            for (var pending = Snapshot(); ; )
+            for (var pending = Snapshot(); ;)
             {
                 await Task.WhenAll(pending);
                 var now = Snapshot();
@@ -112,12 +131,25 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             ThrowIfFailed();
             _phase = "done";
             Report();
-            return new MapReduceResult(output, _bytes, _submitted, _reductions, _retries, watch.Elapsed, new Dictionary<int, int>(_chunksByResponder));
+            return new MapReduceResult(
+                output,
+                _bytes,
+                _submitted,
+                _reductions,
+                _retries,
+                watch.Elapsed,
+                new Dictionary<int, int>(_chunksByResponder)
+            );
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             _failure?.Throw();
-            throw new WorkTimeoutException(pool.Name, job.Timeout, $"MapReduce job {_jobId} did not finish within {job.Timeout.TotalSeconds:0.#} s ({_mapped} of {_submitted} chunks mapped).");
+            throw new WorkTimeoutException(
+                pool.Name,
+                job.Timeout,
+                $"MapReduce job {_jobId} did not finish within {job.Timeout.TotalSeconds:0.#} s ({_mapped} of " +
+                $"{_submitted} chunks mapped)."
+            );
         }
         catch (Exception) when (_failure is not null)
         {
@@ -135,7 +167,12 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
     {
         try
         {
-            var result = await RunTaskAsync($"{_jobId}/m{index}", MapReducePayloads.MapHandler, payload, cancellationToken);
+            var result = await RunTaskAsync(
+                $"{_jobId}/m{index}",
+                MapReducePayloads.MapHandler,
+                payload,
+                cancellationToken
+            );
             lock (_lock)
             {
                 _mapped++;
@@ -177,7 +214,8 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             {
                 _combined.Add(combined);
 
-                // Combined outputs are folded as they pile up, so that the client holds a bounded number however long the input.
+                // Combined outputs are folded as they pile up, so that the client holds a bounded number however long
+                // the input.
                 if (_combined.Count >= job.CombineEvery)
                 {
                     StartCombine([.. _combined]);
@@ -199,7 +237,9 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         }
     }
 
-    /// <summary>Reduces <paramref name="partials"/> into one, in rounds of reduce tasks whose payloads fit the limit.</summary>
+    /// <summary>
+    /// Reduces <paramref name="partials"/> into one, in rounds of reduce tasks whose payloads fit the limit.
+    /// </summary>
     private async Task<byte[]> ReduceAsync(IReadOnlyList<byte[]> partials, CancellationToken cancellationToken)
     {
         var current = partials.ToList();
@@ -227,10 +267,18 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             batches.Add(batch);
             if (batches.All(b => b.Count == 1))
             {
-                throw new InvalidOperationException($"Partial outputs of job {_jobId} are too large to reduce together within the pool's payload limit of {_maxPayload} bytes.");
+                throw new InvalidOperationException(
+                    $"Partial outputs of job {_jobId} are too large to reduce together within the pool's payload " +
+                    $"limit of {_maxPayload} bytes."
+                );
             }
 
-            current = [.. await Task.WhenAll(batches.Select(b => b.Count == 1 ? Task.FromResult(b[0]) : ReduceTaskAsync(b, cancellationToken)))];
+            current =
+            [
+                .. await Task.WhenAll(
+                    batches.Select(b => b.Count == 1 ? Task.FromResult(b[0]) : ReduceTaskAsync(b, cancellationToken))
+                ),
+            ];
         }
 
         return current[0];
@@ -239,13 +287,23 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
     private async Task<byte[]> ReduceTaskAsync(List<byte[]> batch, CancellationToken cancellationToken)
     {
         var id = $"{_jobId}/r{Interlocked.Increment(ref _reduceSequence)}";
-        var result = await RunTaskAsync(id, MapReducePayloads.ReduceHandler, MapReducePayloads.EncodeReduce(job.Reducer, batch), cancellationToken);
+        var result = await RunTaskAsync(
+            id,
+            MapReducePayloads.ReduceHandler,
+            MapReducePayloads.EncodeReduce(job.Reducer, batch),
+            cancellationToken
+        );
         Interlocked.Increment(ref _reductions);
         Report();
         return result.Output!;
     }
 
-    private async Task<TaskResult> RunTaskAsync(string taskId, string handler, byte[] payload, CancellationToken cancellationToken)
+    private async Task<TaskResult> RunTaskAsync(
+        string taskId,
+        string handler,
+        byte[] payload,
+        CancellationToken cancellationToken
+    )
     {
         var result = await pool.RunAsync(
             new TaskSubmission(taskId, handler, payload, job.TaskTimeout, job.Strategy),
@@ -253,7 +311,10 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
             cancellationToken);
         if (result.State != WorkTaskState.Succeeded)
         {
-            throw new InvalidOperationException($"Task {taskId} of MapReduce job {_jobId} {result.State.ToString().ToLowerInvariant()} after {result.Attempts} attempt(s): {result.Error}");
+            throw new InvalidOperationException(
+                $"Task {taskId} of MapReduce job {_jobId} {result.State.ToString().ToLowerInvariant()} after " +
+                $"{result.Attempts} attempt(s): {result.Error}"
+            );
         }
 
         if (result.Attempts > 1)
@@ -264,7 +325,9 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
         return result;
     }
 
-    /// <summary>A failed map or combine ends the job with its error: a result without its output would be wrong, not partial.</summary>
+    /// <summary>
+    /// A failed map or combine ends the job with its error: a result without its output would be wrong, not partial.
+    /// </summary>
     private void ThrowIfFailed()
     {
         lock (_lock)
@@ -284,5 +347,14 @@ internal sealed class MapReduceRun(WorkPool pool, MapReduceJob job, IProgress<Ma
     }
 
     private void Report() =>
-        progress?.Report(new MapReduceProgress(_phase, Interlocked.Read(ref _bytes), Volatile.Read(ref _submitted), Volatile.Read(ref _mapped), Volatile.Read(ref _reductions), Volatile.Read(ref _retries)));
+        progress?.Report(
+            new MapReduceProgress(
+                _phase,
+                Interlocked.Read(ref _bytes),
+                Volatile.Read(ref _submitted),
+                Volatile.Read(ref _mapped),
+                Volatile.Read(ref _reductions),
+                Volatile.Read(ref _retries)
+            )
+        );
 }

@@ -3,7 +3,8 @@ using Orleans.Replication.Work;
 namespace Orleans.Replication.Client;
 
 /// <summary>One pool's client: calls its controller, each call under a deadline.</summary>
-internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGrainFactory grains, TimeProvider time) : IWorkPool
+internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGrainFactory grains, TimeProvider time)
+    : IWorkPool
 {
     /// <summary>The longest one result request waits on the controller before asking again.</summary>
     private static readonly TimeSpan PollWait = TimeSpan.FromSeconds(10);
@@ -15,13 +16,23 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
 
     public string Name { get; } = name;
 
-    public Task<SubmitReceipt> SubmitAsync(string taskId, string handler, byte[] payload, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<SubmitReceipt> SubmitAsync(
+        string taskId,
+        string handler,
+        byte[] payload,
+        TaskOptions? options = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var submission = Validate(taskId, handler, payload, options);
         return controller.SubmitAsync(submission).WaitAsync(CallTimeout, time, cancellationToken);
     }
 
-    public Task<TaskResult> GetResultAsync(string taskId, TimeSpan wait = default, CancellationToken cancellationToken = default)
+    public Task<TaskResult> GetResultAsync(
+        string taskId,
+        TimeSpan wait = default,
+        CancellationToken cancellationToken = default
+    )
     {
         WorkLimits.ValidateTaskId(taskId);
         if (wait < TimeSpan.Zero)
@@ -33,7 +44,13 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
         return controller.GetResultAsync(taskId, w).WaitAsync(w + CallTimeout, time, cancellationToken);
     }
 
-    public async Task<TaskResult> RunAsync(string taskId, string handler, byte[] payload, TaskOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<TaskResult> RunAsync(
+        string taskId,
+        string handler,
+        byte[] payload,
+        TaskOptions? options = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var submission = Validate(taskId, handler, payload, options);
         var deadline = options?.Deadline ?? new TaskOptions().Deadline;
@@ -50,7 +67,11 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new WorkTimeoutException(Name, deadline, $"Task '{taskId}' of pool '{Name}' did not finish within {deadline.TotalSeconds:0.#} s.");
+            throw new WorkTimeoutException(
+                Name,
+                deadline,
+                $"Task '{taskId}' of pool '{Name}' did not finish within {deadline.TotalSeconds:0.#} s."
+            );
         }
     }
 
@@ -60,7 +81,12 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
     public Task<WorkCatalog> GetCatalogAsync(CancellationToken cancellationToken = default) =>
         controller.GetCatalogAsync().WaitAsync(CallTimeout, time, cancellationToken);
 
-    public Task<MapReduceResult> MapReduceAsync(MapReduceJob job, IAsyncEnumerable<ReadOnlyMemory<byte>> input, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<MapReduceResult> MapReduceAsync(
+        MapReduceJob job,
+        IAsyncEnumerable<ReadOnlyMemory<byte>> input,
+        IProgress<MapReduceProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(input);
@@ -68,27 +94,54 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
         return new MapReduceRun(this, job, progress).RunAsync(_ => input, cancellationToken);
     }
 
-    public async Task<WordCountResult> WordCountAsync(IReadOnlyList<string> files, MapReduceJob? job = null, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<WordCountResult> WordCountAsync(
+        IReadOnlyList<string> files,
+        MapReduceJob? job = null,
+        IProgress<MapReduceProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         FileChunks.Validate(files);
         job ??= new MapReduceJob();
         job.Validate();
         var run = new MapReduceRun(this, job, progress);
-        var result = await run.RunAsync(maxChunk => FileChunks.ReadAsync(files, Math.Min(job.ChunkBytes, maxChunk), maxChunk, cancellationToken), cancellationToken);
+        var result = await run.RunAsync(
+            maxChunk => FileChunks.ReadAsync(files, Math.Min(job.ChunkBytes, maxChunk), maxChunk, cancellationToken),
+            cancellationToken
+        );
         return new WordCountResult(ToCounts(result), result);
     }
 
-    public async Task<MapReduceResult> MapReduceAsync(MapReduceJob job, IReplicatedGroup group, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<MapReduceResult> MapReduceAsync(
+        MapReduceJob job,
+        IReplicatedGroup group,
+        IProgress<MapReduceProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(group);
         job.Validate();
         await GroupChunks.ValidateAsync(grains, group, cancellationToken);
         return await new MapReduceRun(this, job, progress).RunAsync(
-            maxChunk => GroupChunks.ReadAsync(grains, group, Math.Min(job.ChunkBytes, maxChunk), maxChunk, cancellationToken: cancellationToken), cancellationToken);
+            maxChunk =>
+                GroupChunks.ReadAsync(
+                    grains,
+                    group,
+                    Math.Min(job.ChunkBytes, maxChunk),
+                    maxChunk,
+                    cancellationToken: cancellationToken
+                ),
+            cancellationToken
+        );
     }
 
-    public async Task<WordCountResult> WordCountAsync(IReplicatedGroup group, MapReduceJob? job = null, IProgress<MapReduceProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<WordCountResult> WordCountAsync(
+        IReplicatedGroup group,
+        MapReduceJob? job = null,
+        IProgress<MapReduceProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var result = await MapReduceAsync(job ?? new MapReduceJob(), group, progress, cancellationToken);
         return new WordCountResult(ToCounts(result), result);
@@ -105,8 +158,15 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
         return counts;
     }
 
-    /// <summary>Submits and waits until the task finishes; submits again (same id) when the controller lost it. Cancelled by <paramref name="cancellationToken"/> only.</summary>
-    internal async Task<TaskResult> RunAsync(TaskSubmission submission, Action<string> onRetry, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits and waits until the task finishes; submits again (same id) when the controller lost it. Cancelled by
+    /// <paramref name="cancellationToken"/> only.
+    /// </summary>
+    internal async Task<TaskResult> RunAsync(
+        TaskSubmission submission,
+        Action<string> onRetry,
+        CancellationToken cancellationToken
+    )
     {
         for (var submissions = 1; ; submissions++)
         {
@@ -116,7 +176,9 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
                 TaskResult result;
                 try
                 {
-                    result = await controller.GetResultAsync(submission.TaskId, PollWait).WaitAsync(PollWait + CallTimeout, time, cancellationToken);
+                    result = await controller
+                        .GetResultAsync(submission.TaskId, PollWait)
+                        .WaitAsync(PollWait + CallTimeout, time, cancellationToken);
                 }
                 catch (Exception e) when (IsTransient(e, cancellationToken))
                 {
@@ -138,7 +200,13 @@ internal sealed class WorkPool(string name, ITaskControllerGrain controller, IGr
 
             if (submissions > MaxResubmissions)
             {
-                throw new WorkTaskLostException(Name, submission.TaskId, submissions, $"Task '{submission.TaskId}' of pool '{Name}' was lost {submissions} times (the controller's silo left the cluster).");
+                throw new WorkTaskLostException(
+                    Name,
+                    submission.TaskId,
+                    submissions,
+                    $"Task '{submission.TaskId}' of pool '{Name}' was lost {submissions} times (the controller's " +
+                    "silo left the cluster)."
+                );
             }
 
             onRetry($"task {submission.TaskId} was lost by the controller");

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Testing.Baseline;
 
-/// <summary>A plain in-memory dictionary in one grain, with no replication: what a replicated write is measured against.</summary>
+/// <summary>
+/// A plain in-memory dictionary in one grain, with no replication: what a replicated write is measured against.
+/// </summary>
 [CollectionAgeLimit(AlwaysActive = true)]
 internal sealed class BaselineStoreGrain : Grain, IBaselineStoreGrain
 {

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Testing.Baseline;
 
-/// <summary>A plain, non-replicated key-value grain: the baseline that replicated writes are measured against.</summary>
+/// <summary>
+/// A plain, non-replicated key-value grain: the baseline that replicated writes are measured against.
+/// </summary>
 [Alias("orepl.IBaselineStoreGrain")]
 public interface IBaselineStoreGrain : IGrainWithStringKey
 {

@@ -5,7 +5,9 @@ using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Testing.Bench;
 
-/// <summary>Runs the load generator's operations while recording them as a history the linearizability checker reads.</summary>
+/// <summary>
+/// Runs the load generator's operations while recording them as a history the linearizability checker reads.
+/// </summary>
 /// <remarks>
 /// Thread-safe: callers run operations concurrently. Each caller is a process that runs one operation at a time; after
 /// an operation of unknown outcome it continues under a new process number, as Jepsen does. Every write carries a
@@ -38,16 +40,37 @@ internal sealed class BenchHistory(HistoryWriter writer, BenchOptions options)
     public int NewProcess() => Interlocked.Increment(ref _lastProcess);
 
     /// <summary>
-    /// Runs one operation as <paramref name="process"/> through <paramref name="operations"/> (the group, or the caller's
-    /// session when reads are <c>Session</c> reads, which only a session may make); returns the process to continue as, and how it ended.
+    /// Runs one operation as <paramref name="process"/> through <paramref name="operations"/> (the group, or the
+    /// caller's session when reads are <c>Session</c> reads, which only a session may make); returns the process to
+    /// continue as, and how it ended.
     /// </summary>
     public async Task<(int Process, Result Result)> RunAsync(
-        IReplicatedOperations operations, int process, string key, bool write, WriteOptions writeOptions, ReadOptions readOptions, CancellationToken cancellationToken)
+        IReplicatedOperations operations,
+        int process,
+        string key,
+        bool write,
+        WriteOptions writeOptions,
+        ReadOptions readOptions,
+        CancellationToken cancellationToken
+    )
     {
         if (write)
         {
-            var value = string.Create(CultureInfo.InvariantCulture, $"{process}-{Interlocked.Increment(ref _lastValue)}").PadRight(options.ValueSize, '.');
-            var operation = new HistoryOperation(process, OperationKind.Write, key, value, null, Now, null, OperationOutcome.Unknown);
+            var value = string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{process}-{Interlocked.Increment(ref _lastValue)}"
+                )
+                .PadRight(options.ValueSize, '.');
+            var operation = new HistoryOperation(
+                process,
+                OperationKind.Write,
+                key,
+                value,
+                null,
+                Now,
+                null,
+                OperationOutcome.Unknown
+            );
             writer.WriteInvoke(operation);
             try
             {
@@ -55,7 +78,8 @@ internal sealed class BenchHistory(HistoryWriter writer, BenchOptions options)
                 writer.WriteCompletion(operation with { CompleteTime = Now, Outcome = OperationOutcome.Ok });
                 return (process, Result.Ok);
             }
-            catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException or OperationCanceledException)
+            catch (Exception e)
+                when (e is ReplicationException or OrleansException or TimeoutException or OperationCanceledException)
             {
                 // A write that failed may still have been applied (a retry's first attempt, a lost reply): unknown.
                 writer.WriteCompletion(operation with { CompleteTime = Now, Outcome = OperationOutcome.Unknown });
@@ -63,15 +87,32 @@ internal sealed class BenchHistory(HistoryWriter writer, BenchOptions options)
             }
         }
 
-        var read = new HistoryOperation(process, OperationKind.Read, key, null, null, Now, null, OperationOutcome.Unknown);
+        var read = new HistoryOperation(
+            process,
+            OperationKind.Read,
+            key,
+            null,
+            null,
+            Now,
+            null,
+            OperationOutcome.Unknown
+        );
         writer.WriteInvoke(read);
         try
         {
             var result = await operations.GetAsync(key, readOptions, cancellationToken);
-            writer.WriteCompletion(read with { Value = result.Found ? result.ValueAsString : null, CompleteTime = Now, Outcome = OperationOutcome.Ok });
+            writer.WriteCompletion(
+                read with
+                {
+                    Value = result.Found ? result.ValueAsString : null,
+                    CompleteTime = Now,
+                    Outcome = OperationOutcome.Ok,
+                }
+            );
             return (process, Result.Ok);
         }
-        catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException or OperationCanceledException)
+        catch (Exception e)
+            when (e is ReplicationException or OrleansException or TimeoutException or OperationCanceledException)
         {
             writer.WriteCompletion(read with { CompleteTime = Now, Outcome = OperationOutcome.Fail });
             return (process, Result.Failed);
@@ -83,6 +124,9 @@ internal sealed class BenchHistory(HistoryWriter writer, BenchOptions options)
     private static string[] CreateKeys(int count)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
-        return Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"h{run}-k{i}")).ToArray();
+        return Enumerable
+            .Range(0, count)
+            .Select(i => string.Create(CultureInfo.InvariantCulture, $"h{run}-k{i}"))
+            .ToArray();
     }
 }

@@ -1,5 +1,3 @@
-using Orleans.Replication.Client;
-
 namespace Orleans.Replication.Testing.Bench;
 
 /// <summary>What the load generator runs.</summary>
@@ -71,12 +69,18 @@ public sealed record BenchOptions
 
         if (ValueSize is < 0 or > ReplicationLimits.DefaultMaxValueBytes)
         {
-            throw new ArgumentException($"value-size must be between 0 and {ReplicationLimits.DefaultMaxValueBytes}; it is {ValueSize}.", nameof(ValueSize));
+            throw new ArgumentException(
+                $"value-size must be between 0 and {ReplicationLimits.DefaultMaxValueBytes}; it is {ValueSize}.",
+                nameof(ValueSize)
+            );
         }
 
         if (double.IsNaN(WriteRatio) || WriteRatio is < 0 or > 1)
         {
-            throw new ArgumentException($"write-ratio must be between 0 and 1; it is {WriteRatio}.", nameof(WriteRatio));
+            throw new ArgumentException(
+                $"write-ratio must be between 0 and 1; it is {WriteRatio}.",
+                nameof(WriteRatio)
+            );
         }
 
         GroupNames.Validate(Group, nameof(Group));

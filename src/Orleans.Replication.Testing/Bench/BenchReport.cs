@@ -10,9 +10,20 @@ namespace Orleans.Replication.Testing.Bench;
 /// <param name="P99Ms">99th percentile latency.</param>
 /// <param name="P999Ms">99.9th percentile latency.</param>
 /// <param name="MaxMs">Highest latency.</param>
-/// <param name="ReadsPerNode">Successful reads by the node that served them (empty for the raw baseline and write-only runs).</param>
-public sealed record BenchReport(string Label, long Operations, long Errors, long Unknown, TimeSpan Elapsed, double P50Ms, double P99Ms, double P999Ms, double MaxMs,
-    IReadOnlyDictionary<int, long>? ReadsPerNode = null)
+/// <param name="ReadsPerNode">Successful reads by the node that served them (empty for the raw baseline and write-only
+/// runs).</param>
+public sealed record BenchReport(
+    string Label,
+    long Operations,
+    long Errors,
+    long Unknown,
+    TimeSpan Elapsed,
+    double P50Ms,
+    double P99Ms,
+    double P999Ms,
+    double MaxMs,
+    IReadOnlyDictionary<int, long>? ReadsPerNode = null
+)
 {
     /// <summary>Successful operations per second.</summary>
     public double Throughput => Elapsed > TimeSpan.Zero ? Operations / Elapsed.TotalSeconds : 0;

@@ -6,31 +6,54 @@ using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Testing.Bench;
 
-/// <summary>The load generator: many concurrent callers, latency recorded in an HDR histogram per caller and merged at the end.</summary>
+/// <summary>
+/// The load generator: many concurrent callers, latency recorded in an HDR histogram per caller and merged at the end.
+/// </summary>
 public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
 {
-    /// <summary>Runs <paramref name="options"/>; <paramref name="progress"/> gets (completed operations, elapsed) about once a second.</summary>
-    public Task<BenchReport> RunAsync(BenchOptions options, Action<long, TimeSpan>? progress = null, CancellationToken cancellationToken = default) =>
-        RunAsync(options, progress, null, cancellationToken);
+    /// <summary>
+    /// Runs <paramref name="options"/>; <paramref name="progress"/> gets (completed operations, elapsed) about once a
+    /// second.
+    /// </summary>
+    public Task<BenchReport> RunAsync(
+        BenchOptions options,
+        Action<long, TimeSpan>? progress = null,
+        CancellationToken cancellationToken = default
+    ) => RunAsync(options, progress, null, cancellationToken);
 
     /// <summary>
-    /// Runs <paramref name="options"/>, recording every replicated operation, warm-up included, in <paramref name="history"/>
-    /// when it is given (not with <see cref="BenchOptions.Raw"/>).
+    /// Runs <paramref name="options"/>, recording every replicated operation, warm-up included, in
+    /// <paramref name="history"/> when it is given (not with <see cref="BenchOptions.Raw"/>).
     /// </summary>
     /// <remarks>
     /// With a history every write carries a value unique to it, and the keys are new to this run, so that the history
     /// holds every operation on them: the linearizability checker then starts from absent registers.
     /// </remarks>
-    public async Task<BenchReport> RunAsync(BenchOptions options, Action<long, TimeSpan>? progress, HistoryWriter? history, CancellationToken cancellationToken = default)
+    public async Task<BenchReport> RunAsync(
+        BenchOptions options,
+        Action<long, TimeSpan>? progress,
+        HistoryWriter? history,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var recorder = history is null || options.Raw ? null : new BenchHistory(history, options);
-        var keys = recorder?.Keys ?? Enumerable.Range(0, options.Keys).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var keys = recorder?.Keys
+            ?? Enumerable
+                .Range(0, options.Keys)
+                .Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .ToArray();
         return await RunAsync(options, keys, recorder, progress, cancellationToken);
     }
 
-    private async Task<BenchReport> RunAsync(BenchOptions options, string[] keys, BenchHistory? recorder, Action<long, TimeSpan>? progress, CancellationToken cancellationToken)
+    private async Task<BenchReport> RunAsync(
+        BenchOptions options,
+        string[] keys,
+        BenchHistory? recorder,
+        Action<long, TimeSpan>? progress,
+        CancellationToken cancellationToken
+    )
     {
         var group = options.Raw ? null : store.Group(options.Group);
         var baseline = grains.GetGrain<IBaselineStoreGrain>(options.Group);
@@ -40,10 +63,22 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         // Warm up outside the measurement: create the group, activate the grains, let the JIT settle.
         if (options.Warmup > TimeSpan.Zero)
         {
-            await RunAsync(options with { Warmup = TimeSpan.Zero, Duration = options.Warmup, Operations = null }, keys, recorder, null, cancellationToken);
+            await RunAsync(
+                options with
+                {
+                    Warmup = TimeSpan.Zero,
+                    Duration = options.Warmup,
+                    Operations = null,
+                },
+                keys,
+                recorder,
+                null,
+                cancellationToken
+            );
         }
 
-        // With a history, every operation on the run's keys is recorded; the warm-up (or the first operation) creates the group.
+        // With a history, every operation on the run's keys is recorded; the warm-up (or the first operation) creates
+        // the group.
         if (recorder is null && group is not null)
         {
             await group.PutAsync(keys[0], value, new WriteOptions { Concern = options.Concern }, cancellationToken);
@@ -69,10 +104,15 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
 
             // Session reads need a session: each caller is one, as each user of a web application would be. A recorded
             // caller writes through its session too, so that its reads are bound to see its own writes.
-            IReplicatedOperations? reader = options.Consistency.Kind == ReadConsistencyKind.Session ? group?.OpenSession() : group;
+            IReplicatedOperations? reader =
+                options.Consistency.Kind == ReadConsistencyKind.Session ? group?.OpenSession() : group;
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (options.Operations is { } total ? Interlocked.Increment(ref issued) > total : Stopwatch.GetTimestamp() >= stopAt)
+                if (
+                    options.Operations is { } total
+                        ? Interlocked.Increment(ref issued) > total
+                        : Stopwatch.GetTimestamp() >= stopAt
+                )
                 {
                     return;
                 }
@@ -82,7 +122,15 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
                 var t0 = Stopwatch.GetTimestamp();
                 if (recorder is not null)
                 {
-                    (process, var result) = await recorder.RunAsync(reader!, process, key, write, writeOptions, readOptions, cancellationToken);
+                    (process, var result) = await recorder.RunAsync(
+                        reader!,
+                        process,
+                        key,
+                        write,
+                        writeOptions,
+                        readOptions,
+                        cancellationToken
+                    );
                     if (result == BenchHistory.Result.Ok)
                     {
                         histogram.RecordValue(Stopwatch.GetTimestamp() - t0);
@@ -130,7 +178,9 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
             }
         }
 
-        var callers = Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => CallerAsync(c), cancellationToken)));
+        var callers = Task.WhenAll(
+            Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => CallerAsync(c), cancellationToken))
+        );
         while (await Task.WhenAny(callers, Task.Delay(1000, cancellationToken)) != callers)
         {
             progress?.Invoke(Interlocked.Read(ref completed), Stopwatch.GetElapsedTime(started));
@@ -148,9 +198,23 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         }
 
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        var label = options.Raw ? "raw (plain grain, no replication)" : $"group '{options.Group}', concern {options.Concern}";
-        return new BenchReport(label, completed, errors, unknown, elapsed,
-            Ms(merged.GetValueAtPercentile(50)), Ms(merged.GetValueAtPercentile(99)), Ms(merged.GetValueAtPercentile(99.9)), Ms(merged.GetMaxValue()),
-            Enumerable.Range(0, readsPerNode.Length).Where(i => readsPerNode[i] > 0).ToDictionary(i => i, i => readsPerNode[i]));
+        var label = options.Raw
+            ? "raw (plain grain, no replication)"
+            : $"group '{options.Group}', concern {options.Concern}";
+        return new BenchReport(
+            label,
+            completed,
+            errors,
+            unknown,
+            elapsed,
+            Ms(merged.GetValueAtPercentile(50)),
+            Ms(merged.GetValueAtPercentile(99)),
+            Ms(merged.GetValueAtPercentile(99.9)),
+            Ms(merged.GetMaxValue()),
+            Enumerable
+                .Range(0, readsPerNode.Length)
+                .Where(i => readsPerNode[i] > 0)
+                .ToDictionary(i => i, i => readsPerNode[i])
+        );
     }
 }

@@ -8,7 +8,10 @@ namespace Orleans.Replication.Testing.Checking;
 /// </remarks>
 public sealed record CheckOptions
 {
-    /// <summary>The default of <see cref="MaxStates"/>: 2,000,000, a few hundred megabytes for keys of a few thousand operations.</summary>
+    /// <summary>
+    /// The default of <see cref="MaxStates"/>: 2,000,000, a few hundred megabytes for keys of a few thousand
+    /// operations.
+    /// </summary>
     public const long DefaultMaxStates = 2_000_000;
 
     /// <summary>The options used when none are given: <see cref="DefaultMaxStates"/> and no time limit.</summary>

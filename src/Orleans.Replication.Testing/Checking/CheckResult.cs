@@ -39,7 +39,8 @@ public sealed class CheckResult
     {
         var unknown = Keys.Count(k => k.TimedOut);
         var invalid = Keys.Count(k => k.Violation is not null);
-        var summary = $"{Verdict}: {Keys.Count} keys, {invalid} not linearizable, {unknown} undecided within the search budget.";
+        var summary =
+            $"{Verdict}: {Keys.Count} keys, {invalid} not linearizable, {unknown} undecided within the search budget.";
         return FirstViolation is null ? summary : summary + Environment.NewLine + FirstViolation.Explanation;
     }
 }

@@ -11,10 +11,20 @@ namespace Orleans.Replication.Testing.Checking;
 /// <param name="Value">The value written (invoke of write or cas) or read (ok of read); otherwise null.</param>
 /// <param name="ExpectedValue">For the invoke of a compare-and-set, the expected value; otherwise null.</param>
 /// <param name="Time">The time.</param>
-internal sealed record HistoryLine(int Process, string Type, OperationKind Kind, string Key, string? Value, string? ExpectedValue, long Time)
+internal sealed record HistoryLine(
+    int Process,
+    string Type,
+    OperationKind Kind,
+    string Key,
+    string? Value,
+    string? ExpectedValue,
+    long Time
+)
 {
-    /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> naming <paramref name="lineNumber"/>.</summary>
-    /// <remarks>Values are only read where they carry information; fields not listed in the format are ignored.</remarks>
+    /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> naming
+    /// <paramref name="lineNumber"/>.</summary>
+    /// <remarks>Values are only read where they carry information; fields not listed in the format are
+    /// ignored.</remarks>
     public static HistoryLine Parse(string text, int lineNumber)
     {
         JsonDocument document;
@@ -61,10 +71,28 @@ internal sealed record HistoryLine(int Process, string Type, OperationKind Kind,
             return (type, kind) switch
             {
                 ("invoke", OperationKind.Write) when hasValue => new(
-                    (int)process, type, kind, key, Scalar(value, lineNumber), null, time),
-                ("invoke", OperationKind.Cas) when hasValue && value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2 => new(
-                    (int)process, type, kind, key, Scalar(value[1], lineNumber), Scalar(value[0], lineNumber), time),
-                ("invoke", OperationKind.Cas) => throw Error(lineNumber, "the value of a cas invoke must be a 2-element array [expected, new]."),
+                    (int)process,
+                    type,
+                    kind,
+                    key,
+                    Scalar(value, lineNumber),
+                    null,
+                    time
+                ),
+                ("invoke", OperationKind.Cas)
+                    when hasValue && value.ValueKind == JsonValueKind.Array && value.GetArrayLength() == 2 => new(
+                    (int)process,
+                    type,
+                    kind,
+                    key,
+                    Scalar(value[1], lineNumber),
+                    Scalar(value[0], lineNumber),
+                    time
+                ),
+                ("invoke", OperationKind.Cas) => throw Error(
+                    lineNumber,
+                    "the value of a cas invoke must be a 2-element array [expected, new]."
+                ),
                 ("invoke", OperationKind.Write) => throw Error(lineNumber, "a write invoke needs a value."),
                 ("ok", OperationKind.Read) => new(
                     (int)process, type, kind, key, hasValue ? Scalar(value, lineNumber) : null, null, time),
@@ -87,7 +115,9 @@ internal sealed record HistoryLine(int Process, string Type, OperationKind Kind,
             : throw Error(lineNumber, $"\"{name}\" must be a string.");
 
     private static long Integer(JsonElement root, string name, int lineNumber) =>
-        root.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var number)
+        root.TryGetProperty(name, out var element)
+        && element.ValueKind == JsonValueKind.Number
+        && element.TryGetInt64(out var number)
             ? number
             : throw Error(lineNumber, $"\"{name}\" must be an integer.");
 

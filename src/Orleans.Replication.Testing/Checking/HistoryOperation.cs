@@ -11,9 +11,11 @@ namespace Orleans.Replication.Testing.Checking;
 /// deletes the key; a read of null found nothing).
 /// </param>
 /// <param name="ExpectedValue">For a compare-and-set, the value it expected (null = absent); otherwise ignored.</param>
-/// <param name="InvokeTime">When the client invoked it, on a clock shared by all processes (Jepsen uses nanoseconds).</param>
+/// <param name="InvokeTime">When the client invoked it, on a clock shared by all processes (Jepsen uses
+/// nanoseconds).</param>
 /// <param name="CompleteTime">When the client saw it complete, or null when it never did.</param>
-/// <param name="Outcome">How it ended; <see cref="OperationOutcome.Ok"/> requires a <paramref name="CompleteTime"/>.</param>
+/// <param name="Outcome">How it ended; <see cref="OperationOutcome.Ok"/> requires a
+/// <paramref name="CompleteTime"/>.</param>
 public sealed record HistoryOperation(
     int Process,
     OperationKind Kind,

@@ -64,18 +64,34 @@ public static class HistoryReader
             {
                 if (pending.TryGetValue(line.Process, out var open))
                 {
-                    throw Error(lineNumber, $"process {line.Process} invokes again before completing its invoke of line {open.LineNumber}.");
+                    throw Error(
+                        lineNumber,
+                        $"process {line.Process} invokes again before completing its invoke of line {open.LineNumber}."
+                    );
                 }
 
                 pending.Add(line.Process, (operations.Count, lineNumber));
-                operations.Add(new HistoryOperation(
-                    line.Process, line.Kind, line.Key, line.Value, line.ExpectedValue, line.Time, null, OperationOutcome.Unknown));
+                operations.Add(
+                    new HistoryOperation(
+                        line.Process,
+                        line.Kind,
+                        line.Key,
+                        line.Value,
+                        line.ExpectedValue,
+                        line.Time,
+                        null,
+                        OperationOutcome.Unknown
+                    )
+                );
                 continue;
             }
 
             if (!pending.Remove(line.Process, out var invoke))
             {
-                throw Error(lineNumber, $"{line.Type} of process {line.Process} completes nothing: the process has no invoke pending.");
+                throw Error(
+                    lineNumber,
+                    $"{line.Type} of process {line.Process} completes nothing: the process has no invoke pending."
+                );
             }
 
             operations[invoke.Index] = Complete(operations[invoke.Index], line, invoke.LineNumber, lineNumber);
@@ -84,16 +100,28 @@ public static class HistoryReader
         return operations;
     }
 
-    private static HistoryOperation Complete(HistoryOperation invoked, HistoryLine completion, int invokeLine, int lineNumber)
+    private static HistoryOperation Complete(
+        HistoryOperation invoked,
+        HistoryLine completion,
+        int invokeLine,
+        int lineNumber
+    )
     {
         if (completion.Kind != invoked.Kind || completion.Key != invoked.Key)
         {
-            throw Error(lineNumber, $"the completion of process {completion.Process} does not match its invoke of line {invokeLine} (f or key differ).");
+            throw Error(
+                lineNumber,
+                $"the completion of process {completion.Process} does not match its invoke of line {invokeLine} (f " +
+                "or key differ)."
+            );
         }
 
         if (completion.Time < invoked.InvokeTime)
         {
-            throw Error(lineNumber, $"the completion of process {completion.Process} is earlier than its invoke of line {invokeLine}.");
+            throw Error(
+                lineNumber,
+                $"the completion of process {completion.Process} is earlier than its invoke of line {invokeLine}."
+            );
         }
 
         var outcome = completion.Type switch

@@ -14,7 +14,10 @@ namespace Orleans.Replication.Testing.Checking;
 /// </remarks>
 public sealed class HistoryWriter : IDisposable
 {
-    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions JsonOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     private readonly TextWriter _writer;
     private readonly bool _leaveOpen;
@@ -22,7 +25,9 @@ public sealed class HistoryWriter : IDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new();
     private readonly Utf8JsonWriter _json;
 
-    /// <summary>Writes to <paramref name="writer"/>, disposing it with this writer unless <paramref name="leaveOpen"/>.</summary>
+    /// <summary>
+    /// Writes to <paramref name="writer"/>, disposing it with this writer unless <paramref name="leaveOpen"/>.
+    /// </summary>
     public HistoryWriter(TextWriter writer, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -32,9 +37,12 @@ public sealed class HistoryWriter : IDisposable
     }
 
     /// <summary>Creates (or overwrites) the history file at <paramref name="path"/>.</summary>
-    public static HistoryWriter CreateFile(string path) => new(new StreamWriter(path, append: false, new UTF8Encoding(false)));
+    public static HistoryWriter CreateFile(string path) =>
+        new(new StreamWriter(path, append: false, new UTF8Encoding(false)));
 
-    /// <summary>Writes the invoke line of <paramref name="operation"/>, at its <see cref="HistoryOperation.InvokeTime"/>.</summary>
+    /// <summary>
+    /// Writes the invoke line of <paramref name="operation"/>, at its <see cref="HistoryOperation.InvokeTime"/>.
+    /// </summary>
     public void WriteInvoke(HistoryOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -42,7 +50,8 @@ public sealed class HistoryWriter : IDisposable
     }
 
     /// <summary>Writes the completion line of <paramref name="operation"/>: ok, fail or info by its outcome.</summary>
-    /// <exception cref="ArgumentException">The operation has no <see cref="HistoryOperation.CompleteTime"/>.</exception>
+    /// <exception cref="ArgumentException">The operation has no
+    /// <see cref="HistoryOperation.CompleteTime"/>.</exception>
     public void WriteCompletion(HistoryOperation operation)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -69,10 +78,17 @@ public sealed class HistoryWriter : IDisposable
         // Listing each process's operations in order and sorting stably keeps a process's completion ahead of its next
         // invoke when both happen at the same instant.
         var events = operations
-            .OrderBy(o => o.Process).ThenBy(o => o.InvokeTime)
-            .SelectMany(o => o.CompleteTime is { } completed
-                ? new[] { new HistoryEvent(o, o.InvokeTime, IsInvoke: true), new HistoryEvent(o, completed, IsInvoke: false) }
-                : [new HistoryEvent(o, o.InvokeTime, IsInvoke: true)])
+            .OrderBy(o => o.Process)
+            .ThenBy(o => o.InvokeTime)
+            .SelectMany(o =>
+                o.CompleteTime is { } completed
+                    ? new[]
+                    {
+                        new HistoryEvent(o, o.InvokeTime, IsInvoke: true),
+                        new HistoryEvent(o, completed, IsInvoke: false),
+                    }
+                    : [new HistoryEvent(o, o.InvokeTime, IsInvoke: true)]
+            )
             .OrderBy(e => e.Time);
         foreach (var historyEvent in events)
         {

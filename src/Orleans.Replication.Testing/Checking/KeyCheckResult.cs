@@ -9,7 +9,13 @@ namespace Orleans.Replication.Testing.Checking;
 /// </param>
 /// <param name="StatesExplored">Distinct search states visited; a measure of the search's effort.</param>
 /// <param name="Violation">Why it is not linearizable; null unless <paramref name="Verdict"/> says so.</param>
-public sealed record KeyCheckResult(string Key, CheckVerdict Verdict, int OperationCount, long StatesExplored, Violation? Violation)
+public sealed record KeyCheckResult(
+    string Key,
+    CheckVerdict Verdict,
+    int OperationCount,
+    long StatesExplored,
+    Violation? Violation
+)
 {
     /// <summary>True when the key's history is linearizable.</summary>
     public bool IsLinearizable => Verdict == CheckVerdict.Linearizable;

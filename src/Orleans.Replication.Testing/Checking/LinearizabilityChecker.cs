@@ -24,7 +24,8 @@ public static class LinearizabilityChecker
     /// <param name="history">The operations, of any keys and in any order.</param>
     /// <param name="options">The search budget; <see cref="CheckOptions.Default"/> when null.</param>
     /// <returns>The combined verdict, with a result per key in ordinal order of key.</returns>
-    /// <exception cref="ArgumentException">An operation is inconsistent, such as ok without a completion time.</exception>
+    /// <exception cref="ArgumentException">An operation is inconsistent, such as ok without a completion
+    /// time.</exception>
     public static CheckResult Check(IEnumerable<HistoryOperation> history, CheckOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(history);

@@ -5,7 +5,9 @@ internal sealed partial class LinearizationSearch
 {
     private SearchDeadEnd? _deepest;
 
-    /// <summary>Records the dead end at <paramref name="returnEntry"/> if the order placed is the longest yet.</summary>
+    /// <summary>
+    /// Records the dead end at <paramref name="returnEntry"/> if the order placed is the longest yet.
+    /// </summary>
     private void RememberIfDeepest(int returnEntry)
     {
         if (_deepest is not null && _depth <= _deepest.Order.Length)

@@ -24,7 +24,9 @@ internal sealed partial class LinearizationSearch
         Companion,
     }
 
-    /// <summary>Places <paramref name="operation"/>, leaving value <paramref name="next"/>, unless that state was seen.</summary>
+    /// <summary>
+    /// Places <paramref name="operation"/>, leaving value <paramref name="next"/>, unless that state was seen.
+    /// </summary>
     private bool TryPlace(int operation, int next, Frame frame)
     {
         _placed.Add(operation);
@@ -70,7 +72,9 @@ internal sealed partial class LinearizationSearch
     /// current value, and no unplaced operation can write it again, so that observer could never be placed. Pruning
     /// here finds such dead ends at once instead of at the observer's return.
     /// </summary>
-    /// <remarks><paramref name="operation"/>, the one about to be placed, may itself be an observer of the value.</remarks>
+    /// <remarks>
+    /// <paramref name="operation"/>, the one about to be placed, may itself be an observer of the value.
+    /// </remarks>
     private bool StrandsAnObserver(int operation, int next)
     {
         if (next == _state || _producersLeft[_state] > 0)
@@ -82,7 +86,9 @@ internal sealed partial class LinearizationSearch
         return others > 0;
     }
 
-    /// <summary>True when unplaced operations need <paramref name="value"/> and nothing unplaced can write it again.</summary>
+    /// <summary>
+    /// True when unplaced operations need <paramref name="value"/> and nothing unplaced can write it again.
+    /// </summary>
     private bool IsValueHeld(int value) => _observersLeft[value] > 0 && _producersLeft[value] == 0;
 
     private void Count(int operation, int delta)

@@ -158,7 +158,9 @@ internal sealed partial class LinearizationSearch
         return -1;
     }
 
-    /// <summary>Places <paramref name="operation"/> as a free choice, with its blind companions if it is a write.</summary>
+    /// <summary>
+    /// Places <paramref name="operation"/> as a free choice, with its blind companions if it is a write.
+    /// </summary>
     private bool TryChoose(int operation)
     {
         if (!_history.TryStep(operation, _state, out var next) || StrandsAnObserver(operation, next))
@@ -185,7 +187,9 @@ internal sealed partial class LinearizationSearch
         return false;
     }
 
-    /// <summary>Places every completed blind write that is a candidate, widening the candidates as their returns leave.</summary>
+    /// <summary>
+    /// Places every completed blind write that is a candidate, widening the candidates as their returns leave.
+    /// </summary>
     private void PlaceBlindCompanions()
     {
         for (var entry = _timeline.First; CallReturnTimeline.IsCall(entry); entry = _timeline.Next(entry))
@@ -203,6 +207,8 @@ internal sealed partial class LinearizationSearch
     private bool TryPlaceUrgentBlindWrite(int operation)
     {
         var next = _history.ValueNumber(operation);
-        return _history.IsWrite(operation) && !StrandsAnObserver(operation, next) && TryPlace(operation, next, Frame.Forced);
+        return _history.IsWrite(operation)
+            && !StrandsAnObserver(operation, next)
+            && TryPlace(operation, next, Frame.Forced);
     }
 }

@@ -2,7 +2,9 @@ using System.Numerics;
 
 namespace Orleans.Replication.Testing.Checking;
 
-/// <summary>The set of operations placed in the order so far, as a bitset with a hash kept up to date as it changes.</summary>
+/// <summary>
+/// The set of operations placed in the order so far, as a bitset with a hash kept up to date as it changes.
+/// </summary>
 /// <remarks>
 /// The hash is the XOR of a fixed random word per member (Zobrist hashing), so adding or removing a member costs
 /// O(1) and equal sets always hash equally. The random words come from a fixed seed to keep runs repeatable.
@@ -51,5 +53,6 @@ internal sealed class LinearizedSet
     public ulong[] Snapshot() => (ulong[])_bits.Clone();
 
     /// <summary>Mixes a register value into the set's hash, for a cache keyed on both.</summary>
-    public static ulong Combine(ulong setHash, int state) => setHash ^ BitOperations.RotateLeft((ulong)(state + 1) * 0x9E3779B97F4A7C15UL, 29);
+    public static ulong Combine(ulong setHash, int state) =>
+        setHash ^ BitOperations.RotateLeft((ulong)(state + 1) * 0x9E3779B97F4A7C15UL, 29);
 }

@@ -13,12 +13,17 @@ namespace Orleans.Replication.Testing.Checking;
 /// </remarks>
 public static class LostWrites
 {
-    /// <summary>The lost writes of <paramref name="history"/>, each with the first read that proves it, in order of key and time.</summary>
+    /// <summary>
+    /// The lost writes of <paramref name="history"/>, each with the first read that proves it, in order of key and
+    /// time.
+    /// </summary>
     public static IReadOnlyList<LostWrite> Find(IEnumerable<HistoryOperation> history)
     {
         ArgumentNullException.ThrowIfNull(history);
         var lost = new List<LostWrite>();
-        foreach (var key in history.GroupBy(o => o.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (
+            var key in history.GroupBy(o => o.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+        )
         {
             var operations = key.ToList();
             var writers = operations
@@ -28,10 +33,16 @@ public static class LostWrites
                 .Where(o => o.Kind == OperationKind.Read && o.Outcome == OperationOutcome.Ok)
                 .OrderBy(o => o.InvokeTime)
                 .ToList();
-            foreach (var write in operations.Where(o => o.Kind != OperationKind.Read && o.Outcome == OperationOutcome.Ok).OrderBy(o => o.InvokeTime))
+            foreach (
+                var write in operations
+                    .Where(o => o.Kind != OperationKind.Read && o.Outcome == OperationOutcome.Ok)
+                    .OrderBy(o => o.InvokeTime)
+            )
             {
                 var acknowledged = write.CompleteTime!.Value;
-                var proof = reads.FirstOrDefault(r => r.InvokeTime > acknowledged && r.Value != write.Value && IsOlder(r.Value, write, writers));
+                var proof = reads.FirstOrDefault(r =>
+                    r.InvokeTime > acknowledged && r.Value != write.Value && IsOlder(r.Value, write, writers)
+                );
                 if (proof is not null)
                 {
                     lost.Add(new LostWrite(write, proof));
@@ -42,7 +53,9 @@ public static class LostWrites
         return lost;
     }
 
-    /// <summary>True when every way to produce <paramref name="value"/> finished before <paramref name="write"/> began.</summary>
+    /// <summary>
+    /// True when every way to produce <paramref name="value"/> finished before <paramref name="write"/> began.
+    /// </summary>
     private static bool IsOlder(string? value, HistoryOperation write, ILookup<string?, HistoryOperation> writers)
     {
         var sources = writers[value].ToList();

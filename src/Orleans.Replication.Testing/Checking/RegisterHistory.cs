@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Testing.Checking;
 
-/// <summary>The operations of one key that matter to the search, with their values numbered, and the register model.</summary>
+/// <summary>
+/// The operations of one key that matter to the search, with their values numbered, and the register model.
+/// </summary>
 /// <remarks>
 /// Failed operations took no effect and reads of unknown outcome say nothing, so neither is kept; nor is an operation
 /// of unknown outcome whose written value nothing needs, since taking effect or not is then indistinguishable. Values
@@ -42,7 +44,9 @@ internal sealed class RegisterHistory
     /// <summary>The operations kept, indexed as in the search.</summary>
     public HistoryOperation[] Operations { get; }
 
-    /// <summary>Per operation: true when it completed (must be placed), false when its outcome is unknown (may be left out).</summary>
+    /// <summary>
+    /// Per operation: true when it completed (must be placed), false when its outcome is unknown (may be left out).
+    /// </summary>
     public bool[] IsDefinite { get; }
 
     /// <summary>The operation count.</summary>
@@ -51,7 +55,8 @@ internal sealed class RegisterHistory
     /// <summary>How many values are numbered, absent included.</summary>
     public int ValueCount => _valueNames.Count;
 
-    /// <summary>Applies operation <paramref name="operation"/> to the register holding value number <paramref name="state"/>.</summary>
+    /// <summary>Applies operation <paramref name="operation"/> to the register holding value number
+    /// <paramref name="state"/>.</summary>
     /// <returns>False when the operation cannot take effect in that state with the result it had.</returns>
     /// <remarks>
     /// A compare-and-set of unknown outcome is only stepped when it would succeed: had it failed it changed nothing,
@@ -84,10 +89,15 @@ internal sealed class RegisterHistory
     /// <summary>True when operation <paramref name="operation"/> is an unconditional write.</summary>
     public bool IsWrite(int operation) => _kinds[operation] == OperationKind.Write;
 
-    /// <summary>True when operation <paramref name="operation"/> writes (unconditionally or by compare-and-set).</summary>
+    /// <summary>
+    /// True when operation <paramref name="operation"/> writes (unconditionally or by compare-and-set).
+    /// </summary>
     public bool Produces(int operation) => _kinds[operation] != OperationKind.Read;
 
-    /// <summary>The value number operation <paramref name="operation"/> can only be placed on (a read's, a compare-and-set's expected), or -1.</summary>
+    /// <summary>
+    /// The value number operation <paramref name="operation"/> can only be placed on (a read's, a compare-and-set's
+    /// expected), or -1.
+    /// </summary>
     public int NeededValue(int operation) => _kinds[operation] switch
     {
         OperationKind.Read => _values[operation],

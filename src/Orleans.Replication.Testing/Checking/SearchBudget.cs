@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Testing.Checking;
 
-/// <summary>The limits of <see cref="CheckOptions"/> for one check: a deadline shared by all keys and a per-key state cap.</summary>
+/// <summary>
+/// The limits of <see cref="CheckOptions"/> for one check: a deadline shared by all keys and a per-key state cap.
+/// </summary>
 internal sealed class SearchBudget
 {
     private readonly TimeProvider _time;

@@ -13,7 +13,10 @@ internal static class ViolationReport
         var operations = history.Operations;
         var value = Quote(history.ValueOf(deadEnd.State));
         var text = new StringBuilder();
-        text.Append($"Key \"{key}\" is not linearizable: no order of its {history.Count} operations respects real time and fits a register.");
+        text.Append(
+            $"Key \"{key}\" is not linearizable: no order of its {history.Count} operations respects real time and " +
+            "fits a register."
+        );
 
         if (deadEnd.Order.Length == 0)
         {
@@ -21,7 +24,10 @@ internal static class ViolationReport
         }
         else
         {
-            text.AppendLine().Append($"The longest valid order found places {deadEnd.Order.Length} of them, leaving the value {value}:");
+            text.AppendLine()
+                .Append(
+                    $"The longest valid order found places {deadEnd.Order.Length} of them, leaving the value {value}:"
+                );
             var shownFrom = Math.Max(0, deadEnd.Order.Length - MaxListed);
             if (shownFrom > 0)
             {
@@ -47,7 +53,11 @@ internal static class ViolationReport
 
         if (deadEnd.Stranded.Length > 0)
         {
-            text.AppendLine().Append($"The value cannot change from {value} there: these operations, still to come, need it, and nothing left can write it again:");
+            text.AppendLine()
+                .Append(
+                    $"The value cannot change from {value} there: these operations, still to come, need it, and " +
+                    "nothing left can write it again:"
+                );
             List(text, deadEnd.Stranded, operations);
         }
 
@@ -65,7 +75,9 @@ internal static class ViolationReport
     {
         var operation = history.Operations[observer];
         var value = Quote(history.ObservedValue(observer) is var number and >= 0 ? history.ValueOf(number) : null);
-        var text = $"Key \"{key}\" is not linearizable: {operation} needs the value {value}, which no operation invoked before it completed writes.";
+        var text =
+            $"Key \"{key}\" is not linearizable: {operation} needs the value {value}, which no operation invoked " +
+            "before it completed writes.";
         return new Violation(key, text, [operation]);
     }
 

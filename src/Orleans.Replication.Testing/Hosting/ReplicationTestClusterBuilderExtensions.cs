@@ -6,12 +6,14 @@ namespace Orleans.TestingHost;
 public static class ReplicationTestClusterBuilderExtensions
 {
     /// <summary>
-    /// Adds <see cref="ReplicationSiloConfigurator"/> to the silos and <see cref="ReplicationClientConfigurator"/> to the
-    /// client: the store as its silo host runs it, and its client library on <c>cluster.Client.ServiceProvider</c>.
+    /// Adds <see cref="ReplicationSiloConfigurator"/> to the silos and <see cref="ReplicationClientConfigurator"/> to
+    /// the client: the store as its silo host runs it, and its client library on <c>cluster.Client.ServiceProvider</c>.
     /// </summary>
     public static TestClusterBuilder AddReplication(this TestClusterBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddSiloBuilderConfigurator<ReplicationSiloConfigurator>().AddClientBuilderConfigurator<ReplicationClientConfigurator>();
+        return builder
+            .AddSiloBuilderConfigurator<ReplicationSiloConfigurator>()
+            .AddClientBuilderConfigurator<ReplicationClientConfigurator>();
     }
 }

@@ -14,7 +14,10 @@ namespace Orleans.Replication.Coordination;
 /// </remarks>
 internal sealed partial class GroupCoordinatorGrain
 {
-    /// <summary>The route, loading it from the nodes or creating the group with <paramref name="nodeCount"/> nodes when it has none.</summary>
+    /// <summary>
+    /// The route, loading it from the nodes or creating the group with <paramref name="nodeCount"/> nodes when it has
+    /// none.
+    /// </summary>
     private async Task<GroupRoute> LoadAsync(int nodeCount)
     {
         await _change.WaitAsync();
@@ -39,13 +42,17 @@ internal sealed partial class GroupCoordinatorGrain
                 LogRouteRebuilt(Group, rebuilt.Epoch, rebuilt.PrimaryIndex, rebuilt.NodeCount);
 
                 // The primary was lost while no coordinator watched: elect now rather than hand out a dead end.
-                return rebuilt.HasPrimary ? rebuilt : await ElectAsync(rebuilt, rebuilt.Problem ?? "no primary", preferred: null);
+                return rebuilt.HasPrimary
+                    ? rebuilt
+                    : await ElectAsync(rebuilt, rebuilt.Problem ?? "no primary", preferred: null);
             }
 
             var route = new GroupRoute(Group, Epoch: 1, PrimaryIndex: 0, nodeCount);
 
             // Replicas first, so the primary's first batch finds them ready; an unreachable replica catches up later.
-            await Task.WhenAll(Enumerable.Range(1, nodeCount - 1).Select(i => AssignAsync(route, i, bootstrap: true, required: false)));
+            await Task.WhenAll(
+                Enumerable.Range(1, nodeCount - 1).Select(i => AssignAsync(route, i, bootstrap: true, required: false))
+            );
             var primary = await AssignAsync(route, 0, bootstrap: true, required: true);
             Remember(route, primary!);
             _lastPromoted = (0, primary!.Incarnation, route.Epoch);
@@ -60,7 +67,9 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    /// <summary>Asks the nodes what they know, when this coordinator was activated again; null when the group never existed.</summary>
+    /// <summary>
+    /// Asks the nodes what they know, when this coordinator was activated again; null when the group never existed.
+    /// </summary>
     /// <remarks>
     /// A group is new only if every node that could belong to it answered, empty. Nodes 0 and 1 (on different silos)
     /// are asked first; when both are empty the others are asked too, since both may have been activated again after
@@ -82,10 +91,17 @@ internal sealed partial class GroupCoordinatorGrain
         var seen = answers.OfType<NodeStatus>().Where(a => a.Role != NodeRole.Unassigned || a.LastIndex > 0).ToList();
         if (seen.Count == 0)
         {
-            // Not remembered: the next call asks the nodes again. (No exception: it would have to cross the grain boundary.)
+            // Not remembered: the next call asks the nodes again. (No exception: it would have to cross the grain
+            // boundary.)
             return answers.Any(a => a is null)
-                ? new GroupRoute(Group, 0, -1, _options.DefaultNodeCount, "some nodes do not answer, so whether the group exists is not known yet; retry",
-                    NoPrimaryReason.NotKnownYet)
+                ? new GroupRoute(
+                    Group,
+                    0,
+                    -1,
+                    _options.DefaultNodeCount,
+                    "some nodes do not answer, so whether the group exists is not known yet; retry",
+                    NoPrimaryReason.NotKnownYet
+                )
                 : null;
         }
 
@@ -137,7 +153,8 @@ internal sealed partial class GroupCoordinatorGrain
     /// <param name="route">The route being replaced.</param>
     /// <param name="reason">Why, for the log.</param>
     /// <param name="preferred">The node to promote if it holds as much of the log as the best voter.</param>
-    /// <param name="nodeCount">The group's size in the new epoch, when replicas are added or removed; by default unchanged.</param>
+    /// <param name="nodeCount">The group's size in the new epoch, when replicas are added or removed; by default
+    /// unchanged.</param>
     /// <remarks>
     /// When the size changes, the new epoch needs a majority of caught-up voters in the old group and in the new one:
     /// the old majority guarantees that every acknowledged write is on some voter (and so on the best one), the new
@@ -157,7 +174,12 @@ internal sealed partial class GroupCoordinatorGrain
         {
             // A failover goes on once a majority has answered (a crashed node's call would only time out); a planned
             // change waits for every node, since it needs a particular one.
-            answers = await BeginEpochOnAllAsync(Math.Max(n, oldCount), epoch, n, earlyMajority: preferred is null && n == oldCount ? n / 2 + 1 : 0);
+            answers = await BeginEpochOnAllAsync(
+                Math.Max(n, oldCount),
+                epoch,
+                n,
+                earlyMajority: preferred is null && n == oldCount ? n / 2 + 1 : 0
+            );
             var highest = answers.Max(a => a?.Epoch ?? 0);
             if (highest <= epoch)
             {
@@ -174,12 +196,20 @@ internal sealed partial class GroupCoordinatorGrain
         if ((oldVoters < oldCount / 2 + 1 || newVoters < n / 2 + 1)
             && !(n == oldCount && !wentPast && InSyncSurvivor(voters) is not null))
         {
-            var problem = n == oldCount
-                ? $"no majority: {newVoters} of {n} nodes reachable and caught up, {n / 2 + 1} needed"
-                : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} and {newVoters} of the {n} reachable and caught up";
+            var problem =
+                n == oldCount
+                    ? $"no majority: {newVoters} of {n} nodes reachable and caught up, {n / 2 + 1} needed"
+                    : $"no majority to change the group from {oldCount} to {n} nodes: {oldVoters} of the {oldCount} " +
+                        $"and {newVoters} of the {n} reachable and caught up";
             LogNoPromotion(Group, epoch, problem);
             BackOffElection();
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = problem, NoPrimaryReason = NoPrimaryReason.NoMajority };
+            _route = route with
+            {
+                Epoch = epoch,
+                PrimaryIndex = -1,
+                Problem = problem,
+                NoPrimaryReason = NoPrimaryReason.NoMajority,
+            };
             return _route;
         }
 
@@ -192,11 +222,20 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         var best = voters.OrderByDescending(a => a.LastEpoch).ThenByDescending(a => a.LastIndex).First();
-        var holders = voters.Where(a => a.NodeIndex < n && a.LastEpoch == best.LastEpoch && a.LastIndex == best.LastIndex).ToList();
+        var holders = voters
+            .Where(a => a.NodeIndex < n && a.LastEpoch == best.LastEpoch && a.LastIndex == best.LastIndex)
+            .ToList();
         if (holders.Count == 0)
         {
             // Only a node leaving the group holds the whole log: keep the old size, and so that node, for now.
-            return await ElectAsync(route with { Epoch = epoch }, $"no node of the {n}-node group holds the whole log", preferred);
+            return await ElectAsync(
+                route with
+                {
+                    Epoch = epoch,
+                },
+                $"no node of the {n}-node group holds the whole log",
+                preferred
+            );
         }
 
         best = holders.FirstOrDefault(a => a.NodeIndex == preferred) ?? holders[0];
@@ -204,10 +243,16 @@ internal sealed partial class GroupCoordinatorGrain
         var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false, best.Incarnation);
         if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
         {
-            // Never promote an activation that did not vote (a duplicate, or one activated again empty): that would lose data.
+            // Never promote an activation that did not vote (a duplicate, or one activated again empty): that would
+            // lose data.
             BackOffElection();
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (its voting activation did not answer)",
-                NoPrimaryReason = NoPrimaryReason.NotPromoted };
+            _route = route with
+            {
+                Epoch = epoch,
+                PrimaryIndex = -1,
+                Problem = $"node {best.NodeIndex} could not be promoted (its voting activation did not answer)",
+                NoPrimaryReason = NoPrimaryReason.NotPromoted,
+            };
             return _route;
         }
 
@@ -233,13 +278,19 @@ internal sealed partial class GroupCoordinatorGrain
             .Select(i => AssignAsync(next, i, bootstrap: false, required: false)));
     }
 
-    /// <remarks>Failures are reported with framework exception types, which cross the grain boundary as they are.</remarks>
+    /// <remarks>
+    /// Failures are reported with framework exception types, which cross the grain boundary as they are.
+    /// </remarks>
     public async Task<GroupRoute> SwitchoverAsync(int? target)
     {
         var route = await GetRouteAsync();
         if (target is { } t && (t < 0 || t >= route.NodeCount))
         {
-            throw new ArgumentOutOfRangeException(nameof(target), t, $"Group '{Group}' has nodes 0..{route.NodeCount - 1}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(target),
+                t,
+                $"Group '{Group}' has nodes 0..{route.NodeCount - 1}."
+            );
         }
 
         await _change.WaitAsync();
@@ -248,7 +299,9 @@ internal sealed partial class GroupCoordinatorGrain
             route = _route!;
             if (!route.HasPrimary)
             {
-                throw new InvalidOperationException($"Group '{Group}' has no primary to hand over from: {route.Problem}");
+                throw new InvalidOperationException(
+                    $"Group '{Group}' has no primary to hand over from: {route.Problem}"
+                );
             }
 
             if (target == route.PrimaryIndex)
@@ -262,7 +315,10 @@ internal sealed partial class GroupCoordinatorGrain
             var next = await ElectAsync(route, $"planned switchover to node {to}", preferred: to);
             return next.PrimaryIndex == to
                 ? next
-                : throw new InvalidOperationException($"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch {next.Epoch}{(next.Problem is null ? "" : ": " + next.Problem)}.");
+                : throw new InvalidOperationException(
+                    $"The switchover to node {to} ended with node {next.PrimaryIndex} leading epoch " +
+                    $"{next.Epoch}{(next.Problem is null ? "" : ": " + next.Problem)}."
+                );
         }
         finally
         {
@@ -270,7 +326,9 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    /// <summary>The last node this activation promoted (or created the group with), its incarnation and its epoch.</summary>
+    /// <summary>
+    /// The last node this activation promoted (or created the group with), its incarnation and its epoch.
+    /// </summary>
     /// <remarks>
     /// The in-sync set of a group is the nodes that hold every acknowledged write. The primary of the last epoch that
     /// had one is always in it: it was elected holding everything acknowledged before, and it acknowledged everything
@@ -282,7 +340,12 @@ internal sealed partial class GroupCoordinatorGrain
 
     private NodeStatus? InSyncSurvivor(IEnumerable<NodeStatus> voters) =>
         _lastPromoted is { } last
-            ? voters.FirstOrDefault(v => v.NodeIndex == last.Index && v.Incarnation == last.Incarnation && v.LastEpoch <= last.Epoch && v.CaughtUp)
+            ? voters.FirstOrDefault(v =>
+                v.NodeIndex == last.Index
+                && v.Incarnation == last.Incarnation
+                && v.LastEpoch <= last.Epoch
+                && v.CaughtUp
+            )
             : null;
 
     /// <remarks>
@@ -306,23 +369,34 @@ internal sealed partial class GroupCoordinatorGrain
             if (route.HasPrimary)
             {
                 throw new InvalidOperationException(
-                    $"Group '{Group}' has a primary (node {route.PrimaryIndex}, epoch {route.Epoch}); there is nothing to recover.");
+                    $"Group '{Group}' has a primary (node {route.PrimaryIndex}, epoch {route.Epoch}); there is " +
+                    "nothing to recover."
+                );
             }
 
             var elected = await ElectAsync(route, "an operator asked for recovery", preferred: null);
             if (elected.HasPrimary)
             {
-                return new RecoveryResult(elected, elected.PrimaryIndex, MayHaveLostWrites: false,
-                    $"Node {elected.PrimaryIndex} was promoted in epoch {elected.Epoch} by an ordinary election: no acknowledged write was lost.");
+                return new RecoveryResult(
+                    elected,
+                    elected.PrimaryIndex,
+                    MayHaveLostWrites: false,
+                    $"Node {elected.PrimaryIndex} was promoted in epoch {elected.Epoch} by an ordinary election: no " +
+                    "acknowledged write was lost."
+                );
             }
 
             if (!acceptLoss)
             {
                 throw new InvalidOperationException(
-                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. The nodes that do not answer may hold " +
-                    "acknowledged writes that the reachable ones lack, so nothing was changed. Bring those nodes back if you can; " +
-                    "to promote the best reachable node anyway and lose what only the others held, recover with accept-loss " +
-                    $"(CLI: recover --group {Group} --accept-loss).");
+                    $"Group '{Group}' cannot be recovered without risk: {elected.Problem}. "
+                        + "The nodes that do not answer may hold "
+                        + "acknowledged writes that the reachable ones lack, so nothing was changed. "
+                        + "Bring those nodes back if you can; "
+                        + "to promote the best reachable node anyway and lose what only the others held, "
+                        + "recover with accept-loss "
+                        + $"(CLI: recover --group {Group} --accept-loss)."
+                );
             }
 
             return await ForcePromoteAsync(elected);
@@ -345,47 +419,82 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         var reachable = answers.OfType<NodeStatus>().Where(a => a.Epoch == epoch).ToList();
-        var best = reachable.OrderByDescending(a => a.CaughtUp).ThenByDescending(a => a.LastEpoch).ThenByDescending(a => a.LastIndex).FirstOrDefault()
-            ?? throw new InvalidOperationException($"Group '{Group}': no node answered in epoch {epoch}; there is nothing to promote.");
+        var best = reachable
+            .OrderByDescending(a => a.CaughtUp)
+            .ThenByDescending(a => a.LastEpoch)
+            .ThenByDescending(a => a.LastIndex)
+            .FirstOrDefault()
+            ?? throw new InvalidOperationException(
+                $"Group '{Group}': no node answered in epoch {epoch}; there is nothing to promote."
+            );
         var next = new GroupRoute(Group, epoch, best.NodeIndex, n);
         var promoted = await AssignAsync(next, best.NodeIndex, bootstrap: false, required: false, best.Incarnation);
         if (promoted is not { Role: NodeRole.Primary } || promoted.Incarnation != best.Incarnation)
         {
-            _route = route with { Epoch = epoch, PrimaryIndex = -1, Problem = $"node {best.NodeIndex} could not be promoted (it did not answer)",
-                NoPrimaryReason = NoPrimaryReason.NotPromoted };
-            throw new InvalidOperationException($"Group '{Group}': node {best.NodeIndex} did not take the promotion; try again.");
+            _route = route with
+            {
+                Epoch = epoch,
+                PrimaryIndex = -1,
+                Problem = $"node {best.NodeIndex} could not be promoted (it did not answer)",
+                NoPrimaryReason = NoPrimaryReason.NotPromoted,
+            };
+            throw new InvalidOperationException(
+                $"Group '{Group}': node {best.NodeIndex} did not take the promotion; try again."
+            );
         }
 
         var missing = Enumerable.Range(0, n).Where(i => reachable.All(r => r.NodeIndex != i)).ToList();
-        var emptied = reachable.Where(r => r.NodeIndex != best.NodeIndex && !r.CaughtUp && r.LastIndex == 0).Select(r => r.NodeIndex).ToList();
-        var message = $"Node {best.NodeIndex} was promoted in epoch {epoch} without a majority (log ends at {best.LastIndex}, " +
-                      $"{(best.CaughtUp ? "caught up" : "not caught up")}); " +
-                      $"nodes that did not answer: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; " +
-                      $"nodes that came back empty: {(emptied.Count == 0 ? "none" : string.Join(", ", emptied))}. " +
-                      "Acknowledged writes that only the other nodes held are lost; nodes that come back with them are overwritten.";
+        var emptied = reachable
+            .Where(r => r.NodeIndex != best.NodeIndex && !r.CaughtUp && r.LastIndex == 0)
+            .Select(r => r.NodeIndex)
+            .ToList();
+        var message =
+            $"Node {best.NodeIndex} was promoted in epoch {epoch} without a majority (log ends at {best.LastIndex}, "
+            + $"{(best.CaughtUp ? "caught up" : "not caught up")}); "
+            + $"nodes that did not answer: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; "
+            + $"nodes that came back empty: {(emptied.Count == 0 ? "none" : string.Join(", ", emptied))}. "
+            + "Acknowledged writes that only the other nodes held are lost; "
+            + "nodes that come back with them are overwritten.";
         LogForcedRecovery(Group, message);
         CompletePromotion(next, promoted);
         return new RecoveryResult(next, best.NodeIndex, MayHaveLostWrites: true, message);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: no majority, but node {Index} is the primary this coordinator promoted in epoch {Epoch} and holds every acknowledged write; it is promoted alone ({Voters} of {NodeCount} nodes voted) and re-seeds the others.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: no majority, but node {Index} is the primary this coordinator promoted in epoch " +
+            "{Epoch} and holds every acknowledged write; it is promoted alone ({Voters} of {NodeCount} nodes voted) " +
+            "and re-seeds the others."
+    )]
     private partial void LogInSyncSurvivor(string group, int index, long epoch, int voters, int nodeCount);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Group {Group}: RECOVERED WITH POSSIBLE DATA LOSS, as an operator asked: {Message}")]
+    [LoggerMessage(
+        Level = LogLevel.Critical,
+        Message = "Group {Group}: RECOVERED WITH POSSIBLE DATA LOSS, as an operator asked: {Message}"
+    )]
     private partial void LogForcedRecovery(string group, string message);
 
     private async Task<int> MostCaughtUpReplicaAsync(GroupRoute route)
     {
-        var statuses = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Where(i => i != route.PrimaryIndex).Select(i => GetNodeStatusAsync(route, i)));
-        var best = statuses.Where(s => s.Role == NodeRole.Replica && s.CaughtUp).OrderByDescending(s => s.LastIndex).FirstOrDefault();
-        return best?.NodeIndex ?? throw new InvalidOperationException($"Group '{Group}' has no caught-up replica to hand over to.");
+        var statuses = await Task.WhenAll(
+            Enumerable
+                .Range(0, route.NodeCount)
+                .Where(i => i != route.PrimaryIndex)
+                .Select(i => GetNodeStatusAsync(route, i))
+        );
+        var best = statuses
+            .Where(s => s.Role == NodeRole.Replica && s.CaughtUp)
+            .OrderByDescending(s => s.LastIndex)
+            .FirstOrDefault();
+        return best?.NodeIndex
+            ?? throw new InvalidOperationException($"Group '{Group}' has no caught-up replica to hand over to.");
     }
 
     /// <summary>
-    /// Moves nodes 0..<paramref name="count"/>−1 to <paramref name="epoch"/>. With <paramref name="earlyMajority"/> above
-    /// zero, returns once that many caught-up nodes have entered the epoch and the others had a short grace to answer;
-    /// a missing answer is null. The best log among any majority holds every acknowledged write, so the nodes that
-    /// answer late cannot hold one that the chosen node lacks.
+    /// Moves nodes 0..<paramref name="count"/>−1 to <paramref name="epoch"/>. With <paramref name="earlyMajority"/>
+    /// above zero, returns once that many caught-up nodes have entered the epoch and the others had a short grace to
+    /// answer; a missing answer is null. The best log among any majority holds every acknowledged write, so the nodes
+    /// that answer late cannot hold one that the chosen node lacks.
     /// </summary>
     private async Task<NodeStatus?[]> BeginEpochOnAllAsync(int count, long epoch, int nodeCount, int earlyMajority)
     {
@@ -437,17 +546,40 @@ internal sealed partial class GroupCoordinatorGrain
     /// </summary>
     private async Task HandOverAsync(GroupRoute route, int to, TimeSpan handOver, string otherwise)
     {
-        if (!await Node(route.PrimaryIndex).HandOverAsync(to, handOver).WaitAsync(handOver + TimeSpan.FromSeconds(1), time))
+        if (
+            !await Node(route.PrimaryIndex)
+                .HandOverAsync(to, handOver)
+                .WaitAsync(handOver + TimeSpan.FromSeconds(1), time)
+        )
         {
-            throw new TimeoutException($"Node {to} of group '{Group}' did not catch up with the primary in time; {otherwise}.");
+            throw new TimeoutException(
+                $"Node {to} of group '{Group}' did not catch up with the primary in time; {otherwise}."
+            );
         }
     }
 
-    private async Task<NodeStatus?> AssignAsync(GroupRoute route, int index, bool bootstrap, bool required, Guid incarnation = default)
+    private async Task<NodeStatus?> AssignAsync(
+        GroupRoute route,
+        int index,
+        bool bootstrap,
+        bool required,
+        Guid incarnation = default
+    )
     {
         try
         {
-            return await Node(index).AssignAsync(new NodeAssignment(Group, index, route.NodeCount, route.Epoch, route.PrimaryIndex, bootstrap, incarnation))
+            return await Node(index)
+                .AssignAsync(
+                    new NodeAssignment(
+                        Group,
+                        index,
+                        route.NodeCount,
+                        route.Epoch,
+                        route.PrimaryIndex,
+                        bootstrap,
+                        incarnation
+                    )
+                )
                 .WaitAsync(PatientTimeout, time);
         }
         catch (Exception e) when (!required && e is not OutOfMemoryException)

@@ -15,7 +15,9 @@ namespace Orleans.Replication.Coordination;
 /// </remarks>
 internal sealed partial class GroupCoordinatorGrain
 {
-    /// <summary>The longest a switchover or removal waits for a hand-over: writes pause meanwhile, and failovers wait for it.</summary>
+    /// <summary>
+    /// The longest a switchover or removal waits for a hand-over: writes pause meanwhile, and failovers wait for it.
+    /// </summary>
     private static readonly TimeSpan MaxHandOver = TimeSpan.FromSeconds(5);
 
     public async Task<GroupRoute> AddReplicaAsync(TimeSpan timeout)
@@ -34,16 +36,21 @@ internal sealed partial class GroupCoordinatorGrain
             learner = route.NodeCount;
             if (learner >= ReplicationLimits.MaxNodeCount)
             {
-                throw new InvalidOperationException($"Group '{Group}' already has {route.NodeCount} nodes, the most a group can have.");
+                throw new InvalidOperationException(
+                    $"Group '{Group}' already has {route.NodeCount} nodes, the most a group can have."
+                );
             }
 
-            // The node may hold data of an earlier membership: it starts afresh, on a silo of its own, then follows the primary.
+            // The node may hold data of an earlier membership: it starts afresh, on a silo of its own, then follows the
+            // primary.
             await Node(learner).ResetAsync(route.Epoch).WaitAsync(PatientTimeout, time);
             await PlaceEmptyNodeAsync(learner, Math.Min(deadline, NowTicks + PatientTimeout.Ticks));
             await AssignAsync(route, learner, bootstrap: false, required: true);
             if (!await Node(route.PrimaryIndex).AddLearnerAsync(learner, route.Epoch).WaitAsync(PatientTimeout, time))
             {
-                throw new InvalidOperationException($"Node {route.PrimaryIndex} of group '{Group}' no longer leads epoch {route.Epoch}; try again.");
+                throw new InvalidOperationException(
+                    $"Node {route.PrimaryIndex} of group '{Group}' no longer leads epoch {route.Epoch}; try again."
+                );
             }
         }
         finally
@@ -58,11 +65,18 @@ internal sealed partial class GroupCoordinatorGrain
         try
         {
             EnsureUnchanged(route, $"node {learner} was syncing; nothing was added");
-            var next = await ElectAsync(_route!, $"node {learner} caught up and joins the group", preferred: route.PrimaryIndex, nodeCount: route.NodeCount + 1);
+            var next = await ElectAsync(
+                _route!,
+                $"node {learner} caught up and joins the group",
+                preferred: route.PrimaryIndex,
+                nodeCount: route.NodeCount + 1
+            );
             if (next.NodeCount != route.NodeCount + 1 || !next.HasPrimary)
             {
                 throw new InvalidOperationException(
-                    $"Node {learner} could not join group '{Group}': {next.Problem ?? "the group was elected again at its old size"}.");
+                    $"Node {learner} could not join group '{Group}': " +
+                    $"{next.Problem ?? "the group was elected again at its old size"}."
+                );
             }
 
             LogSizeChanged(Group, route.NodeCount, next.NodeCount, next.Epoch);
@@ -97,14 +111,24 @@ internal sealed partial class GroupCoordinatorGrain
                 route = await ElectAsync(route, $"node {leaving} leads and is leaving the group", preferred: to);
                 if (!route.HasPrimary || route.PrimaryIndex == leaving)
                 {
-                    throw new InvalidOperationException($"Group '{Group}' could not move its primary off node {leaving}: {route.Problem}.");
+                    throw new InvalidOperationException(
+                        $"Group '{Group}' could not move its primary off node {leaving}: {route.Problem}."
+                    );
                 }
             }
 
-            var next = await ElectAsync(route, $"node {leaving} leaves the group", preferred: route.PrimaryIndex, nodeCount: leaving);
+            var next = await ElectAsync(
+                route,
+                $"node {leaving} leaves the group",
+                preferred: route.PrimaryIndex,
+                nodeCount: leaving
+            );
             if (next.NodeCount != leaving || !next.HasPrimary)
             {
-                throw new InvalidOperationException($"Node {leaving} could not leave group '{Group}': {next.Problem ?? "the group was elected again at its old size"}.");
+                throw new InvalidOperationException(
+                    $"Node {leaving} could not leave group '{Group}': " +
+                    $"{next.Problem ?? "the group was elected again at its old size"}."
+                );
             }
 
             try
@@ -113,7 +137,8 @@ internal sealed partial class GroupCoordinatorGrain
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // It is out of the group either way: the new epoch refuses it, and it is reset before it ever joins again.
+                // It is out of the group either way: the new epoch refuses it, and it is reset before it ever joins
+                // again.
                 LogResetFailed(Group, leaving, e.Message);
             }
 
@@ -126,7 +151,9 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    /// <summary>Waits until <paramref name="learner"/> holds everything the primary had committed when the wait began.</summary>
+    /// <summary>
+    /// Waits until <paramref name="learner"/> holds everything the primary had committed when the wait began.
+    /// </summary>
     private async Task WaitForLearnerAsync(GroupRoute route, int learner, long deadlineTicks)
     {
         var primary = await Node(route.PrimaryIndex).GetStatusAsync().WaitAsync(PatientTimeout, time);
@@ -137,7 +164,12 @@ internal sealed partial class GroupCoordinatorGrain
             EnsureUnchanged(route, $"node {learner} was syncing; nothing was added");
 
             var status = await GetNodeStatusAsync(route, learner);
-            if (status.Epoch == route.Epoch && status.Role == NodeRole.Replica && status.CaughtUp && status.AppliedIndex >= target)
+            if (
+                status.Epoch == route.Epoch
+                && status.Role == NodeRole.Replica
+                && status.CaughtUp
+                && status.AppliedIndex >= target
+            )
             {
                 return;
             }
@@ -145,7 +177,11 @@ internal sealed partial class GroupCoordinatorGrain
             if (NowTicks + pause.Ticks > deadlineTicks)
             {
                 throw new TimeoutException(
-                    $"Node {learner} of group '{Group}' did not catch up in time (applied {status.AppliedIndex} of {target}, log ends at {status.LastIndex}, {status.Role} of epoch {status.Epoch}{(status.Problem is null ? "" : ", " + status.Problem)}); the group keeps {route.NodeCount} nodes.");
+                    $"Node {learner} of group '{Group}' did not catch up in time (applied {status.AppliedIndex} of " +
+                    $"{target}, log ends at {status.LastIndex}, {status.Role} of epoch " +
+                    $"{status.Epoch}{(status.Problem is null ? "" : ", " + status.Problem)}); the group keeps " +
+                    $"{route.NodeCount} nodes."
+                );
             }
 
             await Task.Delay(pause, time);
@@ -163,14 +199,25 @@ internal sealed partial class GroupCoordinatorGrain
     private GroupRoute RequirePrimary(string what) =>
         _route is { HasPrimary: true } route
             ? route
-            : throw new InvalidOperationException($"Group '{Group}' has no primary, so it cannot {what} now: {_route?.Problem ?? "unknown state"}.");
+            : throw new InvalidOperationException(
+                $"Group '{Group}' has no primary, so it cannot {what} now: {_route?.Problem ?? "unknown state"}."
+            );
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: node {Learner} is syncing from the primary of epoch {Epoch} before it joins.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: node {Learner} is syncing from the primary of epoch {Epoch} before it joins."
+    )]
     private partial void LogLearnerSyncing(string group, int learner, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: grew or shrank from {OldCount} to {NodeCount} nodes in epoch {Epoch}.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: grew or shrank from {OldCount} to {NodeCount} nodes in epoch {Epoch}."
+    )]
     private partial void LogSizeChanged(string group, int oldCount, int nodeCount, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: removed node {Index} could not be told to forget its data ({Reason}).")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: removed node {Index} could not be told to forget its data ({Reason})."
+    )]
     private partial void LogResetFailed(string group, int index, string reason);
 }

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;
 
-/// <summary>Keeping the group whole: where lost nodes are re-created, the sweep that wakes and adopts them, and the record of a group running short.</summary>
+/// <summary>
+/// Keeping the group whole: where lost nodes are re-created, the sweep that wakes and adopts them, and the record of a
+/// group running short.
+/// </summary>
 /// <remarks>
 /// A node lives in memory on one silo. When that silo dies, the next call to the node activates it again, empty,
 /// wherever placement puts it; placement asks this coordinator (<see cref="PlaceNodeAsync"/>), which answers with the
@@ -57,8 +59,11 @@ internal sealed partial class GroupCoordinatorGrain
         }
 
         // Among equally loaded silos, a rotation per group and node, so that many groups spread their nodes.
-        var start = (int)((Placement.DistinctNodePlacementDirector.StableHash(Group) + (uint)index) % (uint)active.Length);
-        var chosen = Enumerable.Range(0, active.Length)
+        var start = (int)(
+            (Placement.DistinctNodePlacementDirector.StableHash(Group) + (uint)index) % (uint)active.Length
+        );
+        var chosen = Enumerable
+            .Range(0, active.Length)
             .Select(k => active[(start + k) % active.Length])
             .OrderBy(s => load[s])
             .First();
@@ -78,7 +83,9 @@ internal sealed partial class GroupCoordinatorGrain
         return active;
     }
 
-    /// <summary>The active silo node <paramref name="index"/> lives on, as far as the coordinator knows; null if none.</summary>
+    /// <summary>
+    /// The active silo node <paramref name="index"/> lives on, as far as the coordinator knows; null if none.
+    /// </summary>
     private SiloAddress? WhereIs(int index, SiloAddress[] active)
     {
         _sightings.TryGetValue(index, out var seen);
@@ -100,8 +107,15 @@ internal sealed partial class GroupCoordinatorGrain
     {
         var status = await Node(index).GetStatusAsync().WaitAsync(PatientTimeout, time);
         var active = ActiveSilos();
-        var sharing = Enumerable.Range(0, _route?.NodeCount ?? 0).Any(j => j != index && WhereIs(j, active)?.ToString() == status.Silo);
-        if (!sharing || status.LastIndex > 0 || await PlaceNodeAsync(index) is not { } target || target.ToString() == status.Silo)
+        var sharing = Enumerable
+            .Range(0, _route?.NodeCount ?? 0)
+            .Any(j => j != index && WhereIs(j, active)?.ToString() == status.Silo);
+        if (
+            !sharing
+            || status.LastIndex > 0
+            || await PlaceNodeAsync(index) is not { } target
+            || target.ToString() == status.Silo
+        )
         {
             return;
         }
@@ -129,7 +143,9 @@ internal sealed partial class GroupCoordinatorGrain
     private bool HostsNode(string silo) =>
         _sightings.Values.Any(s => s.Status.Silo == silo) || _placements.Values.Any(p => p.Silo.ToString() == silo);
 
-    /// <summary>Asks every node for its status, adopts nodes that came back, and records whether the group is short.</summary>
+    /// <summary>
+    /// Asks every node for its status, adopts nodes that came back, and records whether the group is short.
+    /// </summary>
     private async Task SweepAsync()
     {
         if (_sweeping || _route is not { } route || route.Epoch == 0)
@@ -140,13 +156,19 @@ internal sealed partial class GroupCoordinatorGrain
         _sweeping = true;
         try
         {
-            var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
+            var nodes = await Task.WhenAll(
+                Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i))
+            );
             var now = NowTicks;
             var improved = false;
             foreach (var node in nodes.Where(n => !n.Unreachable))
             {
                 var before = _lastSweep.FirstOrDefault(b => b.NodeIndex == node.NodeIndex);
-                improved |= before is null || before.Unreachable || (node.CaughtUp && !before.CaughtUp) || before.Incarnation != node.Incarnation;
+                improved |=
+                    before is null
+                    || before.Unreachable
+                    || (node.CaughtUp && !before.CaughtUp)
+                    || before.Incarnation != node.Incarnation;
                 _sightings[node.NodeIndex] = (node, now);
                 _placements.Remove(node.NodeIndex);
             }
@@ -200,7 +222,9 @@ internal sealed partial class GroupCoordinatorGrain
                     LogAdopting(Group, stray.NodeIndex, stray.Silo, route.Epoch);
                 }
 
-                await Task.WhenAll(strays.Select(s => AssignAsync(route, s.NodeIndex, bootstrap: false, required: false)));
+                await Task.WhenAll(
+                    strays.Select(s => AssignAsync(route, s.NodeIndex, bootstrap: false, required: false))
+                );
             }
         }
         finally
@@ -209,7 +233,9 @@ internal sealed partial class GroupCoordinatorGrain
         }
     }
 
-    /// <summary>Works out whether the group is short of caught-up nodes on distinct silos, and logs when that starts and ends.</summary>
+    /// <summary>
+    /// Works out whether the group is short of caught-up nodes on distinct silos, and logs when that starts and ends.
+    /// </summary>
     private void RecordReplication(GroupRoute route, NodeStatus[] nodes)
     {
         var problems = new List<string>();
@@ -254,15 +280,24 @@ internal sealed partial class GroupCoordinatorGrain
         Diagnostics.ReplicationMetrics.SetUnderReplicated(Group, _underReplicatedSince);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: node {Index} placed on {Silo} ({Others} other nodes of the group there).")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: node {Index} placed on {Silo} ({Others} other nodes of the group there)."
+    )]
     private partial void LogPlaced(string group, int index, string silo, int others);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: node {Index} on {Silo} came back; it follows the primary of epoch {Epoch}.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: node {Index} on {Silo} came back; it follows the primary of epoch {Epoch}."
+    )]
     private partial void LogAdopting(string group, int index, string silo, long epoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group} is under-replicated: {Repair}.")]
     private partial void LogUnderReplicated(string group, string repair);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group} has {NodeCount} caught-up nodes on distinct silos again, after {Seconds:0.0} s.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group} has {NodeCount} caught-up nodes on distinct silos again, after {Seconds:0.0} s."
+    )]
     private partial void LogReplicatedAgain(string group, int nodeCount, double seconds);
 }

@@ -4,11 +4,13 @@ using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;
 
-/// <summary>The control plane of one group: its size, epoch and primary; failover and switchover. Writes and reads never pass through it.</summary>
+/// <summary>
+/// The control plane of one group: its size, epoch and primary; failover and switchover. Writes and reads never pass
+/// through it.
+/// </summary>
 /// <remarks>
 /// A group is created on first use with the silo's <see cref="ReplicationOptions.DefaultNodeCount"/>, or explicitly
 /// with <see cref="CreateAsync"/>; creation tells every node its role in epoch 1, node 0 leading. The coordinator keeps
@@ -50,15 +52,27 @@ internal sealed partial class GroupCoordinatorGrain(
 
     private long NowTicks => time.GetUtcNow().UtcTicks;
 
-    /// <summary>The deadline of calls that change a node's role or that run once per activation: longer than a check of the primary.</summary>
+    /// <summary>
+    /// The deadline of calls that change a node's role or that run once per activation: longer than a check of the
+    /// primary.
+    /// </summary>
     private TimeSpan PatientTimeout => _options.PrimaryCheckTimeout * 4;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         GroupNames.Validate(Group);
-        this.RegisterGrainTimer(CheckPrimaryAsync,
-            new GrainTimerCreationOptions(_options.PrimaryCheckInterval, _options.PrimaryCheckInterval) { Interleave = true, KeepAlive = true });
-        this.RegisterGrainTimer(SweepAsync, new GrainTimerCreationOptions(SweepInterval, SweepInterval) { Interleave = true, KeepAlive = true });
+        this.RegisterGrainTimer(
+            CheckPrimaryAsync,
+            new GrainTimerCreationOptions(_options.PrimaryCheckInterval, _options.PrimaryCheckInterval)
+            {
+                Interleave = true,
+                KeepAlive = true,
+            }
+        );
+        this.RegisterGrainTimer(
+            SweepAsync,
+            new GrainTimerCreationOptions(SweepInterval, SweepInterval) { Interleave = true, KeepAlive = true }
+        );
         return Task.CompletedTask;
     }
 
@@ -72,7 +86,9 @@ internal sealed partial class GroupCoordinatorGrain(
         return existing.NodeCount == configuration.NodeCount
             ? existing
             : throw new InvalidOperationException(
-                $"Group '{Group}' already exists with {existing.NodeCount} nodes; it cannot be created again with {configuration.NodeCount}.");
+                $"Group '{Group}' already exists with {existing.NodeCount} nodes; it cannot be created again with " +
+                $"{configuration.NodeCount}."
+            );
     }
 
     public async Task<GroupStatus> GetStatusAsync()
@@ -80,17 +96,29 @@ internal sealed partial class GroupCoordinatorGrain(
         var route = await GetRouteAsync();
         var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(i => GetNodeStatusAsync(route, i)));
         route = _route ?? route;
-        DateTimeOffset? nextElection = route.HasPrimary ? null : new DateTimeOffset(Math.Max(_nextElectionTicks, NowTicks), TimeSpan.Zero);
-        return new GroupStatus(Group, route.Epoch, route.PrimaryIndex, route.NodeCount,
-            Diagnostics.ReplicationMonitor.WithPrimaryView(nodes, route.PrimaryIndex), route.Problem, _failovers,
-            _underReplicatedSince, _repair, nextElection);
+        DateTimeOffset? nextElection = route.HasPrimary
+            ? null
+            : new DateTimeOffset(Math.Max(_nextElectionTicks, NowTicks), TimeSpan.Zero);
+        return new GroupStatus(
+            Group,
+            route.Epoch,
+            route.PrimaryIndex,
+            route.NodeCount,
+            Diagnostics.ReplicationMonitor.WithPrimaryView(nodes, route.PrimaryIndex),
+            route.Problem,
+            _failovers,
+            _underReplicatedSince,
+            _repair,
+            nextElection
+        );
     }
 
     public async Task OnSiloDeadAsync(string silo)
     {
         if (_route is { } route && HostsNode(silo))
         {
-            // Re-create what was lost now, not at the next sweep; a silo's death may also be what a stuck group waited for.
+            // Re-create what was lost now, not at the next sweep; a silo's death may also be what a stuck group waited
+            // for.
             ResetElectionBackoff();
             SweepAsync().Ignore();
         }
@@ -103,13 +131,20 @@ internal sealed partial class GroupCoordinatorGrain(
 
     public async Task ReportPrimaryTroubleAsync(long epoch)
     {
-        if (_route is { } route && route.Epoch == epoch && route.HasPrimary && await ProbePrimaryAsync(route) is { } trouble)
+        if (
+            _route is { } route
+            && route.Epoch == epoch
+            && route.HasPrimary
+            && await ProbePrimaryAsync(route) is { } trouble
+        )
         {
             await FailoverAsync(route.Epoch, "a client could not reach the primary and " + trouble, preferred: null);
         }
     }
 
-    /// <summary>The periodic check: the primary must answer, as primary of the current epoch, in the same incarnation.</summary>
+    /// <summary>
+    /// The periodic check: the primary must answer, as primary of the current epoch, in the same incarnation.
+    /// </summary>
     private async Task CheckPrimaryAsync()
     {
         if (_checking)
@@ -229,7 +264,9 @@ internal sealed partial class GroupCoordinatorGrain(
         _nextElectionTicks = 0;
     }
 
-    /// <summary>After an election without a majority: the next waits 1, 2, 4, then 8 s, unless nodes come back first.</summary>
+    /// <summary>
+    /// After an election without a majority: the next waits 1, 2, 4, then 8 s, unless nodes come back first.
+    /// </summary>
     private void BackOffElection()
     {
         _nextElectionTicks = NowTicks + _electionBackoff.Ticks;
@@ -277,40 +314,78 @@ internal sealed partial class GroupCoordinatorGrain(
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return new NodeStatus(index, NodeRole.Unassigned, "?", route.Epoch, 0, 0, 0, 0, 0, false, Guid.Empty, 0, "unreachable: " + e.Message,
-                Unreachable: true);
+            return new NodeStatus(
+                index,
+                NodeRole.Unassigned,
+                "?",
+                route.Epoch,
+                0,
+                0,
+                0,
+                0,
+                0,
+                false,
+                Guid.Empty,
+                0,
+                "unreachable: " + e.Message,
+                Unreachable: true
+            );
         }
     }
 
-    private IReplicaNodeGrain Node(int index) => GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(Group, index));
+    private IReplicaNodeGrain Node(int index) =>
+        GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(Group, index));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group} created with {NodeCount} nodes; node 0 is primary of epoch 1.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group} created with {NodeCount} nodes; node 0 is primary of epoch 1."
+    )]
     private partial void LogGroupCreated(string group, int nodeCount);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: the coordinator shares the primary's silo; it moves to {Silo}.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: the coordinator shares the primary's silo; it moves to {Silo}."
+    )]
     private partial void LogMovingAway(string group, string silo);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: nodes share a silo; node {Index} moves from {From} to {To} (caught up: {CaughtUp}).")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: nodes share a silo; node {Index} moves from {From} to {To} (caught up: {CaughtUp})."
+    )]
     private partial void LogSpreading(string group, int index, string from, string to, bool caughtUp);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Index} could not move ({Reason}).")]
     private partial void LogSpreadFailed(string group, int index, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: check of primary {Primary} failed ({Trouble}), {Missed} in a row.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: check of primary {Primary} failed ({Trouble}), {Missed} in a row."
+    )]
     private partial void LogCheckFailed(string group, int primary, string trouble, int missed);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: route rebuilt from the nodes: epoch {Epoch}, primary {Primary}, {NodeCount} nodes.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: route rebuilt from the nodes: epoch {Epoch}, primary {Primary}, {NodeCount} nodes."
+    )]
     private partial void LogRouteRebuilt(string group, long epoch, int primary, int nodeCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: failing over from epoch {Epoch}: {Reason}.")]
     private partial void LogFailoverStarted(string group, long epoch, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Primary} promoted, epoch {Epoch} (log ends at {LastIndex}); {Voters} of {NodeCount} nodes voted.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: node {Primary} promoted, epoch {Epoch} (log ends at {LastIndex}); {Voters} of " +
+            "{NodeCount} nodes voted."
+    )]
     private partial void LogPromoted(string group, int primary, long epoch, long lastIndex, int voters, int nodeCount);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Group {Group}: no promotion in epoch {Epoch}: {Problem}.")]
     private partial void LogNoPromotion(string group, long epoch, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: node {Index} could not be told its role ({Reason}); it will follow the primary when reachable.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: node {Index} could not be told its role ({Reason}); it will follow the primary " +
+            "when reachable."
+    )]
     private partial void LogAssignFailed(string group, int index, string reason);
 }

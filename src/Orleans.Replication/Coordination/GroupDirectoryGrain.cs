@@ -36,6 +36,9 @@ internal sealed partial class GroupDirectoryGrain(ILogger<GroupDirectoryGrain> l
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {Silo} is dead; telling the coordinators of {Groups} groups.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Silo {Silo} is dead; telling the coordinators of {Groups} groups."
+    )]
     private partial void LogSiloDead(string silo, int groups);
 }

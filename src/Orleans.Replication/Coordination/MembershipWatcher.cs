@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Coordination;
 
 /// <summary>Watches Orleans cluster membership on each silo and announces dead silos to the group directory.</summary>
-/// <remarks>Membership is the source of truth on liveness; the coordinators' own checks of their primaries only make detection faster.</remarks>
+/// <remarks>Membership is the source of truth on liveness; the coordinators' own checks of their primaries only make
+/// detection faster.</remarks>
 internal sealed partial class MembershipWatcher(
     IClusterMembershipService membership,
     IGrainFactory grains,

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Coordination;
 
-/// <summary>What a check of the primary found wrong: the kind, for the coordinator to decide on, and the same in words.</summary>
+/// <summary>
+/// What a check of the primary found wrong: the kind, for the coordinator to decide on, and the same in words.
+/// </summary>
 /// <param name="Kind">What went wrong.</param>
 /// <param name="Trouble">The same, in words, for the log and the route's problem.</param>
 internal readonly record struct PrimaryCheck(PrimaryTrouble Kind, string Trouble)

@@ -11,15 +11,25 @@ internal static class ReplicationMonitor
     public static NodeStatus[] WithPrimaryView(IReadOnlyList<NodeStatus> nodes, int primaryIndex)
     {
         ArgumentNullException.ThrowIfNull(nodes);
-        var seen = primaryIndex >= 0 && primaryIndex < nodes.Count && nodes[primaryIndex] is { Role: NodeRole.Primary, Replicas: { } r } ? r : null;
+        var seen =
+            primaryIndex >= 0
+            && primaryIndex < nodes.Count
+            && nodes[primaryIndex] is { Role: NodeRole.Primary, Replicas: { } r }
+                ? r
+                : null;
         var merged = new NodeStatus[nodes.Count];
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
             var view = seen?.FirstOrDefault(l => l.NodeIndex == node.NodeIndex);
-            merged[i] = view is null || node.Role != NodeRole.Replica
-                ? node
-                : node with { LagEntries = Math.Max(node.LagEntries, view.LagEntries), LagMs = Math.Max(node.LagMs, view.LagMs) };
+            merged[i] =
+                view is null || node.Role != NodeRole.Replica
+                    ? node
+                    : node with
+                    {
+                        LagEntries = Math.Max(node.LagEntries, view.LagEntries),
+                        LagMs = Math.Max(node.LagMs, view.LagMs),
+                    };
         }
 
         return merged;

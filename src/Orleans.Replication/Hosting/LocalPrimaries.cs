@@ -18,7 +18,9 @@ internal sealed class LocalPrimaries
     /// <summary>How many groups are led from this silo.</summary>
     public int Count => _primaries.Count;
 
-    /// <summary>Records whether node <paramref name="index"/> of <paramref name="group"/> leads it from this silo.</summary>
+    /// <summary>
+    /// Records whether node <paramref name="index"/> of <paramref name="group"/> leads it from this silo.
+    /// </summary>
     public void Set(string group, int index, bool leading)
     {
         ArgumentNullException.ThrowIfNull(group);

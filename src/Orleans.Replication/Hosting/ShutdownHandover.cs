@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Hosting;
 
@@ -22,11 +21,18 @@ internal sealed partial class ShutdownHandover(
     /// <summary>The longest one group's hand-over may take.</summary>
     internal static readonly TimeSpan GroupDeadline = TimeSpan.FromSeconds(8);
 
-    /// <summary>The longest all hand-overs together may take, well inside the host's shutdown timeout (30 s by default).</summary>
+    /// <summary>
+    /// The longest all hand-overs together may take, well inside the host's shutdown timeout (30 s by default).
+    /// </summary>
     internal static readonly TimeSpan TotalDeadline = TimeSpan.FromSeconds(20);
 
     public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(ShutdownHandover), ServiceLifecycleStage.Active, _ => Task.CompletedTask, HandOverAllAsync);
+        lifecycle.Subscribe(
+            nameof(ShutdownHandover),
+            ServiceLifecycleStage.Active,
+            _ => Task.CompletedTask,
+            HandOverAllAsync
+        );
 
     private async Task HandOverAllAsync(CancellationToken cancellationToken)
     {
@@ -81,18 +87,33 @@ internal sealed partial class ShutdownHandover(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo stopping: handing over {Count} group(s) led from here.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Silo stopping: handing over {Count} group(s) led from here."
+    )]
     private partial void LogStarting(int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Silo stopping: hand-over of {Count} group(s) done in {Ms:0} ms.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Silo stopping: hand-over of {Count} group(s) done in {Ms:0} ms."
+    )]
     private partial void LogFinished(int count, double ms);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: handed over to node {Primary} on {Silo}, epoch {Epoch}.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: handed over to node {Primary} on {Silo}, epoch {Epoch}."
+    )]
     private partial void LogHandedOver(string group, int primary, string silo, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: no caught-up replica on another silo to hand over to; failover will follow the stop.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: no caught-up replica on another silo to hand over to; failover will follow the stop."
+    )]
     private partial void LogNoTarget(string group);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {Group}: hand-over at shutdown failed ({Reason}); failover will follow the stop.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Group {Group}: hand-over at shutdown failed ({Reason}); failover will follow the stop."
+    )]
     private partial void LogFailed(string group, string reason);
 }

@@ -2,7 +2,9 @@ using System.Diagnostics.Metrics;
 
 namespace Orleans.Replication.Hosting;
 
-/// <summary>The silo host's own instruments, under the same meter as the store's (<see cref="Diagnostics.ReplicationMetrics"/>).</summary>
+/// <summary>
+/// The silo host's own instruments, under the same meter as the store's (<see cref="Diagnostics.ReplicationMetrics"/>).
+/// </summary>
 internal sealed class SiloMetrics : IDisposable
 {
     private readonly Meter _meter;

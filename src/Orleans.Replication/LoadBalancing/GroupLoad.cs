@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Orleans.Replication.LoadBalancing;
 
-/// <summary>The load-balancer state of one group: each node's last status, membership, load as clients report it, and response times.</summary>
+/// <summary>
+/// The load-balancer state of one group: each node's last status, membership, load as clients report it, and response
+/// times.
+/// </summary>
 /// <remarks>
 /// A node is in rotation unless one of these holds: its last status check failed (unreachable), its silo is not
 /// Active in membership, it is a replica whose lag is above the policy's bound, the in-flight reads that clients
@@ -42,8 +45,14 @@ internal sealed class GroupLoad(string group, TimeProvider time)
         Policy = policy;
     }
 
-    /// <summary>Records a round of checks: the route, and each node's status (null when it did not answer) and whether its silo is Active.</summary>
-    public void ObserveCheck(GroupRoute route, IReadOnlyList<(NodeStatus? Status, bool SiloActive, string? Error)> nodes)
+    /// <summary>
+    /// Records a round of checks: the route, and each node's status (null when it did not answer) and whether its silo
+    /// is Active.
+    /// </summary>
+    public void ObserveCheck(
+        GroupRoute route,
+        IReadOnlyList<(NodeStatus? Status, bool SiloActive, string? Error)> nodes
+    )
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -68,7 +77,8 @@ internal sealed class GroupLoad(string group, TimeProvider time)
     }
 
     /// <summary>Takes a client's observations.</summary>
-    /// <exception cref="ArgumentException">The report is malformed (a node index out of range, negative counts or times); nothing is recorded.</exception>
+    /// <exception cref="ArgumentException">The report is malformed (a node index out of range, negative counts or
+    /// times); nothing is recorded.</exception>
     public void ObserveReport(LoadReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -78,7 +88,10 @@ internal sealed class GroupLoad(string group, TimeProvider time)
             if (o is null || o.NodeIndex is < 0 or >= ReplicationLimits.MaxNodeCount || o.InFlight < 0 || o.Failures < 0
                 || o.ResponseTimesMs is null || o.ResponseTimesMs.Any(t => !double.IsFinite(t) || t < 0))
             {
-                throw new ArgumentException("A load report holds an invalid observation (node index, counts and times must be in range).", nameof(report));
+                throw new ArgumentException(
+                    "A load report holds an invalid observation (node index, counts and times must be in range).",
+                    nameof(report)
+                );
             }
         }
 
@@ -106,7 +119,9 @@ internal sealed class GroupLoad(string group, TimeProvider time)
         _clients[report.ClientId] = (inFlight, now);
     }
 
-    /// <summary>The snapshot for <paramref name="clientId"/> (its own in-flight counts left out), or for an observer when null.</summary>
+    /// <summary>
+    /// The snapshot for <paramref name="clientId"/> (its own in-flight counts left out), or for an observer when null.
+    /// </summary>
     public RoutingSnapshot Snapshot(Guid? clientId)
     {
         var now = time.GetUtcNow().UtcTicks;
@@ -132,8 +147,16 @@ internal sealed class GroupLoad(string group, TimeProvider time)
 
             var reason = OutReason(i, entry, total, now);
             var status = entry.Status;
-            nodes[i] = new NodeLoad(i, status?.Role ?? NodeRole.Unassigned, reason is null, reason, clientId is null ? total : others,
-                entry.ResponseTimes.Value, status?.LagEntries ?? 0, status is null || status.LagMs < 0 ? 0 : status.LagMs);
+            nodes[i] = new NodeLoad(
+                i,
+                status?.Role ?? NodeRole.Unassigned,
+                reason is null,
+                reason,
+                clientId is null ? total : others,
+                entry.ResponseTimes.Value,
+                status?.LagEntries ?? 0,
+                status is null || status.LagMs < 0 ? 0 : status.LagMs
+            );
         }
 
         return new RoutingSnapshot(group, _epoch, _primaryIndex, Policy, nodes, _checkedTicks);
@@ -159,16 +182,25 @@ internal sealed class GroupLoad(string group, TimeProvider time)
         if (status.Role == NodeRole.Replica && index != _primaryIndex
             && (status.LagMs > Policy.MaxReadLag.TotalMilliseconds || status.LagEntries > Policy.MaxReadLagEntries))
         {
-            return string.Create(CultureInfo.InvariantCulture,
-                $"lag {status.LagEntries} entries / {status.LagMs:0} ms is above the bound for reads ({Policy.MaxReadLagEntries} entries / {Policy.MaxReadLag.TotalMilliseconds:0} ms)");
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"lag {status.LagEntries} entries / {status.LagMs:0} ms is above the bound for reads " +
+                $"({Policy.MaxReadLagEntries} entries / {Policy.MaxReadLag.TotalMilliseconds:0} ms)"
+            );
         }
 
         if (inFlight >= Policy.MaxInFlightPerNode)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{inFlight} reads in flight reach its maximum load of {Policy.MaxInFlightPerNode}");
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"{inFlight} reads in flight reach its maximum load of {Policy.MaxInFlightPerNode}"
+            );
         }
 
-        if (entry.ReportedFailureTicks > entry.LastAnsweredTicks && now - entry.ReportedFailureTicks < FailureQuarantine.Ticks)
+        if (
+            entry.ReportedFailureTicks > entry.LastAnsweredTicks
+            && now - entry.ReportedFailureTicks < FailureQuarantine.Ticks
+        )
         {
             return "clients could not reach it";
         }

@@ -3,11 +3,12 @@ using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.Options;
 using Orleans.Replication.Protocol;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.LoadBalancing;
 
-/// <summary>The load-balancer state of one group: checks its nodes periodically and merges what clients report.</summary>
+/// <summary>
+/// The load-balancer state of one group: checks its nodes periodically and merges what clients report.
+/// </summary>
 /// <remarks>
 /// Reentrant so that exchanges are never stuck behind a round of checks of a node that does not answer; the state
 /// (<see cref="GroupLoad"/>) is changed only between awaits, on the grain's scheduler. Checks run only while clients
@@ -32,7 +33,22 @@ internal sealed partial class LoadBalancerGrain(
 
     private long _lastAskedTicks;
 
-    private static readonly NodeStatus Unanswered = new(-1, NodeRole.Unassigned, "?", 0, 0, 0, 0, 0, 0, false, Guid.Empty, 0, null, Unreachable: true);
+    private static readonly NodeStatus Unanswered = new(
+        -1,
+        NodeRole.Unassigned,
+        "?",
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        false,
+        Guid.Empty,
+        0,
+        null,
+        Unreachable: true
+    );
     private GroupLoad _load = null!;
     private Task? _check;
     private string? _lastOutSummary;
@@ -43,9 +59,19 @@ internal sealed partial class LoadBalancerGrain(
     {
         GroupNames.Validate(Group);
         _load = new GroupLoad(Group, time);
-        _load.SetPolicy(new ReadRoutingPolicy(options.Value.ReadStrategy, options.Value.MaxReadLag, long.MaxValue, options.Value.MaxReadsInFlightPerNode));
+        _load.SetPolicy(
+            new ReadRoutingPolicy(
+                options.Value.ReadStrategy,
+                options.Value.MaxReadLag,
+                long.MaxValue,
+                options.Value.MaxReadsInFlightPerNode
+            )
+        );
         _lastAskedTicks = time.GetUtcNow().UtcTicks;
-        this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(CheckInterval, CheckInterval) { Interleave = true, KeepAlive = false });
+        this.RegisterGrainTimer(
+            OnTimerAsync,
+            new GrainTimerCreationOptions(CheckInterval, CheckInterval) { Interleave = true, KeepAlive = false }
+        );
         return Task.CompletedTask;
     }
 
@@ -121,24 +147,39 @@ internal sealed partial class LoadBalancerGrain(
         }
 
         var members = membership.CurrentSnapshot.Members;
-        var nodes = await Task.WhenAll(Enumerable.Range(0, route.NodeCount).Select(async i =>
-        {
-            try
-            {
-                var status = await GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(Group, i)).GetStatusAsync().WaitAsync(timeout, time);
-                var active = members.Values.Any(m => m.Status == SiloStatus.Active && m.SiloAddress.ToString() == status.Silo);
-                return ((NodeStatus?)status, active, (string?)null);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                return (null, false, e.GetType().Name + ": " + e.Message);
-            }
-        }));
-        var merged = Diagnostics.ReplicationMonitor.WithPrimaryView(nodes.Select(n => n.Item1 ?? Unanswered).ToArray(), route.PrimaryIndex);
+        var nodes = await Task.WhenAll(
+            Enumerable
+                .Range(0, route.NodeCount)
+                .Select(async i =>
+                {
+                    try
+                    {
+                        var status = await GrainFactory
+                            .GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(Group, i))
+                            .GetStatusAsync()
+                            .WaitAsync(timeout, time);
+                        var active = members.Values.Any(m =>
+                            m.Status == SiloStatus.Active && m.SiloAddress.ToString() == status.Silo
+                        );
+                        return ((NodeStatus?)status, active, (string?)null);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        return (null, false, e.GetType().Name + ": " + e.Message);
+                    }
+                })
+        );
+        var merged = Diagnostics.ReplicationMonitor.WithPrimaryView(
+            nodes.Select(n => n.Item1 ?? Unanswered).ToArray(),
+            route.PrimaryIndex
+        );
         _load.ObserveCheck(route, [.. nodes.Select((n, i) => (n.Item1 is null ? null : merged[i], n.active, n.Item3))]);
 
         var snapshot = _load.Snapshot(null);
-        var summary = string.Join("; ", snapshot.Nodes.Where(n => !n.InRotation).Select(n => $"node {n.NodeIndex}: {n.OutReason}"));
+        var summary = string.Join(
+            "; ",
+            snapshot.Nodes.Where(n => !n.InRotation).Select(n => $"node {n.NodeIndex}: {n.OutReason}")
+        );
         if (summary != _lastOutSummary)
         {
             _lastOutSummary = summary;
@@ -146,7 +187,11 @@ internal sealed partial class LoadBalancerGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: read policy set to {Strategy}, lag bound {MaxLagMs} ms, {MaxInFlight} reads in flight per node.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Group {Group}: read policy set to {Strategy}, lag bound {MaxLagMs} ms, {MaxInFlight} reads in " +
+            "flight per node."
+    )]
     private partial void LogPolicy(string group, LoadBalancingStrategy strategy, double maxLagMs, int maxInFlight);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Group {Group}: load balancer could not check {What}: {Reason}.")]

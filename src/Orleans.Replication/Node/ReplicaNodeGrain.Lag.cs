@@ -3,7 +3,9 @@ using Orleans.Replication.Primary;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>How far behind this node is, and, on a primary, each replica as it sees them (published to the metrics).</summary>
+/// <summary>
+/// How far behind this node is, and, on a primary, each replica as it sees them (published to the metrics).
+/// </summary>
 internal sealed partial class ReplicaNodeGrain
 {
     /// <summary>How often a primary publishes its replicas' lag to the metrics.</summary>
@@ -12,7 +14,10 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>Whether this node published replicas' lag: only then does it withdraw them.</summary>
     private bool _publishedLag;
 
-    /// <summary>A primary publishes each replica's lag (as it sees it) for the <c>replication.lag.*</c> gauges; a deposed one withdraws its figures.</summary>
+    /// <summary>
+    /// A primary publishes each replica's lag (as it sees it) for the <c>replication.lag.*</c> gauges; a deposed one
+    /// withdraws its figures.
+    /// </summary>
     private Task PublishLag()
     {
         if (_primary is { } primary)
@@ -58,7 +63,11 @@ internal sealed partial class ReplicaNodeGrain
         switch (_primary, _replica)
         {
             case ({ } primary, _):
-                return (0, Math.Max(0, now - primary.MajorityContactTicks(now, _nodeCount) - grace) / (double)TimeSpan.TicksPerMillisecond);
+                return (
+                    0,
+                    Math.Max(0, now - primary.MajorityContactTicks(now, _nodeCount) - grace)
+                        / (double)TimeSpan.TicksPerMillisecond
+                );
             case (_, { LastContactTicks: 0 } replica):
                 return (Math.Max(0, replica.LeaderLastIndex - _state.AppliedIndex), double.PositiveInfinity);
             case (_, { } replica):
@@ -68,7 +77,10 @@ internal sealed partial class ReplicaNodeGrain
                 if (behind > 0)
                 {
                     var oldest = _state.AppliedIndex + 1;
-                    age = Math.Max(silence, oldest <= _log.LastIndex ? now - _log[oldest].CreatedTicks : now - replica.LastContactTicks);
+                    age = Math.Max(
+                        silence,
+                        oldest <= _log.LastIndex ? now - _log[oldest].CreatedTicks : now - replica.LastContactTicks
+                    );
                 }
 
                 return (behind, Math.Max(0, age) / (double)TimeSpan.TicksPerMillisecond);
@@ -77,7 +89,10 @@ internal sealed partial class ReplicaNodeGrain
         }
     }
 
-    /// <summary>Each replica's lag as this primary sees it: entries after the replica's last reported applied index, and the age of the first of them.</summary>
+    /// <summary>
+    /// Each replica's lag as this primary sees it: entries after the replica's last reported applied index, and the age
+    /// of the first of them.
+    /// </summary>
     /// <remarks>
     /// The primary stamped every entry when it appended it, so the age is exact as of the replica's last reply; a
     /// replica that stopped answering only grows older here, never younger. An entry already compacted away is

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
-using Orleans.Replication.Storage;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>Moving a replica to another silo with its data: copied to the new activation before the old one is gone.</summary>
+/// <summary>
+/// Moving a replica to another silo with its data: copied to the new activation before the old one is gone.
+/// </summary>
 /// <remarks>
 /// Orleans migrates an activation by dehydrating it after deactivation and rehydrating the new one before it handles
 /// anything; messages in between wait and are forwarded. The replica's applied state, its log beyond it and its place
@@ -33,14 +33,18 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         ArgumentNullException.ThrowIfNull(target);
         if (_primary is not null)
         {
-            throw new InvalidOperationException($"Node {_group}/{_index} is the primary; switch over before moving it.");
+            throw new InvalidOperationException(
+                $"Node {_group}/{_index} is the primary; switch over before moving it."
+            );
         }
 
         var carried = CarriedEntries;
         if (_caughtUp && carried > MaxCarriedEntries)
         {
             throw new InvalidOperationException(
-                $"Node {_group}/{_index} holds {carried} keys and entries, more than the {MaxCarriedEntries} a move carries; it stays where it is.");
+                $"Node {_group}/{_index} holds {carried} keys and entries, more than the {MaxCarriedEntries} a move " +
+                "carries; it stays where it is."
+            );
         }
 
         LogRelocating(_group, _index, target.ToString(), carried);
@@ -61,9 +65,25 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         _log.TryGetEpoch(applied, out var appliedEpoch);
         var tail = applied < _log.LastIndex ? _log.Slice(applied + 1, (int)(_log.LastIndex - applied)) : [];
         var state = new NodeMigrationState(
-            _incarnation, _epoch, _primaryIndex, _nodeCount, _commitIndex, _caughtUp, _epochFloor, replica.VerifiedIndex,
-            replica.LeaderLastIndex, replica.LastContactTicks, replica.LastSequence, replica.SequenceOf.Epoch, replica.SequenceOf.Leader,
-            applied, appliedEpoch, _state.Snapshot(), _writeIds.Snapshot(applied), tail);
+            _incarnation,
+            _epoch,
+            _primaryIndex,
+            _nodeCount,
+            _commitIndex,
+            _caughtUp,
+            _epochFloor,
+            replica.VerifiedIndex,
+            replica.LeaderLastIndex,
+            replica.LastContactTicks,
+            replica.LastSequence,
+            replica.SequenceOf.Epoch,
+            replica.SequenceOf.Leader,
+            applied,
+            appliedEpoch,
+            _state.Snapshot(),
+            _writeIds.Snapshot(applied),
+            tail
+        );
         dehydrationContext.TryAddValue(MigrationKey, state);
     }
 
@@ -100,10 +120,16 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         _rehydrated = true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} moves to silo {Silo}, carrying {Entries} keys and entries.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Node {Group}/{Index} moves to silo {Silo}, carrying {Entries} keys and entries."
+    )]
     private partial void LogRelocating(string group, int index, string silo, int entries);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} arrived with its data: applied {Applied}, log ends at {LastIndex}.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Node {Group}/{Index} arrived with its data: applied {Applied}, log ends at {LastIndex}."
+    )]
     private partial void LogArrived(string group, int index, long applied, long lastIndex);
 }
 

@@ -7,7 +7,9 @@ namespace Orleans.Replication.Node;
 /// <summary>The primary's side: becoming primary and stopping, switchover, and learners.</summary>
 internal sealed partial class ReplicaNodeGrain
 {
-    /// <summary>Starts a term as primary of <paramref name="epoch"/>: a new <see cref="PrimaryRole"/>, whatever the node was.</summary>
+    /// <summary>
+    /// Starts a term as primary of <paramref name="epoch"/>: a new <see cref="PrimaryRole"/>, whatever the node was.
+    /// </summary>
     private void BecomePrimary(long epoch, int nodeCount)
     {
         StopLeading(null);
@@ -35,8 +37,14 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         primary.EpochStartIndex = _log.LastIndex;
-        primary.Heartbeat = this.RegisterGrainTimer(OnHeartbeatAsync,
-            new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval) { Interleave = true, KeepAlive = true });
+        primary.Heartbeat = this.RegisterGrainTimer(
+            OnHeartbeatAsync,
+            new GrainTimerCreationOptions(_options.HeartbeatInterval, _options.HeartbeatInterval)
+            {
+                Interleave = true,
+                KeepAlive = true,
+            }
+        );
         LogBecamePrimary(_group, _index, epoch, nodeCount, _log.LastIndex);
         AdvanceCommit();
         PumpAll();
@@ -44,9 +52,14 @@ internal sealed partial class ReplicaNodeGrain
 
     /// <summary>Tells the silo's <see cref="Hosting.LocalPrimaries"/> whether this node leads from here.</summary>
     private void NoteLeading(bool leading) =>
-        (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(_group, _index, leading);
+        (ServiceProvider.GetService(typeof(Hosting.LocalPrimaries)) as Hosting.LocalPrimaries)?.Set(
+            _group,
+            _index,
+            leading
+        );
 
-    /// <summary>Ends this node's leadership: no further write is acknowledged, waiting writes learn that their outcome is unknown.</summary>
+    /// <summary>Ends this node's leadership: no further write is acknowledged, waiting writes learn that their outcome
+    /// is unknown.</summary>
     /// <remarks>The <see cref="PrimaryRole"/> is dropped last: what its end sets off (the replies to waiting writes)
     /// still runs while the node leads.</remarks>
     private void StopLeading(long? newerEpoch)
@@ -62,7 +75,13 @@ internal sealed partial class ReplicaNodeGrain
         primary.HandingOver = false;
         primary.HandOverDone?.TrySetResult();
         var epoch = newerEpoch ?? _epoch;
-        primary.Tracker.AbandonAll(p => Reply(WriteStatus.SteppedDown, p.Index, $"The primary was deposed by epoch {epoch} before the write was acknowledged."));
+        primary.Tracker.AbandonAll(p =>
+            Reply(
+                WriteStatus.SteppedDown,
+                p.Index,
+                $"The primary was deposed by epoch {epoch} before the write was acknowledged."
+            )
+        );
         primary.RoutedBatches.End();
         primary.LeadershipRounds.Fail();
         _primary = null;
@@ -124,12 +143,19 @@ internal sealed partial class ReplicaNodeGrain
 
         if (learner < _nodeCount || learner >= ReplicationLimits.MaxNodeCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(learner), learner, $"A learner of a group of {_nodeCount} is node {_nodeCount}..{ReplicationLimits.MaxNodeCount - 1}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(learner),
+                learner,
+                $"A learner of a group of {_nodeCount} is node {_nodeCount}..{ReplicationLimits.MaxNodeCount - 1}."
+            );
         }
 
         if (!Array.Exists(primary.SendTo, l => l.NodeIndex == learner))
         {
-            var link = new ReplicaLink(learner, GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, learner)))
+            var link = new ReplicaLink(
+                learner,
+                GrainFactory.GetGrain<IReplicaNodeGrain>(GroupNames.NodeKey(_group, learner))
+            )
             {
                 NextIndex = _log.LastIndex + 1,
                 LastReplyTicks = NowTicks,
@@ -148,12 +174,22 @@ internal sealed partial class ReplicaNodeGrain
         BecomeReplica(newerEpoch, -1, _nodeCount);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} handed over: node {Target} holds the whole log ({LastIndex}).")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Primary {Group}/{Index} handed over: node {Target} holds the whole log ({LastIndex})."
+    )]
     private partial void LogHandedOver(string group, int index, int target, long lastIndex);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Primary {Group}/{Index} syncs node {Learner} to join the group (epoch {Epoch}); it counts toward no quorum yet.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Primary {Group}/{Index} syncs node {Learner} to join the group (epoch {Epoch}); it counts toward " +
+            "no quorum yet."
+    )]
     private partial void LogLearnerAdded(string group, int index, int learner, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} steps down: epoch {Epoch} was replaced by {NewerEpoch}.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Node {Group}/{Index} steps down: epoch {Epoch} was replaced by {NewerEpoch}."
+    )]
     private partial void LogSteppedDown(string group, int index, long epoch, long newerEpoch);
 }

@@ -6,14 +6,16 @@ namespace Orleans.Replication.Node;
 /// <summary>The replica's side: following the primary's log strictly in order.</summary>
 internal sealed partial class ReplicaNodeGrain
 {
-    /// <summary>Longest a gap in the primary's calls is waited for before the replica answers with a mismatch.</summary>
+    /// <summary>
+    /// Longest a gap in the primary's calls is waited for before the replica answers with a mismatch.
+    /// </summary>
     private static readonly long MaxParkTicks = TimeSpan.FromMilliseconds(500).Ticks;
 
     private ParkedAppends NewParkedAppends() => new(4 * _options.MaxInFlightBatches, MaxParkTicks);
 
     /// <summary>
-    /// Follows <paramref name="primaryIndex"/> (or, with -1, waits for a primary) in <paramref name="epoch"/>: a node that
-    /// led or had no role gets a new <see cref="ReplicaRole"/>; a replica keeps its own.
+    /// Follows <paramref name="primaryIndex"/> (or, with -1, waits for a primary) in <paramref name="epoch"/>: a node
+    /// that led or had no role gets a new <see cref="ReplicaRole"/>; a replica keeps its own.
     /// </summary>
     private void BecomeReplica(long epoch, int primaryIndex, int nodeCount)
     {
@@ -64,7 +66,10 @@ internal sealed partial class ReplicaNodeGrain
         await Task.Yield();
         try
         {
-            var route = await GrainFactory.GetGrain<IGroupCoordinatorGrain>(_group).GetRouteAsync().WaitAsync(_options.ReplicationCallTimeout, _time);
+            var route = await GrainFactory
+                .GetGrain<IGroupCoordinatorGrain>(_group)
+                .GetRouteAsync()
+                .WaitAsync(_options.ReplicationCallTimeout, _time);
             _epochFloor = Math.Max(_epochFloor, route.Epoch);
             return true;
         }
@@ -129,7 +134,10 @@ internal sealed partial class ReplicaNodeGrain
         return Respond(AppendStatus.Ok, replica.VerifiedIndex);
     }
 
-    /// <summary>Appends a call's entries to a log that reaches its previous index; returns where to resend from (minus one) on a conflict.</summary>
+    /// <summary>
+    /// Appends a call's entries to a log that reaches its previous index; returns where to resend from (minus one) on a
+    /// conflict.
+    /// </summary>
     private long? Follow(ReplicaRole replica, AppendRequest request)
     {
         replica.LastSequence = Math.Max(replica.LastSequence, request.Sequence);
@@ -169,7 +177,12 @@ internal sealed partial class ReplicaNodeGrain
 
         // The clients hear first: holding the entries is what they wait for, applying them to the state is not.
         TellHeld(replica, request);
-        SetCommitIndex(Math.Max(Math.Min(request.LeaderCommit, replica.VerifiedIndex), CommittedHere(replica, request.Epoch, request.NodeCount)));
+        SetCommitIndex(
+            Math.Max(
+                Math.Min(request.LeaderCommit, replica.VerifiedIndex),
+                CommittedHere(replica, request.Epoch, request.NodeCount)
+            )
+        );
         _caughtUp |= replica.VerifiedIndex >= request.LeaderCommit;
         return null;
     }
@@ -189,10 +202,24 @@ internal sealed partial class ReplicaNodeGrain
         foreach (var route in routes)
         {
             var count = route.LastIndex - route.FirstIndex + 1;
-            if (route.Target is not null && route.Incarnation == _incarnation && count is > 0 and <= int.MaxValue && replica.VerifiedIndex >= route.LastIndex
-                && _log.TryGetEpoch(route.LastIndex, out var epoch) && epoch == request.Epoch)
+            if (
+                route.Target is not null
+                && route.Incarnation == _incarnation
+                && count is > 0 and <= int.MaxValue
+                && replica.VerifiedIndex >= route.LastIndex
+                && _log.TryGetEpoch(route.LastIndex, out var epoch)
+                && epoch == request.Epoch
+            )
             {
-                route.Target.HeldAsync(route.BatchId, request.Epoch, route.FirstIndex, (int)count, Math.Max(0, request.NodeCount - 1)).Ignore();
+                route
+                    .Target.HeldAsync(
+                        route.BatchId,
+                        request.Epoch,
+                        route.FirstIndex,
+                        (int)count,
+                        Math.Max(0, request.NodeCount - 1)
+                    )
+                    .Ignore();
             }
         }
     }
@@ -206,8 +233,11 @@ internal sealed partial class ReplicaNodeGrain
     /// commit index. 0 when the rule does not apply: larger groups, learners, or a last entry of an older epoch.
     /// </summary>
     private long CommittedHere(ReplicaRole replica, long leaderEpoch, int nodeCount) =>
-        _index < nodeCount && WriteConcern.Majority.RequiredReplicas(nodeCount) <= 1 && replica.VerifiedIndex > _commitIndex
-            && _log.TryGetEpoch(replica.VerifiedIndex, out var epoch) && epoch == leaderEpoch
+        _index < nodeCount
+        && WriteConcern.Majority.RequiredReplicas(nodeCount) <= 1
+        && replica.VerifiedIndex > _commitIndex
+        && _log.TryGetEpoch(replica.VerifiedIndex, out var epoch)
+        && epoch == leaderEpoch
             ? replica.VerifiedIndex
             : 0;
 
@@ -218,7 +248,11 @@ internal sealed partial class ReplicaNodeGrain
     private ReplicaRole? AcceptLeader(long epoch, int leaderIndex, int nodeCount)
     {
         // One leader per epoch: a second sender of the same epoch (two coordinators electing at once) is refused.
-        if (epoch < _epoch || epoch < _epochFloor || (epoch == _epoch && (_primary is not null || (_primaryIndex >= 0 && _primaryIndex != leaderIndex))))
+        if (
+            epoch < _epoch
+            || epoch < _epochFloor
+            || (epoch == _epoch && (_primary is not null || (_primaryIndex >= 0 && _primaryIndex != leaderIndex)))
+        )
         {
             return null;
         }
@@ -234,7 +268,10 @@ internal sealed partial class ReplicaNodeGrain
         return replica;
     }
 
-    /// <summary>This node's response to a replication call: what happened, and <paramref name="lastIndex"/> (see <see cref="AppendResponse.LastIndex"/>).</summary>
+    /// <summary>
+    /// This node's response to a replication call: what happened, and <paramref name="lastIndex"/> (see
+    /// <see cref="AppendResponse.LastIndex"/>).
+    /// </summary>
     private AppendResponse Respond(AppendStatus status, long lastIndex) =>
         new(status, _epoch, lastIndex, _incarnation, _state.AppliedIndex);
 }

@@ -3,7 +3,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>The primary's side: replicating the log to every replica in pipelined batches, and handling their answers.</summary>
+/// <summary>
+/// The primary's side: replicating the log to every replica in pipelined batches, and handling their answers.
+/// </summary>
 internal sealed partial class ReplicaNodeGrain
 {
     private void PumpAll()
@@ -22,11 +24,18 @@ internal sealed partial class ReplicaNodeGrain
         }
     }
 
-    /// <summary>Sends what <paramref name="link"/>'s replica lacks, keeping up to MaxInFlightBatches calls in flight.</summary>
-    /// <remarks>Entries that pile up while calls are in flight go out together in the next call: batches grow with load.</remarks>
+    /// <summary>Sends what <paramref name="link"/>'s replica lacks, keeping up to MaxInFlightBatches calls in
+    /// flight.</summary>
+    /// <remarks>Entries that pile up while calls are in flight go out together in the next call: batches grow with
+    /// load.</remarks>
     private void Pump(ReplicaLink link)
     {
-        while (_primary is { } primary && link.InFlight < _options.MaxInFlightBatches && !link.SnapshotInProgress && NowTicks >= link.RetryAtTicks)
+        while (
+            _primary is { } primary
+            && link.InFlight < _options.MaxInFlightBatches
+            && !link.SnapshotInProgress
+            && NowTicks >= link.RetryAtTicks
+        )
         {
             if (link.NextIndex <= _log.BaseIndex)
             {
@@ -40,7 +49,11 @@ internal sealed partial class ReplicaNodeGrain
                 return;
             }
 
-            if (count <= 0 && link.Incarnation != Guid.Empty && link.AppliedIndex >= Math.Min(_commitIndex, link.MatchIndex))
+            if (
+                count <= 0
+                && link.Incarnation != Guid.Empty
+                && link.AppliedIndex >= Math.Min(_commitIndex, link.MatchIndex)
+            )
             {
                 // The replica has applied all it holds that is committed (in a small group it commits on its own): a
                 // call carrying only the commit index would tell it nothing. A replica not heard from yet is called
@@ -52,15 +65,28 @@ internal sealed partial class ReplicaNodeGrain
             var prevIndex = link.NextIndex - 1;
             _log.TryGetEpoch(prevIndex, out var prevEpoch);
             var entries = count > 0 ? _log.Slice(link.NextIndex, count) : [];
-            var request = new AppendRequest(_epoch, _index, _nodeCount, prevIndex, prevEpoch, entries, _commitIndex, _log.LastIndex, IsProbe: false, ++link.Sequence,
-                entries.Length > 0 ? primary.RoutedBatches.Take(link, entries[^1].Index) : null);
+            var request = new AppendRequest(
+                _epoch,
+                _index,
+                _nodeCount,
+                prevIndex,
+                prevEpoch,
+                entries,
+                _commitIndex,
+                _log.LastIndex,
+                IsProbe: false,
+                ++link.Sequence,
+                entries.Length > 0 ? primary.RoutedBatches.Take(link, entries[^1].Index) : null
+            );
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
             _ = SendAsync(link, request);
         }
     }
 
-    /// <summary>Sends one replication call and handles its reply; returns the reply, or null when the call failed.</summary>
+    /// <summary>
+    /// Sends one replication call and handles its reply; returns the reply, or null when the call failed.
+    /// </summary>
     private async Task<AppendResponse?> SendAsync(ReplicaLink link, AppendRequest request)
     {
         var generation = link.Generation;
@@ -80,11 +106,18 @@ internal sealed partial class ReplicaNodeGrain
 
         link.InFlight--;
         OnReply(link, request.Epoch, response, generation);
-        SettleRoutedBatches(link, request.Acks, response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1, response.Incarnation);
+        SettleRoutedBatches(
+            link,
+            request.Acks,
+            response.Status == AppendStatus.Ok && response.Epoch == request.Epoch ? response.LastIndex : -1,
+            response.Incarnation
+        );
         return response;
     }
 
-    /// <summary>After a call that carried <paramref name="routes"/> ended: see <see cref="RoutedBatches.Settle"/>.</summary>
+    /// <summary>
+    /// After a call that carried <paramref name="routes"/> ended: see <see cref="RoutedBatches.Settle"/>.
+    /// </summary>
     private void SettleRoutedBatches(ReplicaLink link, AckRoute[]? routes, long heldUpTo, Guid incarnation)
     {
         if (routes is not null && _primary is { } primary)
@@ -103,7 +136,10 @@ internal sealed partial class ReplicaNodeGrain
         link.Failures++;
         link.LastError = error.GetType().Name + ": " + error.Message;
         link.Rewind(link.MatchIndex + 1);
-        var backoff = Math.Min(TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromMilliseconds(20).Ticks << Math.Min(link.Failures, 6));
+        var backoff = Math.Min(
+            TimeSpan.FromSeconds(1).Ticks,
+            TimeSpan.FromMilliseconds(20).Ticks << Math.Min(link.Failures, 6)
+        );
         link.RetryAtTicks = NowTicks + backoff;
     }
 
@@ -128,7 +164,11 @@ internal sealed partial class ReplicaNodeGrain
         {
             case AppendStatus.Ok:
                 link.Accepted(response.LastIndex, _log.LastIndex);
-                if (primary.HandOverDone is { } done && link.NodeIndex == primary.HandOverTarget && link.MatchIndex >= _log.LastIndex)
+                if (
+                    primary.HandOverDone is { } done
+                    && link.NodeIndex == primary.HandOverTarget
+                    && link.MatchIndex >= _log.LastIndex
+                )
                 {
                     done.TrySetResult();
                 }

@@ -3,7 +3,10 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>Batches a replica acknowledges: the client hears from the replica that holds its writes, not from the primary (see <see cref="RoutedBatches"/>).</summary>
+/// <summary>
+/// Batches a replica acknowledges: the client hears from the replica that holds its writes, not from the primary (see
+/// <see cref="RoutedBatches"/>).
+/// </summary>
 /// <remarks>
 /// A write that needs one replica is acknowledged once the primary and that replica hold it. When the primary answers,
 /// the answer crosses between processes four times (client, primary, replica, primary, client); when the replica that
@@ -31,30 +34,50 @@ internal sealed partial class ReplicaNodeGrain
         var byReplica = primary is not null;
         for (var i = 0; byReplica && i < commands.Length; i++)
         {
-            // Only a fresh write is still waiting here (a refused or known one is answered at once), so its concern is valid.
-            byReplica = !replies[i].IsCompleted && commands[i].ExpectedVersion is null && commands[i].Concern.RequiredReplicas(_nodeCount) == 1;
+            // Only a fresh write is still waiting here (a refused or known one is answered at once), so its concern is
+            // valid.
+            byReplica =
+                !replies[i].IsCompleted
+                && commands[i].ExpectedVersion is null
+                && commands[i].Concern.RequiredReplicas(_nodeCount) == 1;
         }
 
         RoutedBatch? routed = null;
-        if (byReplica && _log.LastIndex - appendedFrom == commands.Length && primary!.RoutedBatches.Count < RoutedBatches.MaxCount
-            && RoutedBatches.PickReplica(primary.Links, now) is { } link)
+        if (
+            byReplica
+            && _log.LastIndex - appendedFrom == commands.Length
+            && primary!.RoutedBatches.Count < RoutedBatches.MaxCount
+            && RoutedBatches.PickReplica(primary.Links, now) is { } link
+        )
         {
-            routed = new RoutedBatch(link, new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex, link.Incarnation));
+            routed = new RoutedBatch(
+                link,
+                new AckRoute(acks, batchId, appendedFrom + 1, _log.LastIndex, link.Incarnation)
+            );
             primary.RoutedBatches.Add(routed);
         }
 
         Appended(appendedFrom);
 
         // Inline in the turn that answers the last write (on this grain's scheduler either way): no turn of its own.
-        Task.WhenAll(replies).ContinueWith(static (all, state) =>
-        {
-            var (node, acks, batchId, routed) = ((ReplicaNodeGrain, IWriteAcks, long, RoutedBatch?))state!;
-            node.OnBatchReplies(all.Result, acks, batchId, routed);
-        }, (this, acks, batchId, routed), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Current);
+        Task.WhenAll(replies)
+            .ContinueWith(
+                static (all, state) =>
+                {
+                    var (node, acks, batchId, routed) = ((ReplicaNodeGrain, IWriteAcks, long, RoutedBatch?))state!;
+                    node.OnBatchReplies(all.Result, acks, batchId, routed);
+                },
+                (this, acks, batchId, routed),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+                TaskScheduler.Current
+            );
         return Task.CompletedTask;
     }
 
-    /// <summary>Once the batch's writes have their replies here: tells the client, unless its replica did or may yet.</summary>
+    /// <summary>
+    /// Once the batch's writes have their replies here: tells the client, unless its replica did or may yet.
+    /// </summary>
     private void OnBatchReplies(WriteReply[] replies, IWriteAcks acks, long batchId, RoutedBatch? routed)
     {
         if (routed is not null)

@@ -8,15 +8,19 @@ internal sealed partial class ReplicaNodeGrain
     private const int MaxScanItems = 10_000;
 
     /// <remarks>
-    /// Only applied values are served, so a scan never sees a write that a failover could lose. The state is a hash map:
-    /// each page sorts the keys after <paramref name="afterKey"/>, which is fine for the groups MapReduce reads (a
+    /// Only applied values are served, so a scan never sees a write that a failover could lose. The state is a hash
+    /// map: each page sorts the keys after <paramref name="afterKey"/>, which is fine for the groups MapReduce reads (a
     /// sorted index would make a page cost its own size).
     /// </remarks>
     public Task<ScanPage> ScanAsync(string? afterKey, int maxItems)
     {
         if (maxItems is < 1 or > MaxScanItems)
         {
-            throw new ArgumentOutOfRangeException(nameof(maxItems), maxItems, $"A scan page holds 1..{MaxScanItems} items.");
+            throw new ArgumentOutOfRangeException(
+                nameof(maxItems),
+                maxItems,
+                $"A scan page holds 1..{MaxScanItems} items."
+            );
         }
 
         if (Role == NodeRole.Unassigned)

@@ -3,7 +3,9 @@ using Orleans.Replication.Replica;
 
 namespace Orleans.Replication.Node;
 
-/// <summary>The replica's side of catching up from a snapshot: receiving its chunks in order, then installing it.</summary>
+/// <summary>
+/// The replica's side of catching up from a snapshot: receiving its chunks in order, then installing it.
+/// </summary>
 internal sealed partial class ReplicaNodeGrain
 {
     /// <summary>Snapshots this activation installed.</summary>
@@ -31,7 +33,11 @@ internal sealed partial class ReplicaNodeGrain
         {
             replica.Incoming = new IncomingSnapshot(chunk.SnapshotId);
         }
-        else if (replica.Incoming is not { } started || started.Id != chunk.SnapshotId || started.NextSequence != chunk.Sequence)
+        else if (
+            replica.Incoming is not { } started
+            || started.Id != chunk.SnapshotId
+            || started.NextSequence != chunk.Sequence
+        )
         {
             replica.Incoming = null;
             return Respond(AppendStatus.NeedSnapshot, replica.VerifiedIndex);

@@ -22,7 +22,10 @@ internal sealed partial class ReplicaNodeGrain
         var id = Guid.NewGuid();
         var chunkSize = _options.SnapshotChunkSize;
         var idChunkSize = chunkSize * WriteIdsPerKey;
-        var chunks = Math.Max(1, Math.Max((items.Length + chunkSize - 1) / chunkSize, (writeIds.Length + idChunkSize - 1) / idChunkSize));
+        var chunks = Math.Max(
+            1,
+            Math.Max((items.Length + chunkSize - 1) / chunkSize, (writeIds.Length + idChunkSize - 1) / idChunkSize)
+        );
 
         link.SnapshotInProgress = true;
         link.SnapshotIndex = snapshotIndex;
@@ -33,12 +36,24 @@ internal sealed partial class ReplicaNodeGrain
             {
                 var part = Slice(items, c, chunkSize);
                 var ids = Slice(writeIds, c, idChunkSize);
-                var chunk = new SnapshotChunk(epoch, _index, id, c, snapshotIndex, snapshotEpoch, part, c == chunks - 1, ids);
+                var chunk = new SnapshotChunk(
+                    epoch,
+                    _index,
+                    id,
+                    c,
+                    snapshotIndex,
+                    snapshotEpoch,
+                    part,
+                    c == chunks - 1,
+                    ids
+                );
                 AppendResponse reply;
                 link.InFlight++;
                 try
                 {
-                    reply = await link.Node.InstallSnapshotAsync(chunk).WaitAsync(_options.ReplicationCallTimeout, _time);
+                    reply = await link
+                        .Node.InstallSnapshotAsync(chunk)
+                        .WaitAsync(_options.ReplicationCallTimeout, _time);
                 }
                 catch (Exception e)
                 {
@@ -56,7 +71,12 @@ internal sealed partial class ReplicaNodeGrain
                     return;
                 }
 
-                if (_primary is null || _epoch != epoch || reply.Status != AppendStatus.Ok || !link.Observe(reply.Incarnation))
+                if (
+                    _primary is null
+                    || _epoch != epoch
+                    || reply.Status != AppendStatus.Ok
+                    || !link.Observe(reply.Incarnation)
+                )
                 {
                     link.SnapshotInProgress = false;
                     if (_primary is not null)
@@ -84,7 +104,9 @@ internal sealed partial class ReplicaNodeGrain
         Pump(link);
     }
 
-    /// <summary>Write ids per key of <c>SnapshotChunkSize</c> in one chunk: an id is small, a value may not be.</summary>
+    /// <summary>
+    /// Write ids per key of <c>SnapshotChunkSize</c> in one chunk: an id is small, a value may not be.
+    /// </summary>
     private const int WriteIdsPerKey = 16;
 
     private static T[] Slice<T>(T[] all, int chunk, int size)
@@ -93,9 +115,19 @@ internal sealed partial class ReplicaNodeGrain
         return start >= all.Length ? [] : all.AsSpan((int)start, (int)Math.Min(size, all.Length - start)).ToArray();
     }
 
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
-        Message = "Primary {Group}/{Index} sends node {Replica} a snapshot at index {SnapshotIndex}: {Keys} keys in {Chunks} chunks.")]
-    private partial void LogSnapshotStarted(string group, int index, int replica, long snapshotIndex, int keys, int chunks);
+    [Microsoft.Extensions.Logging.LoggerMessage(
+        Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "Primary {Group}/{Index} sends node {Replica} a snapshot at index {SnapshotIndex}: {Keys} keys in " +
+            "{Chunks} chunks."
+    )]
+    private partial void LogSnapshotStarted(
+        string group,
+        int index,
+        int replica,
+        long snapshotIndex,
+        int keys,
+        int chunks
+    );
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "Primary {Group}/{Index} finished sending node {Replica} its snapshot at index {SnapshotIndex}.")]

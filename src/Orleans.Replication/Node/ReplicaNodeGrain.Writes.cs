@@ -24,7 +24,9 @@ internal sealed partial class ReplicaNodeGrain
         return Task.WhenAll(replies);
     }
 
-    /// <summary>Accepts a call's writes in order (see <see cref="Accept"/>); the caller then calls <see cref="Appended"/> once.</summary>
+    /// <summary>
+    /// Accepts a call's writes in order (see <see cref="Accept"/>); the caller then calls <see cref="Appended"/> once.
+    /// </summary>
     private Task<WriteReply>[] AcceptAll(WriteCommand[] commands, long now)
     {
         var replies = new Task<WriteReply>[commands.Length];
@@ -36,7 +38,9 @@ internal sealed partial class ReplicaNodeGrain
         return replies;
     }
 
-    /// <summary>After a call's writes were accepted: one count, one commit check and one replication pass for all of them.</summary>
+    /// <summary>
+    /// After a call's writes were accepted: one count, one commit check and one replication pass for all of them.
+    /// </summary>
     private void Appended(long appendedFrom)
     {
         if (_log.LastIndex > appendedFrom)
@@ -48,7 +52,10 @@ internal sealed partial class ReplicaNodeGrain
         PumpAll();
     }
 
-    /// <summary>Validates a write and, when this node leads, appends it and starts tracking its concern. Replication is started by the caller.</summary>
+    /// <summary>
+    /// Validates a write and, when this node leads, appends it and starts tracking its concern. Replication is started
+    /// by the caller.
+    /// </summary>
     private Task<WriteReply> Accept(WriteCommand command, long now)
     {
         if (command is null)
@@ -58,12 +65,16 @@ internal sealed partial class ReplicaNodeGrain
 
         if (_primary is not { } primary)
         {
-            return Task.FromResult(Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}."));
+            return Task.FromResult(
+                Reply(WriteStatus.NotPrimary, 0, $"Node {_group}/{_index} is not the primary of epoch {_epoch}.")
+            );
         }
 
         if (primary.HandingOver)
         {
-            return Task.FromResult(Reply(WriteStatus.Unavailable, 0, $"Node {_group}/{_index} is handing over to another primary."));
+            return Task.FromResult(
+                Reply(WriteStatus.Unavailable, 0, $"Node {_group}/{_index} is handing over to another primary.")
+            );
         }
 
         if (ValidateWrite(command) is { } invalid)
@@ -72,7 +83,12 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         long index;
-        if (_writeIds.TryGet(command.WriteId, out var seen) && seen > _log.BaseIndex && seen <= _log.LastIndex && _log[seen].WriteId == command.WriteId)
+        if (
+            _writeIds.TryGet(command.WriteId, out var seen)
+            && seen > _log.BaseIndex
+            && seen <= _log.LastIndex
+            && _log[seen].WriteId == command.WriteId
+        )
         {
             // A retry of a write this log already holds: wait for it again rather than applying it twice.
             index = seen;
@@ -95,7 +111,9 @@ internal sealed partial class ReplicaNodeGrain
             }
 
             index = _log.LastIndex + 1;
-            AppendToLog(new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, now));
+            AppendToLog(
+                new LogEntry(index, _epoch, command.Operation, command.Key, command.Value, command.WriteId, now)
+            );
         }
 
         // An entry of an earlier epoch is safe only once this epoch's first entry commits (Raft's rule): a retry
@@ -108,26 +126,47 @@ internal sealed partial class ReplicaNodeGrain
             required = Math.Max(required, primary.Tracker.MajorityReplicas);
         }
 
-        return primary.Tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
+        return primary
+            .Tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null))
+            .Reply;
     }
 
     private WriteReply TimedOut(PendingWrite pending)
     {
-        // pending.Index may be later than the write's own entry (an earlier epoch's entry waits for this epoch's first).
+        // pending.Index may be later than the write's own entry (an earlier epoch's entry waits for this epoch's
+        // first).
         var confirmed = _primary?.Tracker.CountHolding(pending.Index) ?? 0;
-        return new WriteReply(WriteStatus.Timeout, _epoch, pending.Acknowledged.Index, 0, confirmed, pending.RequiredReplicas, _nodeCount - 1, _primaryIndex,
-            $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} required.");
+        return new WriteReply(
+            WriteStatus.Timeout,
+            _epoch,
+            pending.Acknowledged.Index,
+            0,
+            confirmed,
+            pending.RequiredReplicas,
+            _nodeCount - 1,
+            _primaryIndex,
+            $"{confirmed} of {_nodeCount - 1} replicas confirmed before the deadline; {pending.RequiredReplicas} " +
+            "required."
+        );
     }
 
-    /// <summary>A compare-and-set that found another version reports it only once that version is committed and leadership is confirmed,
-    /// so that the refusal never reflects a write a failover could lose.</summary>
+    /// <summary>A compare-and-set that found another version reports it only once that version is committed and
+    /// leadership is confirmed, so that the refusal never reflects a write a failover could lose.</summary>
     private async Task<WriteReply> RefuseCompareAndSetAsync(WriteCommand command, long current, long versionIndex)
     {
         var epoch = _epoch;
         var mustCommit = Math.Max(versionIndex, _primary?.EpochStartIndex ?? 0);
-        if (!await WaitForAppliedAsync(mustCommit, command.Timeout) || !await ConfirmLeadershipAsync() || _epoch != epoch)
+        if (
+            !await WaitForAppliedAsync(mustCommit, command.Timeout)
+            || !await ConfirmLeadershipAsync()
+            || _epoch != epoch
+        )
         {
-            return Reply(WriteStatus.Unavailable, 0, "The primary could not confirm the key's current version with a majority in time.");
+            return Reply(
+                WriteStatus.Unavailable,
+                0,
+                "The primary could not confirm the key's current version with a majority in time."
+            );
         }
 
         return new WriteReply(WriteStatus.VersionMismatch, _epoch, 0, current, 0, 0, _nodeCount - 1, _primaryIndex,
@@ -166,7 +205,9 @@ internal sealed partial class ReplicaNodeGrain
     private WriteReply Reply(WriteStatus status, long index, string? message) =>
         new(status, _epoch, index, 0, 0, 0, Math.Max(0, _nodeCount - 1), _primaryIndex, message);
 
-    /// <summary>Recomputes the commit index from the replicas' positions and acknowledges the writes whose concern holds.</summary>
+    /// <summary>
+    /// Recomputes the commit index from the replicas' positions and acknowledges the writes whose concern holds.
+    /// </summary>
     private void AdvanceCommit()
     {
         if (_primary is not { } primary)

@@ -8,7 +8,6 @@ using Orleans.Replication.Primary;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.Replica;
 using Orleans.Replication.Storage;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Node;
 
@@ -60,10 +59,17 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     /// <summary>Set while this node follows a primary (or waits for one in its epoch); null otherwise.</summary>
     private ReplicaRole? _replica;
 
-    /// <summary>The group's epoch as the coordinator reported it to this activation: no older leader is followed.</summary>
+    /// <summary>
+    /// The group's epoch as the coordinator reported it to this activation: no older leader is followed.
+    /// </summary>
     private long _epochFloor;
 
-    public ReplicaNodeGrain(IOptions<ReplicationOptions> options, TimeProvider time, ILocalSiloDetails silo, ILogger<ReplicaNodeGrain> logger)
+    public ReplicaNodeGrain(
+        IOptions<ReplicationOptions> options,
+        TimeProvider time,
+        ILocalSiloDetails silo,
+        ILogger<ReplicaNodeGrain> logger
+    )
     {
         _options = options.Value;
         _time = time;
@@ -73,9 +79,14 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     }
 
     /// <summary>The role this node plays, as its role objects say.</summary>
-    private NodeRole Role => _primary is not null ? NodeRole.Primary : _replica is not null ? NodeRole.Replica : NodeRole.Unassigned;
+    private NodeRole Role =>
+        _primary is not null ? NodeRole.Primary
+        : _replica is not null ? NodeRole.Replica
+        : NodeRole.Unassigned;
 
-    /// <summary>Highest index known to match the leader's log: what a replica verified; for any other node, what is committed.</summary>
+    /// <summary>
+    /// Highest index known to match the leader's log: what a replica verified; for any other node, what is committed.
+    /// </summary>
     private long VerifiedIndex => _replica?.VerifiedIndex ?? _commitIndex;
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
@@ -102,8 +113,13 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             }
 
             return Task.CompletedTask;
-        }, new GrainTimerCreationOptions(UnassignedLifetime, UnassignedLifetime) { Interleave = true });
-        this.RegisterGrainTimer(PublishLag, new GrainTimerCreationOptions(LagPublishInterval, LagPublishInterval) { Interleave = true });
+        },
+            new GrainTimerCreationOptions(UnassignedLifetime, UnassignedLifetime) { Interleave = true }
+        );
+        this.RegisterGrainTimer(
+            PublishLag,
+            new GrainTimerCreationOptions(LagPublishInterval, LagPublishInterval) { Interleave = true }
+        );
         return Task.CompletedTask;
     }
 
@@ -125,7 +141,10 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         ArgumentNullException.ThrowIfNull(assignment);
         if (assignment.Group != _group || assignment.NodeIndex != _index)
         {
-            throw new ArgumentException($"Assignment for {assignment.Group}/{assignment.NodeIndex} sent to node {_group}/{_index}.", nameof(assignment));
+            throw new ArgumentException(
+                $"Assignment for {assignment.Group}/{assignment.NodeIndex} sent to node {_group}/{_index}.",
+                nameof(assignment)
+            );
         }
 
         ReplicationLimits.ValidateNodeCount(assignment.NodeCount);
@@ -141,7 +160,10 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             _caughtUp = true;
         }
 
-        if (assignment.Epoch > _epoch || (assignment.Epoch == _epoch && (Role == NodeRole.Unassigned || _primaryIndex < 0)))
+        if (
+            assignment.Epoch > _epoch
+            || (assignment.Epoch == _epoch && (Role == NodeRole.Unassigned || _primaryIndex < 0))
+        )
         {
             if (assignment.PrimaryIndex == _index)
             {
@@ -155,7 +177,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
         if (bootstrap && _replica is { } replica)
         {
-            // A new group's replica holds everything there is: it is as fresh as a message from its primary would make it.
+            // A new group's replica holds everything there is: it is as fresh as a message from its primary would make
+            // it.
             replica.LastContactTicks = NowTicks;
         }
 
@@ -174,7 +197,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
 
         var ingress = SystemTargetGrainId.Create(ingressType, gateway).GrainId;
-        return Task.FromResult<WriteIngressAddress?>(new WriteIngressAddress(ingress, gateway.Endpoint.Address.ToString(), gateway.Endpoint.Port));
+        return Task.FromResult<WriteIngressAddress?>(
+            new WriteIngressAddress(ingress, gateway.Endpoint.Address.ToString(), gateway.Endpoint.Port)
+        );
     }
 
     public Task<NodeStatus> BeginEpochAsync(long epoch, int nodeCount)
@@ -232,9 +257,25 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             (_, { }) => null,
             _ => "not assigned a role yet",
         };
-        return new NodeStatus(_index, Role, _silo.SiloAddress.ToString(), _epoch, _log.LastIndex, _state.AppliedIndex, _commitIndex,
-            lagEntries, lagMs, problem is null, _incarnation, _state.Count, problem, _log.LastEpoch, _caughtUp, _nodeCount,
-            _primary is { } primary ? ReplicaLags(primary) : null);
+        return new NodeStatus(
+            _index,
+            Role,
+            _silo.SiloAddress.ToString(),
+            _epoch,
+            _log.LastIndex,
+            _state.AppliedIndex,
+            _commitIndex,
+            lagEntries,
+            lagMs,
+            problem is null,
+            _incarnation,
+            _state.Count,
+            problem,
+            _log.LastEpoch,
+            _caughtUp,
+            _nodeCount,
+            _primary is { } primary ? ReplicaLags(primary) : null
+        );
     }
 
     /// <summary>Moves the commit index forward and applies what it covers, in order.</summary>
@@ -250,7 +291,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _commitIndex = commitIndex;
         if (_primary is not null && ReplicationMetrics.CommitLatencyEnabled)
         {
-            // Commit latency: from the primary appending an entry to a majority holding it (only while someone listens).
+            // Commit latency: from the primary appending an entry to a majority holding it (only while someone
+            // listens).
             var now = NowTicks;
             for (var i = Math.Max(previous + 1, _log.BaseIndex + 1); i <= commitIndex; i++)
             {
@@ -278,12 +320,17 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _writeIds.Add(entry.WriteId, entry.Index, NowTicks);
     }
 
-    /// <summary>Cuts log entries from <paramref name="fromIndex"/> on: a suffix of an older epoch the current primary does not have.</summary>
+    /// <summary>
+    /// Cuts log entries from <paramref name="fromIndex"/> on: a suffix of an older epoch the current primary does not
+    /// have.
+    /// </summary>
     private void TruncateLog(long fromIndex)
     {
         if (fromIndex <= _commitIndex)
         {
-            throw new InvalidOperationException($"Node {_group}/{_index} was asked to cut committed entries from {fromIndex} (commit {_commitIndex}).");
+            throw new InvalidOperationException(
+                $"Node {_group}/{_index} was asked to cut committed entries from {fromIndex} (commit {_commitIndex})."
+            );
         }
 
         var removed = _log.TruncateSuffix(fromIndex);
@@ -292,7 +339,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         LogTruncated(_group, _index, removed.Length, fromIndex);
     }
 
-    /// <summary>Drops applied entries behind every replica's position, keeping a tail, within the bounds of the options.</summary>
+    /// <summary>
+    /// Drops applied entries behind every replica's position, keeping a tail, within the bounds of the options.
+    /// </summary>
     private void CompactLog()
     {
         var slack = Math.Max(64, _options.MinRetainedLogEntries / 4);
@@ -319,7 +368,10 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
     }
 
-    /// <summary>Waits until the applied index reaches <paramref name="index"/>; false when <paramref name="timeout"/> passes first.</summary>
+    /// <summary>
+    /// Waits until the applied index reaches <paramref name="index"/>; false when <paramref name="timeout"/> passes
+    /// first.
+    /// </summary>
     private async Task<bool> WaitForAppliedAsync(long index, TimeSpan timeout)
     {
         if (_state.AppliedIndex >= index)
@@ -363,21 +415,39 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} is primary of epoch {Epoch} ({NodeCount} nodes, log ends at {LastIndex}).")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Node {Group}/{Index} is primary of epoch {Epoch} ({NodeCount} nodes, log ends at {LastIndex})."
+    )]
     private partial void LogBecamePrimary(string group, int index, long epoch, int nodeCount, long lastIndex);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} follows node {Primary} in epoch {Epoch}.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Node {Group}/{Index} follows node {Primary} in epoch {Epoch}."
+    )]
     private partial void LogBecameReplica(string group, int index, int primary, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} refuses an assignment for epoch {Epoch} meant for another activation of it.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Node {Group}/{Index} refuses an assignment for epoch {Epoch} meant for another activation of it."
+    )]
     private partial void LogWrongIncarnation(string group, int index, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} enters epoch {Epoch} with no primary yet (log ends at {LastIndex}).")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Node {Group}/{Index} enters epoch {Epoch} with no primary yet (log ends at {LastIndex})."
+    )]
     private partial void LogEpochBegun(string group, int index, long epoch, long lastIndex);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Group}/{Index} left its group in epoch {Epoch} and forgot its data.")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Node {Group}/{Index} left its group in epoch {Epoch} and forgot its data."
+    )]
     private partial void LogReset(string group, int index, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Group}/{Index} cut {Count} entries of an older epoch from index {FromIndex}.")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Node {Group}/{Index} cut {Count} entries of an older epoch from index {FromIndex}."
+    )]
     private partial void LogTruncated(string group, int index, int count, long fromIndex);
 }

@@ -27,7 +27,10 @@ public sealed class ReplicationOptions
     /// <summary>Most replication calls in flight to one replica (pipelining). Default 4.</summary>
     public int MaxInFlightBatches { get; set; } = 4;
 
-    /// <summary>How often an idle primary probes its replicas, and how often it answers writes whose deadline passed; also the grace before silence counts as lag. 10 ms..1 s, default 100 ms.</summary>
+    /// <summary>
+    /// How often an idle primary probes its replicas, and how often it answers writes whose deadline passed; also the
+    /// grace before silence counts as lag. 10 ms..1 s, default 100 ms.
+    /// </summary>
     public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
 
     /// <summary>How long a primary waits for one replication call before it resends. Default 2 s.</summary>
@@ -36,16 +39,24 @@ public sealed class ReplicationOptions
     /// <summary>Longest deadline a write may ask for. Default 5 min.</summary>
     public TimeSpan MaxWriteTimeout { get; set; } = DefaultMaxWriteTimeout;
 
-    /// <summary>Entries kept behind the applied index while every replica has them (a short tail for replicas that fall behind). Default 1,000.</summary>
+    /// <summary>
+    /// Entries kept behind the applied index while every replica has them (a short tail for replicas that fall behind).
+    /// Default 1,000.
+    /// </summary>
     public int MinRetainedLogEntries { get; set; } = 1_000;
 
-    /// <summary>Most entries kept in a log: beyond this the log is cut even if a replica still needs them, and that replica gets a snapshot. Default 100,000.</summary>
+    /// <summary>
+    /// Most entries kept in a log: beyond this the log is cut even if a replica still needs them, and that replica gets
+    /// a snapshot. Default 100,000.
+    /// </summary>
     public int MaxRetainedLogEntries { get; set; } = 100_000;
 
     /// <summary>Keys per snapshot chunk. Default 1,000.</summary>
     public int SnapshotChunkSize { get; set; } = 1_000;
 
-    /// <summary>How long a node remembers a write id, so that a retry of the write is applied once. Default 2 min.</summary>
+    /// <summary>
+    /// How long a node remembers a write id, so that a retry of the write is applied once. Default 2 min.
+    /// </summary>
     public TimeSpan DeduplicationWindow { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Most write ids a node remembers. Default 250,000.</summary>
@@ -54,7 +65,10 @@ public sealed class ReplicationOptions
     /// <summary>How often a group's coordinator checks that its primary answers. Default 200 ms.</summary>
     public TimeSpan PrimaryCheckInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How long the coordinator waits for the primary's answer to a check (and for each node during a failover). Default 500 ms.</summary>
+    /// <summary>
+    /// How long the coordinator waits for the primary's answer to a check (and for each node during a failover).
+    /// Default 500 ms.
+    /// </summary>
     public TimeSpan PrimaryCheckTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Consecutive unanswered checks after which the coordinator fails over. Default 2.</summary>
@@ -63,12 +77,21 @@ public sealed class ReplicationOptions
     /// <summary>A replica more than this far behind (in time) reports itself unhealthy. Default 5 s.</summary>
     public TimeSpan MaxHealthyLag { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The read strategy of a group whose load balancer was not told another (<c>SetReadPolicyAsync</c>). Default least connections.</summary>
-    public LoadBalancing.LoadBalancingStrategy ReadStrategy { get; set; } = LoadBalancing.LoadBalancingStrategy.LeastConnections;
+    /// <summary>
+    /// The read strategy of a group whose load balancer was not told another (<c>SetReadPolicyAsync</c>). Default least
+    /// connections.
+    /// </summary>
+    public LoadBalancing.LoadBalancingStrategy ReadStrategy { get; set; } =
+        LoadBalancing.LoadBalancingStrategy.LeastConnections;
 
-    /// <summary>A replica further behind than this (in time) leaves the read rotation, by default. Default 5 s.</summary>
+    /// <summary>
+    /// A replica further behind than this (in time) leaves the read rotation, by default. Default 5 s.
+    /// </summary>
     public TimeSpan MaxReadLag { get; set; } = LoadBalancing.ReadRoutingPolicy.DefaultMaxReadLag;
 
-    /// <summary>Reads in flight (from every client) at which a node leaves the read rotation until it drains, by default. Default 10,000.</summary>
+    /// <summary>
+    /// Reads in flight (from every client) at which a node leaves the read rotation until it drains, by default.
+    /// Default 10,000.
+    /// </summary>
     public int MaxReadsInFlightPerNode { get; set; } = LoadBalancing.ReadRoutingPolicy.DefaultMaxInFlightPerNode;
 }

@@ -1,5 +1,4 @@
 using Orleans.Placement;
-using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
 namespace Orleans.Replication.Placement;
@@ -36,7 +35,11 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
 
     private IGrainFactory? _grains;
 
-    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    public async Task<SiloAddress> OnAddActivation(
+        PlacementStrategy strategy,
+        PlacementTarget target,
+        IPlacementContext context
+    )
     {
         var silos = context.GetCompatibleSilos(target);
         if (IPlacementDirector.GetPlacementHint(target.RequestContextData, silos) is { } hint)
@@ -49,7 +52,10 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
             try
             {
                 _grains ??= (IGrainFactory)services.GetService(typeof(IGrainFactory))!;
-                var chosen = await _grains.GetGrain<IGroupCoordinatorGrain>(group).PlaceNodeAsync(index).WaitAsync(AskTimeout);
+                var chosen = await _grains
+                    .GetGrain<IGroupCoordinatorGrain>(group)
+                    .PlaceNodeAsync(index)
+                    .WaitAsync(AskTimeout);
                 if (chosen is not null && silos.Contains(chosen))
                 {
                     return chosen;
@@ -69,7 +75,8 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
         var ordered = silos.ToArray();
         Array.Sort(ordered);
         var key = target.GrainIdentity.Key.ToString() ?? "";
-        // A group's coordinator goes on the silo before node 0's, so that losing the primary's silo rarely takes it too.
+        // A group's coordinator goes on the silo before node 0's, so that losing the primary's silo rarely takes it
+        // too.
         var slot = GroupNames.TryParseNodeKey(key, out var group, out var index)
             ? StableHash(group) + (long)index
             : StableHash(key) + (long)ordered.Length - 1;
@@ -77,7 +84,9 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
         return ordered[(int)(slot % ordered.Length)];
     }
 
-    /// <summary>FNV-1a over UTF-16 code units: the same on every silo and every run, unlike <see cref="string.GetHashCode()"/>.</summary>
+    /// <summary>
+    /// FNV-1a over UTF-16 code units: the same on every silo and every run, unlike <see cref="string.GetHashCode()"/>.
+    /// </summary>
     internal static uint StableHash(string text)
     {
         var hash = 2166136261u;

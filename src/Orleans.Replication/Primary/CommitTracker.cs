@@ -3,7 +3,8 @@ using Orleans.Replication.Protocol;
 namespace Orleans.Replication.Primary;
 
 /// <summary>A write waiting for its concern on the primary.</summary>
-/// <remarks>The grain returns <see cref="Reply"/>'s task to Orleans as is, so an acknowledgement costs no extra turn on the grain.</remarks>
+/// <remarks>The grain returns <see cref="Reply"/>'s task to Orleans as is, so an acknowledgement costs no extra turn on
+/// the grain.</remarks>
 internal sealed class PendingWrite(long index, int requiredReplicas, long deadlineTicks, WriteReply acknowledged)
 {
     private readonly TaskCompletionSource<WriteReply> _reply = new();
@@ -26,7 +27,9 @@ internal sealed class PendingWrite(long index, int requiredReplicas, long deadli
     public void Complete(WriteReply reply) => _reply.TrySetResult(reply);
 }
 
-/// <summary>Decides, from what each replica holds, the commit index and which pending writes are acknowledged.</summary>
+/// <summary>
+/// Decides, from what each replica holds, the commit index and which pending writes are acknowledged.
+/// </summary>
 /// <remarks>
 /// Every concern reduces to a number r of replicas that must hold the write: k for <c>WaitForReplicas(k)</c>,
 /// ⌊N/2⌋ for <c>Majority</c> (with the primary that makes a majority of N), N−1 for <c>All</c>. A write of
@@ -73,7 +76,10 @@ internal sealed class CommitTracker
         }
     }
 
-    /// <summary>Queues a write; it is acknowledged by a later <see cref="Update"/> (or at once when its concern needs no replica).</summary>
+    /// <summary>
+    /// Queues a write; it is acknowledged by a later <see cref="Update"/> (or at once when its concern needs no
+    /// replica).
+    /// </summary>
     public PendingWrite Track(long index, int requiredReplicas, long deadlineTicks, WriteReply acknowledged)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(requiredReplicas);
@@ -100,7 +106,10 @@ internal sealed class CommitTracker
     {
         if (matchIndexes.Length != _sorted.Length)
         {
-            throw new ArgumentException($"Expected {_sorted.Length} replica match indexes, got {matchIndexes.Length}.", nameof(matchIndexes));
+            throw new ArgumentException(
+                $"Expected {_sorted.Length} replica match indexes, got {matchIndexes.Length}.",
+                nameof(matchIndexes)
+            );
         }
 
         matchIndexes.CopyTo(_sorted);
@@ -140,7 +149,10 @@ internal sealed class CommitTracker
         return n;
     }
 
-    /// <summary>Answers every write whose deadline has passed with <paramref name="timedOut"/>; the write may still commit later.</summary>
+    /// <summary>
+    /// Answers every write whose deadline has passed with <paramref name="timedOut"/>; the write may still commit
+    /// later.
+    /// </summary>
     public void ExpireOverdue(long nowTicks, Func<PendingWrite, WriteReply> timedOut)
     {
         foreach (var queue in _queues)

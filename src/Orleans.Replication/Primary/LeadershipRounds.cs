@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Primary;
 
-/// <summary>Rounds of probes by which a primary confirms, with a majority, that it still leads (Raft's ReadIndex).</summary>
+/// <summary>
+/// Rounds of probes by which a primary confirms, with a majority, that it still leads (Raft's ReadIndex).
+/// </summary>
 /// <remarks>
 /// A primary paused past a failover still believes it leads; it must not answer a strong read from its state.
 /// Each read waits for a round that starts after the read arrived, and is served once a majority of the group

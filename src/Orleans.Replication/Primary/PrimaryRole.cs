@@ -1,7 +1,7 @@
 namespace Orleans.Replication.Primary;
 
-/// <summary>What a node knows and keeps only while it leads an epoch: its replicas, the writes awaiting their
-/// concern, the leadership rounds of strong reads, the batches a replica acknowledges, a switchover under way.</summary>
+/// <summary>What a node knows and keeps only while it leads an epoch: its replicas, the writes awaiting their concern,
+/// the leadership rounds of strong reads, the batches a replica acknowledges, a switchover under way.</summary>
 /// <remarks>
 /// Made when the node becomes primary and dropped when it stops leading, so nothing of one term outlives it: a node
 /// that leads again, in a later epoch, starts from a new one. Like the grain that holds it, it is used on the grain's
@@ -28,7 +28,9 @@ internal sealed class PrimaryRole(ReplicaLink[] links, CommitTracker tracker)
     /// <summary>A planned switchover is under way: writes are refused until this node is deposed.</summary>
     public bool HandingOver { get; set; }
 
-    /// <summary>During a switchover: completed once <see cref="HandOverTarget"/> holds the whole log, or leadership ends.</summary>
+    /// <summary>
+    /// During a switchover: completed once <see cref="HandOverTarget"/> holds the whole log, or leadership ends.
+    /// </summary>
     public TaskCompletionSource? HandOverDone { get; set; }
 
     /// <summary>The node a switchover hands over to.</summary>
@@ -43,7 +45,10 @@ internal sealed class PrimaryRole(ReplicaLink[] links, CommitTracker tracker)
     /// <summary>The link to node <paramref name="nodeIndex"/> among <see cref="Links"/>, or null.</summary>
     public ReplicaLink? LinkTo(int nodeIndex) => Array.Find(Links, l => l.NodeIndex == nodeIndex);
 
-    /// <summary>UTC ticks by which a majority of the group of <paramref name="nodeCount"/> (this primary included) had last answered.</summary>
+    /// <summary>
+    /// UTC ticks by which a majority of the group of <paramref name="nodeCount"/> (this primary included) had last
+    /// answered.
+    /// </summary>
     public long MajorityContactTicks(long nowTicks, int nodeCount)
     {
         if (Links.Length == 0)

@@ -21,13 +21,18 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     /// <summary>Highest index known to match the primary's log on this replica's current incarnation.</summary>
     public long MatchIndex { get; set; }
 
-    /// <summary>The replica's applied index as of its last reply (this incarnation): the primary's measure of its lag.</summary>
+    /// <summary>
+    /// The replica's applied index as of its last reply (this incarnation): the primary's measure of its lag.
+    /// </summary>
     public long AppliedIndex { get; set; }
 
     /// <summary>Next index to send.</summary>
     public long NextIndex { get; set; } = 1;
 
-    /// <summary>Replication calls sent so far (not probes), which number them for the replica (<see cref="AppendRequest.Sequence"/>).</summary>
+    /// <summary>
+    /// Replication calls sent so far (not probes), which number them for the replica
+    /// (<see cref="AppendRequest.Sequence"/>).
+    /// </summary>
     public long Sequence { get; set; }
 
     /// <summary>Replication calls awaiting a reply.</summary>
@@ -60,7 +65,9 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     /// <summary>Why the last call failed, for status.</summary>
     public string? LastError { get; set; }
 
-    /// <summary>Takes note of a reply saying that the replica's log matches the primary's up to <paramref name="lastIndex"/>.</summary>
+    /// <summary>
+    /// Takes note of a reply saying that the replica's log matches the primary's up to <paramref name="lastIndex"/>.
+    /// </summary>
     /// <remarks>
     /// A replica parks calls that overtook an earlier one and answers them with what matches so far (see
     /// <c>ParkedAppends</c>). When every call is answered and the replica still holds less than was sent, it dropped
@@ -77,14 +84,18 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
         }
     }
 
-    /// <summary>Starts sending again from <paramref name="nextIndex"/>, ignoring replies in flight for positioning.</summary>
+    /// <summary>
+    /// Starts sending again from <paramref name="nextIndex"/>, ignoring replies in flight for positioning.
+    /// </summary>
     public void Rewind(long nextIndex)
     {
         Generation++;
         NextIndex = Math.Max(1, nextIndex);
     }
 
-    /// <summary>Takes note of the incarnation in a reply; false when the reply comes from a retired one and must be ignored.</summary>
+    /// <summary>
+    /// Takes note of the incarnation in a reply; false when the reply comes from a retired one and must be ignored.
+    /// </summary>
     public bool Observe(Guid incarnation)
     {
         if (incarnation == Incarnation)

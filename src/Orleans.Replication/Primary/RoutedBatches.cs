@@ -2,7 +2,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Primary;
 
-/// <summary>The batches a primary routed through its replicas, until each replica told its client or the primary did.</summary>
+/// <summary>
+/// The batches a primary routed through its replicas, until each replica told its client or the primary did.
+/// </summary>
 /// <remarks>
 /// The replica that holds a batch's last entry tells the client itself, which the primary learns from that call's
 /// answer. Otherwise the primary tells the client once the batch is committed: at once when no call carrying the route
@@ -23,14 +25,22 @@ internal sealed class RoutedBatches
 
     public void Remove(RoutedBatch batch) => _batches.Remove(batch);
 
-    /// <summary>The replica to acknowledge a batch: of the replicas in good standing, the one with the fewest calls out; null if none.</summary>
+    /// <summary>
+    /// The replica to acknowledge a batch: of the replicas in good standing, the one with the fewest calls out; null if
+    /// none.
+    /// </summary>
     public static ReplicaLink? PickReplica(ReplicaLink[] links, long nowTicks)
     {
         ReplicaLink? best = null;
         foreach (var link in links)
         {
-            if (link.Failures == 0 && !link.SnapshotInProgress && nowTicks >= link.RetryAtTicks && link.Incarnation != Guid.Empty
-                && (best is null || link.InFlight < best.InFlight))
+            if (
+                link.Failures == 0
+                && !link.SnapshotInProgress
+                && nowTicks >= link.RetryAtTicks
+                && link.Incarnation != Guid.Empty
+                && (best is null || link.InFlight < best.InFlight)
+            )
             {
                 best = link;
             }
@@ -39,13 +49,21 @@ internal sealed class RoutedBatches
         return best;
     }
 
-    /// <summary>The routes to send with a call to <paramref name="link"/> whose last entry is <paramref name="lastSent"/>.</summary>
+    /// <summary>
+    /// The routes to send with a call to <paramref name="link"/> whose last entry is <paramref name="lastSent"/>.
+    /// </summary>
     public AckRoute[]? Take(ReplicaLink link, long lastSent)
     {
         List<AckRoute>? taken = null;
         foreach (var routed in _batches)
         {
-            if (routed.Link == link && !routed.Told && routed.CallsOut == 0 && routed.Replies is null && routed.Route.LastIndex <= lastSent)
+            if (
+                routed.Link == link
+                && !routed.Told
+                && routed.CallsOut == 0
+                && routed.Replies is null
+                && routed.Route.LastIndex <= lastSent
+            )
             {
                 routed.CallsOut++;
                 (taken ??= []).Add(routed.Route);
@@ -56,10 +74,10 @@ internal sealed class RoutedBatches
     }
 
     /// <summary>
-    /// After a call to <paramref name="link"/> that carried <paramref name="routes"/> ended: the replica told the clients
-    /// of the batches it holds by its answer (<paramref name="heldUpTo"/>, or -1 when the call failed), if the answer came
-    /// from the activation each route names (<paramref name="incarnation"/>); the batches already committed whose client
-    /// it did not tell are answered here.
+    /// After a call to <paramref name="link"/> that carried <paramref name="routes"/> ended: the replica told the
+    /// clients of the batches it holds by its answer (<paramref name="heldUpTo"/>, or -1 when the call failed), if the
+    /// answer came from the activation each route names (<paramref name="incarnation"/>); the batches already committed
+    /// whose client it did not tell are answered here.
     /// </summary>
     public void Settle(ReplicaLink link, AckRoute[] routes, long heldUpTo, Guid incarnation)
     {
@@ -84,7 +102,10 @@ internal sealed class RoutedBatches
         }
     }
 
-    /// <summary>Answers the committed batches whose replica has not answered this primary since before <paramref name="committedBefore"/> (all by default).</summary>
+    /// <summary>
+    /// Answers the committed batches whose replica has not answered this primary since before
+    /// <paramref name="committedBefore"/> (all by default).
+    /// </summary>
     public void TellOverdue(long committedBefore = long.MaxValue)
     {
         for (var i = _batches.Count - 1; i >= 0; i--)
@@ -98,7 +119,10 @@ internal sealed class RoutedBatches
         }
     }
 
-    /// <summary>Leadership ended: batches committed meanwhile are answered (they are committed); the others are answered by their writes' own replies.</summary>
+    /// <summary>
+    /// Leadership ended: batches committed meanwhile are answered (they are committed); the others are answered by
+    /// their writes' own replies.
+    /// </summary>
     public void End()
     {
         TellOverdue();
@@ -106,10 +130,13 @@ internal sealed class RoutedBatches
     }
 
     /// <summary>Tells a client the primary's replies to its batch.</summary>
-    public static void Tell(IWriteAcks acks, long batchId, WriteReply[] replies) => acks.AnsweredAsync(batchId, replies).Ignore();
+    public static void Tell(IWriteAcks acks, long batchId, WriteReply[] replies) =>
+        acks.AnsweredAsync(batchId, replies).Ignore();
 }
 
-/// <summary>A batch whose acknowledgement is routed through a replica: the replica tells the client once it holds the batch.</summary>
+/// <summary>
+/// A batch whose acknowledgement is routed through a replica: the replica tells the client once it holds the batch.
+/// </summary>
 internal sealed class RoutedBatch(ReplicaLink link, AckRoute route)
 {
     /// <summary>The replica that is to tell the client.</summary>

@@ -26,12 +26,16 @@ internal sealed class ParkedAppends(int capacity, long maxAgeTicks)
     public int Count => _parked.Count;
 
     /// <summary>
-    /// Parks <paramref name="request"/>, which does not follow the replica's log yet. False, with nothing parked any more,
-    /// when the call cannot be waiting for earlier ones (it is the next in sequence) or a bound is passed.
+    /// Parks <paramref name="request"/>, which does not follow the replica's log yet. False, with nothing parked any
+    /// more, when the call cannot be waiting for earlier ones (it is the next in sequence) or a bound is passed.
     /// </summary>
     public bool TryPark(AppendRequest request, long lastSequence, long nowTicks)
     {
-        if (request.Sequence <= lastSequence + 1 || _parked.Count >= capacity || (_parked.Count > 0 && nowTicks - _waitingSinceTicks > maxAgeTicks))
+        if (
+            request.Sequence <= lastSequence + 1
+            || _parked.Count >= capacity
+            || (_parked.Count > 0 && nowTicks - _waitingSinceTicks > maxAgeTicks)
+        )
         {
             _parked.Clear();
             return false;
@@ -53,7 +57,9 @@ internal sealed class ParkedAppends(int capacity, long maxAgeTicks)
         return true;
     }
 
-    /// <summary>Takes the parked call that follows a log ending at <paramref name="lastIndex"/>, if there is one.</summary>
+    /// <summary>
+    /// Takes the parked call that follows a log ending at <paramref name="lastIndex"/>, if there is one.
+    /// </summary>
     public AppendRequest? TakeNext(long lastIndex, long nowTicks)
     {
         if (_parked.Count == 0 || _parked[0].PrevIndex > lastIndex)

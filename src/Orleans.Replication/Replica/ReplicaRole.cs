@@ -21,12 +21,18 @@ internal sealed class ReplicaRole(long verifiedIndex, ParkedAppends parked)
     /// <summary>The snapshot being received, chunk by chunk.</summary>
     public IncomingSnapshot? Incoming { get; set; }
 
-    /// <summary>Calls of the primary that overtook an earlier one, parked until the entries before them arrive.</summary>
+    /// <summary>
+    /// Calls of the primary that overtook an earlier one, parked until the entries before them arrive.
+    /// </summary>
     public ParkedAppends Parked { get; } = parked;
 
-    /// <summary>The highest <see cref="Protocol.AppendRequest.Sequence"/> handled so far of the leader <see cref="SequenceOf"/>.</summary>
+    /// <summary>
+    /// The highest <see cref="Protocol.AppendRequest.Sequence"/> handled so far of the leader <see cref="SequenceOf"/>.
+    /// </summary>
     public long LastSequence { get; set; }
 
-    /// <summary>The leader (epoch, node) whose calls <see cref="LastSequence"/> and the parked calls belong to.</summary>
+    /// <summary>
+    /// The leader (epoch, node) whose calls <see cref="LastSequence"/> and the parked calls belong to.
+    /// </summary>
     public (long Epoch, int Leader) SequenceOf { get; set; }
 }

@@ -37,7 +37,10 @@ internal sealed class KeyValueState
         return _values.TryGetValue(key, out var v) ? (true, v.Version, v.Value) : (false, 0, null);
     }
 
-    /// <summary>Index of the newest unapplied write of <paramref name="key"/> in the log, or 0 when every write of it is applied.</summary>
+    /// <summary>
+    /// Index of the newest unapplied write of <paramref name="key"/> in the log, or 0 when every write of it is
+    /// applied.
+    /// </summary>
     public long PendingIndex(string key) => _pending.TryGetValue(key, out var entry) ? entry.Index : 0;
 
     /// <summary>Records an appended, not yet applied entry as the newest write of its key.</summary>
@@ -77,7 +80,11 @@ internal sealed class KeyValueState
                 break;
         }
 
-        if (entry.Operation != LogOperation.Noop && _pending.TryGetValue(entry.Key, out var p) && p.Index == entry.Index)
+        if (
+            entry.Operation != LogOperation.Noop
+            && _pending.TryGetValue(entry.Key, out var p)
+            && p.Index == entry.Index
+        )
         {
             _pending.Remove(entry.Key);
         }

@@ -2,7 +2,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Storage;
 
-/// <summary>The entries of a node's replication log, indexes <c>(BaseIndex, LastIndex]</c>, in a growable ring.</summary>
+/// <summary>
+/// The entries of a node's replication log, indexes <c>(BaseIndex, LastIndex]</c>, in a growable ring.
+/// </summary>
 /// <remarks>
 /// Entries at or below <see cref="BaseIndex"/> have been compacted away: they are reflected in the applied state
 /// (or in a snapshot that replaced it). <see cref="BaseEpoch"/> keeps the epoch of the entry at
@@ -40,14 +42,20 @@ internal sealed class ReplicationLog
         {
             if (index <= BaseIndex || index > LastIndex)
             {
-                throw new ArgumentOutOfRangeException(nameof(index), index, $"The log holds ({BaseIndex}, {LastIndex}].");
+                throw new ArgumentOutOfRangeException(
+                    nameof(index),
+                    index,
+                    $"The log holds ({BaseIndex}, {LastIndex}]."
+                );
             }
 
             return At((int)(index - BaseIndex - 1));
         }
     }
 
-    /// <summary>The epoch of the entry at <paramref name="index"/>, including <see cref="BaseIndex"/>; false when not known.</summary>
+    /// <summary>
+    /// The epoch of the entry at <paramref name="index"/>, including <see cref="BaseIndex"/>; false when not known.
+    /// </summary>
     public bool TryGetEpoch(long index, out long epoch)
     {
         if (index == BaseIndex)
@@ -88,7 +96,11 @@ internal sealed class ReplicationLog
     {
         if (fromIndex <= BaseIndex)
         {
-            throw new ArgumentOutOfRangeException(nameof(fromIndex), fromIndex, $"Entries up to {BaseIndex} were compacted.");
+            throw new ArgumentOutOfRangeException(
+                nameof(fromIndex),
+                fromIndex,
+                $"Entries up to {BaseIndex} were compacted."
+            );
         }
 
         var available = LastIndex - fromIndex + 1;
@@ -108,13 +120,16 @@ internal sealed class ReplicationLog
         return result;
     }
 
-    /// <summary>Removes the entries at and after <paramref name="fromIndex"/> (a suffix a new primary does not have).</summary>
+    /// <summary>Removes the entries at and after <paramref name="fromIndex"/> (a suffix a new primary does not
+    /// have).</summary>
     /// <returns>The removed entries, oldest first.</returns>
     public LogEntry[] TruncateSuffix(long fromIndex)
     {
         if (fromIndex <= BaseIndex)
         {
-            throw new InvalidOperationException($"Cannot cut the log at {fromIndex}: entries up to {BaseIndex} are compacted, hence committed.");
+            throw new InvalidOperationException(
+                $"Cannot cut the log at {fromIndex}: entries up to {BaseIndex} are compacted, hence committed."
+            );
         }
 
         if (fromIndex > LastIndex)
@@ -133,7 +148,8 @@ internal sealed class ReplicationLog
         return removed;
     }
 
-    /// <summary>Drops the entries up to and including <paramref name="throughIndex"/>, which must be held or be <see cref="BaseIndex"/>.</summary>
+    /// <summary>Drops the entries up to and including <paramref name="throughIndex"/>, which must be held or be
+    /// <see cref="BaseIndex"/>.</summary>
     /// <returns>The dropped entries, oldest first.</returns>
     public LogEntry[] CompactPrefix(long throughIndex)
     {
@@ -162,7 +178,10 @@ internal sealed class ReplicationLog
         return dropped;
     }
 
-    /// <summary>Empties the log and makes <paramref name="baseIndex"/> (of <paramref name="baseEpoch"/>) its base, after a snapshot is installed.</summary>
+    /// <summary>
+    /// Empties the log and makes <paramref name="baseIndex"/> (of <paramref name="baseEpoch"/>) its base, after a
+    /// snapshot is installed.
+    /// </summary>
     public void Reset(long baseIndex, long baseEpoch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(baseIndex);

@@ -2,7 +2,9 @@ using Orleans.Replication.Protocol;
 
 namespace Orleans.Replication.Storage;
 
-/// <summary>The write ids a node has seen recently, with the log index each was given, so a retried write is applied once.</summary>
+/// <summary>
+/// The write ids a node has seen recently, with the log index each was given, so a retried write is applied once.
+/// </summary>
 /// <remarks>
 /// Every node records the ids of the entries it appends, primary and replicas alike, so that a replica promoted
 /// after a failover still recognises the retry of a write the old primary took. Ids are forgotten after
@@ -46,7 +48,10 @@ internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
         }
     }
 
-    /// <summary>The ids given an index up to <paramref name="upToIndex"/>, oldest first, for a snapshot that covers those entries.</summary>
+    /// <summary>
+    /// The ids given an index up to <paramref name="upToIndex"/>, oldest first, for a snapshot that covers those
+    /// entries.
+    /// </summary>
     public WriteIdRecord[] Snapshot(long upToIndex)
     {
         var records = new List<WriteIdRecord>(Math.Min(_indexes.Count, 1024));
@@ -61,7 +66,9 @@ internal sealed class WriteIdWindow(TimeSpan retention, int capacity)
         return [.. records];
     }
 
-    /// <summary>Remembers ids taken from a snapshot, in their order, as if this node had appended their entries.</summary>
+    /// <summary>
+    /// Remembers ids taken from a snapshot, in their order, as if this node had appended their entries.
+    /// </summary>
     public void Restore(IEnumerable<WriteIdRecord> records, long nowTicks)
     {
         foreach (var r in records)

@@ -1,6 +1,8 @@
 namespace Orleans.Replication.Work;
 
-/// <summary>A named kind of task that responders run; register it on every silo with <c>AddTaskHandler&lt;T&gt;()</c>.</summary>
+/// <summary>
+/// A named kind of task that responders run; register it on every silo with <c>AddTaskHandler&lt;T&gt;()</c>.
+/// </summary>
 /// <remarks>
 /// Handlers are singletons called concurrently from several tasks at once, on the thread pool (never on a grain turn):
 /// they must be thread-safe. A handler should honour the token, which fires when the task's timeout passes; one that
@@ -26,7 +28,9 @@ public interface IMapper
     /// <summary>The name jobs refer to.</summary>
     string Name { get; }
 
-    /// <summary>Maps one chunk of input and combines the pairs it yields, returning one partial output for the chunk.</summary>
+    /// <summary>
+    /// Maps one chunk of input and combines the pairs it yields, returning one partial output for the chunk.
+    /// </summary>
     ValueTask<byte[]> MapAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken);
 }
 

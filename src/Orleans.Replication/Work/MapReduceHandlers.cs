@@ -46,7 +46,10 @@ internal sealed class WordCountReducer : IReducer
 {
     public string Name => WordCounting.Name;
 
-    public ValueTask<byte[]> ReduceAsync(IReadOnlyList<ReadOnlyMemory<byte>> partials, CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReduceAsync(
+        IReadOnlyList<ReadOnlyMemory<byte>> partials,
+        CancellationToken cancellationToken
+    )
     {
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var p in partials)

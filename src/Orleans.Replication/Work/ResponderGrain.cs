@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Work;
 
-/// <summary>Runs the tasks a pool's controller hands it, on its own silo, off the grain's turn, and reports each outcome.</summary>
+/// <summary>
+/// Runs the tasks a pool's controller hands it, on its own silo, off the grain's turn, and reports each outcome.
+/// </summary>
 /// <remarks>
-/// Reentrant: starting a task, a probe and the reports of finished tasks interleave; the grain's own state (the attempts
-/// running) is touched only on its turns. Handlers run on the thread pool, so a long or CPU-bound task never holds a turn.
+/// Reentrant: starting a task, a probe and the reports of finished tasks interleave; the grain's own state (the
+/// attempts running) is touched only on its turns. Handlers run on the thread pool, so a long or CPU-bound task never
+/// holds a turn.
 /// </remarks>
 [ResponderPlacement]
 [Reentrant]
@@ -49,19 +51,37 @@ internal sealed partial class ResponderGrain(
         {
             if (!registry.TryGetHandler(a.Handler, out var handler))
             {
-                outcome = new(a.TaskId, a.Attempt, WorkTaskState.Failed, null, $"No task handler named '{a.Handler}' is registered on silo {_silo}.", _silo, 0, a.Incarnation);
+                outcome = new(
+                    a.TaskId,
+                    a.Attempt,
+                    WorkTaskState.Failed,
+                    null,
+                    $"No task handler named '{a.Handler}' is registered on silo {_silo}.",
+                    _silo,
+                    0,
+                    a.Incarnation
+                );
             }
             else
             {
                 using var timeout = new CancellationTokenSource(a.Timeout);
                 try
                 {
-                    var output = await Task.Run(() => handler.ExecuteAsync(a.Payload, timeout.Token), CancellationToken.None).WaitAsync(a.Timeout);
+                    var output = await Task.Run(
+                            () => handler.ExecuteAsync(a.Payload, timeout.Token),
+                            CancellationToken.None
+                        )
+                        .WaitAsync(a.Timeout);
                     outcome = Outcome(WorkTaskState.Succeeded, output ?? [], null);
                 }
-                catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
+                catch (Exception e)
+                    when (e is TimeoutException || (e is OperationCanceledException && timeout.IsCancellationRequested))
                 {
-                    outcome = Outcome(WorkTaskState.TimedOut, null, $"The task did not finish within its timeout of {a.Timeout.TotalSeconds:0.###} s.");
+                    outcome = Outcome(
+                        WorkTaskState.TimedOut,
+                        null,
+                        $"The task did not finish within its timeout of {a.Timeout.TotalSeconds:0.###} s."
+                    );
                 }
                 catch (Exception e)
                 {
@@ -100,7 +120,10 @@ internal sealed partial class ResponderGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting task {TaskId} to pool {Pool} failed, retrying: {Reason}")]
+    [LoggerMessage(
+        Level = LogLevel.Debug,
+        Message = "Reporting task {TaskId} to pool {Pool} failed, retrying: {Reason}"
+    )]
     private partial void LogReportRetry(string taskId, string pool, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report task {TaskId} to pool {Pool}: {Reason}")]

@@ -1,5 +1,4 @@
 using Orleans.Placement;
-using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
 namespace Orleans.Replication.Work;
@@ -42,7 +41,11 @@ internal sealed class ResponderPlacementDirector : IPlacementDirector
         }
     }
 
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    public Task<SiloAddress> OnAddActivation(
+        PlacementStrategy strategy,
+        PlacementTarget target,
+        IPlacementContext context
+    )
     {
         var silos = context.GetCompatibleSilos(target);
         var wanted = SiloOf(target.GrainIdentity.Key.ToString() ?? "");

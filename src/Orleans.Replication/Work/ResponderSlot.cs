@@ -1,5 +1,4 @@
 using Orleans.Replication.LoadBalancing;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Work;
 
@@ -33,5 +32,6 @@ internal sealed class ResponderSlot(int id, SiloAddress silo, IResponderGrain gr
 
     public LoadCandidate AsCandidate() => new(Id, Running.Count, ResponseMs.Value, 0, 0);
 
-    public ResponderStatus ToStatus() => new(Id, Silo.ToString(), Healthy, Why, Running.Count, ResponseMs.Value, Completed);
+    public ResponderStatus ToStatus() =>
+        new(Id, Silo.ToString(), Healthy, Why, Running.Count, ResponseMs.Value, Completed);
 }

@@ -2,7 +2,9 @@ using Orleans.Replication.LoadBalancing;
 
 namespace Orleans.Replication.Work;
 
-/// <summary>Dispatch: queued tasks go to healthy responders with free slots, picked by the strategy; outcomes come back.</summary>
+/// <summary>
+/// Dispatch: queued tasks go to healthy responders with free slots, picked by the strategy; outcomes come back.
+/// </summary>
 internal sealed partial class TaskControllerGrain
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(5);
@@ -13,7 +15,12 @@ internal sealed partial class TaskControllerGrain
     {
         ArgumentNullException.ThrowIfNull(outcome);
         _lastActivity = time.GetTimestamp();
-        if (outcome.Incarnation != _incarnation || !_tasks.TryGetValue(outcome.TaskId, out var item) || item.State != WorkTaskState.Running || item.Attempts != outcome.Attempt)
+        if (
+            outcome.Incarnation != _incarnation
+            || !_tasks.TryGetValue(outcome.TaskId, out var item)
+            || item.State != WorkTaskState.Running
+            || item.Attempts != outcome.Attempt
+        )
         {
             // A late report of an attempt that was given up, or of an earlier activation of this controller: ignore it.
             return Task.CompletedTask;
@@ -78,9 +85,22 @@ internal sealed partial class TaskControllerGrain
         item.State = WorkTaskState.Running;
         item.Responder = responder;
         item.Silo = responder.Silo.ToParsableString();
-        item.Deadline = time.GetTimestamp() + (long)((item.Timeout + _options.ReportGrace).TotalSeconds * time.TimestampFrequency);
+        item.Deadline =
+            time.GetTimestamp() + (long)((item.Timeout + _options.ReportGrace).TotalSeconds * time.TimestampFrequency);
         responder.Running.Add(item);
-        _ = SendAsync(item, responder, new TaskAssignment(_pool, item.TaskId, item.Attempts, item.Handler, item.Payload, item.Timeout, _incarnation));
+        _ = SendAsync(
+            item,
+            responder,
+            new TaskAssignment(
+                _pool,
+                item.TaskId,
+                item.Attempts,
+                item.Handler,
+                item.Payload,
+                item.Timeout,
+                _incarnation
+            )
+        );
     }
 
     private async Task SendAsync(WorkItem item, ResponderSlot responder, TaskAssignment assignment)
@@ -91,7 +111,11 @@ internal sealed partial class TaskControllerGrain
         }
         catch (Exception e)
         {
-            if (item.State == WorkTaskState.Running && item.Attempts == assignment.Attempt && ReferenceEquals(item.Responder, responder))
+            if (
+                item.State == WorkTaskState.Running
+                && item.Attempts == assignment.Attempt
+                && ReferenceEquals(item.Responder, responder)
+            )
             {
                 MarkUnhealthy(responder, $"did not take a task: {e.GetType().Name}: {e.Message}");
                 RunAgain(item, $"responder {responder.Id} on {responder.Silo} did not take it");
@@ -100,7 +124,9 @@ internal sealed partial class TaskControllerGrain
         }
     }
 
-    /// <summary>Puts a running task back at the head of the queue, or fails it when it has had all its attempts.</summary>
+    /// <summary>
+    /// Puts a running task back at the head of the queue, or fails it when it has had all its attempts.
+    /// </summary>
     private void RunAgain(WorkItem item, string reason)
     {
         item.Responder?.Running.Remove(item);

@@ -1,8 +1,8 @@
-using Orleans.Runtime;
-
 namespace Orleans.Replication.Work;
 
-/// <summary>Responders: one per active silo, from Orleans membership; probes; attempts lost with a silo; deadlines; expiry.</summary>
+/// <summary>
+/// Responders: one per active silo, from Orleans membership; probes; attempts lost with a silo; deadlines; expiry.
+/// </summary>
 internal sealed partial class TaskControllerGrain
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -18,15 +18,24 @@ internal sealed partial class TaskControllerGrain
         {
             foreach (var item in r.Running.Where(i => now > i.Deadline).ToList())
             {
-                // No report in time from a responder whose silo is alive: the handler may still run, so it is not run again.
+                // No report in time from a responder whose silo is alive: the handler may still run, so it is not run
+                // again.
                 MarkUnhealthy(r, "did not report a task in time");
                 r.Running.Remove(item);
-                Finish(item, WorkTaskState.Failed, null, $"Responder {r.Id} on {r.Silo} did not report within {(item.Timeout + _options.ReportGrace).TotalSeconds:0.#} s.");
+                Finish(
+                    item,
+                    WorkTaskState.Failed,
+                    null,
+                    $"Responder {r.Id} on {r.Silo} did not report within " +
+                    $"{(item.Timeout + _options.ReportGrace).TotalSeconds:0.#} s."
+                );
             }
         }
 
         var retention = (long)(_options.ResultRetention.TotalSeconds * time.TimestampFrequency);
-        foreach (var expired in _tasks.Values.Where(t => t.State.IsFinished() && now - t.FinishedAt > retention).ToList())
+        foreach (
+            var expired in _tasks.Values.Where(t => t.State.IsFinished() && now - t.FinishedAt > retention).ToList()
+        )
         {
             _tasks.Remove(expired.TaskId);
         }
@@ -50,7 +59,9 @@ internal sealed partial class TaskControllerGrain
         return Task.CompletedTask;
     }
 
-    /// <summary>One responder per Active silo; the attempts on a silo that is no longer Active run again elsewhere.</summary>
+    /// <summary>
+    /// One responder per Active silo; the attempts on a silo that is no longer Active run again elsewhere.
+    /// </summary>
     private void RefreshResponders()
     {
         var snapshot = membership.CurrentSnapshot;

@@ -2,11 +2,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Replication.LoadBalancing;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.Work;
 
-/// <summary>The controller of one pool: queue, dispatch to responders, retries, results. See <see cref="ITaskControllerGrain"/>.</summary>
+/// <summary>
+/// The controller of one pool: queue, dispatch to responders, retries, results. See <see cref="ITaskControllerGrain"/>.
+/// </summary>
 /// <remarks>
 /// Reentrant so that it keeps taking submissions, reports and result requests while calls to responders and waits for
 /// results are out; every field is touched only on the grain's turns, so no state needs a lock. No turn waits for a
@@ -53,7 +54,10 @@ internal sealed partial class TaskControllerGrain(
 
         _lastActivity = time.GetTimestamp();
         RefreshResponders();
-        this.RegisterGrainTimer(OnTick, new GrainTimerCreationOptions(TickInterval, TickInterval) { Interleave = true, KeepAlive = true });
+        this.RegisterGrainTimer(
+            OnTick,
+            new GrainTimerCreationOptions(TickInterval, TickInterval) { Interleave = true, KeepAlive = true }
+        );
         return Task.CompletedTask;
     }
 
@@ -73,13 +77,20 @@ internal sealed partial class TaskControllerGrain(
 
         if (submission.Payload.Length > _options.MaxPayloadBytes)
         {
-            throw new ArgumentException($"The payload of task '{submission.TaskId}' is {submission.Payload.Length} bytes; pool '{_pool}' takes at most {_options.MaxPayloadBytes}.", "Payload");
+            throw new ArgumentException(
+                $"The payload of task '{submission.TaskId}' is {submission.Payload.Length} bytes; pool '{_pool}' " +
+                $"takes at most {_options.MaxPayloadBytes}.",
+                "Payload"
+            );
         }
 
         var timeout = submission.Timeout ?? _options.DefaultTaskTimeout;
         if (timeout <= TimeSpan.Zero || timeout > _options.MaxTaskTimeout)
         {
-            throw new ArgumentException($"A task's timeout must be positive and at most {_options.MaxTaskTimeout}; it is {timeout}.", "Timeout");
+            throw new ArgumentException(
+                $"A task's timeout must be positive and at most {_options.MaxTaskTimeout}; it is {timeout}.",
+                "Timeout"
+            );
         }
 
         if (submission.Strategy is { } s && !Enum.IsDefined(s))
@@ -94,7 +105,13 @@ internal sealed partial class TaskControllerGrain(
 
         if (_queue.Count >= _options.MaxQueuedTasks)
         {
-            throw new WorkQueueFullException(_pool, submission.TaskId, _options.MaxQueuedTasks, $"The queue of pool '{_pool}' is full ({_queue.Count} tasks waiting, {RunningCount()} running); task '{submission.TaskId}' was not queued. Try again when tasks finish.");
+            throw new WorkQueueFullException(
+                _pool,
+                submission.TaskId,
+                _options.MaxQueuedTasks,
+                $"The queue of pool '{_pool}' is full ({_queue.Count} tasks waiting, {RunningCount()} running); task " +
+                $"'{submission.TaskId}' was not queued. Try again when tasks finish."
+            );
         }
 
         var item = new WorkItem(submission, timeout, time.GetTimestamp());
@@ -143,25 +160,51 @@ internal sealed partial class TaskControllerGrain(
         }
 
         var end = finished ? item.FinishedAt : time.GetTimestamp();
-        return new TaskResult(item.TaskId, item.State, item.Output, item.Error, item.Attempts, item.Responder?.Id ?? -1, item.Silo,
-            time.GetElapsedTime(item.SubmittedAt, end).TotalMilliseconds);
+        return new TaskResult(
+            item.TaskId,
+            item.State,
+            item.Output,
+            item.Error,
+            item.Attempts,
+            item.Responder?.Id ?? -1,
+            item.Silo,
+            time.GetElapsedTime(item.SubmittedAt, end).TotalMilliseconds
+        );
     }
 
     public Task<PoolStatus> GetStatusAsync()
     {
         ThrowIfBadKey();
         var unfetched = _tasks.Values.Count(t => t.State.IsFinished());
-        return Task.FromResult(new PoolStatus(
-            _pool, _balancer.Strategy, _queue.Count, RunningCount(), _succeeded, _failed, _retried, unfetched, _options.MaxQueuedTasks,
-            [.. _responders.Values.OrderBy(r => r.Id).Select(r => r.ToStatus())]));
+        return Task.FromResult(
+            new PoolStatus(
+                _pool,
+                _balancer.Strategy,
+                _queue.Count,
+                RunningCount(),
+                _succeeded,
+                _failed,
+                _retried,
+                unfetched,
+                _options.MaxQueuedTasks,
+                [.. _responders.Values.OrderBy(r => r.Id).Select(r => r.ToStatus())]
+            )
+        );
     }
 
     public Task<WorkCatalog> GetCatalogAsync()
     {
         ThrowIfBadKey();
-        return Task.FromResult(new WorkCatalog(
-            registry.HandlerNames, registry.MapperNames, registry.ReducerNames, _options.MaxPayloadBytes, _options.MaxQueuedTasks,
-            _responders.Values.Count(r => r.Healthy) * _options.TasksPerResponder));
+        return Task.FromResult(
+            new WorkCatalog(
+                registry.HandlerNames,
+                registry.MapperNames,
+                registry.ReducerNames,
+                _options.MaxPayloadBytes,
+                _options.MaxQueuedTasks,
+                _responders.Values.Count(r => r.Healthy) * _options.TasksPerResponder
+            )
+        );
     }
 
     private void ThrowIfBadKey()

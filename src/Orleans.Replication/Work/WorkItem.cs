@@ -1,6 +1,7 @@
 namespace Orleans.Replication.Work;
 
-/// <summary>A task as its controller tracks it: queued, running on one responder, or finished and waiting to be fetched.</summary>
+/// <summary>A task as its controller tracks it: queued, running on one responder, or finished and waiting to be
+/// fetched.</summary>
 /// <remarks>Touched only on the controller's turns.</remarks>
 internal sealed class WorkItem(TaskSubmission submission, TimeSpan timeout, long submittedAt)
 {

@@ -1,14 +1,19 @@
 namespace Orleans.Replication.Work;
 
 /// <summary>The task handlers, mappers and reducers registered on this silo, by name.</summary>
-/// <remarks>Built once at start-up; two registrations with one name stop the silo with an error naming it. Thread-safe (read-only).</remarks>
+/// <remarks>Built once at start-up; two registrations with one name stop the silo with an error naming it. Thread-safe
+/// (read-only).</remarks>
 internal sealed class WorkRegistry
 {
     private readonly Dictionary<string, ITaskHandler> _handlers;
     private readonly Dictionary<string, IMapper> _mappers;
     private readonly Dictionary<string, IReducer> _reducers;
 
-    public WorkRegistry(IEnumerable<ITaskHandler> handlers, IEnumerable<IMapper> mappers, IEnumerable<IReducer> reducers)
+    public WorkRegistry(
+        IEnumerable<ITaskHandler> handlers,
+        IEnumerable<IMapper> mappers,
+        IEnumerable<IReducer> reducers
+    )
     {
         _handlers = ByName(handlers, h => h.Name, "task handler");
         _mappers = ByName(mappers, m => m.Name, "mapper");
@@ -24,13 +29,23 @@ internal sealed class WorkRegistry
 
     public IReadOnlyList<string> ReducerNames { get; }
 
-    /// <summary>The task handler named <paramref name="name"/>; throws <see cref="ArgumentException"/> (parameter <paramref name="paramName"/>) naming those registered when there is none.</summary>
-    public ITaskHandler GetHandler(string name, string? paramName = null) => Require(_handlers, name, "task handler", HandlerNames, paramName);
+    /// <summary>
+    /// The task handler named <paramref name="name"/>; throws <see cref="ArgumentException"/> (parameter
+    /// <paramref name="paramName"/>) naming those registered when there is none.
+    /// </summary>
+    public ITaskHandler GetHandler(string name, string? paramName = null) =>
+        Require(_handlers, name, "task handler", HandlerNames, paramName);
 
-    /// <summary>The mapper named <paramref name="name"/>; throws <see cref="ArgumentException"/> naming those registered when there is none.</summary>
+    /// <summary>
+    /// The mapper named <paramref name="name"/>; throws <see cref="ArgumentException"/> naming those registered when
+    /// there is none.
+    /// </summary>
     public IMapper GetMapper(string name) => Require(_mappers, name, "mapper", MapperNames, null);
 
-    /// <summary>The reducer named <paramref name="name"/>; throws <see cref="ArgumentException"/> naming those registered when there is none.</summary>
+    /// <summary>
+    /// The reducer named <paramref name="name"/>; throws <see cref="ArgumentException"/> naming those registered when
+    /// there is none.
+    /// </summary>
     public IReducer GetReducer(string name) => Require(_reducers, name, "reducer", ReducerNames, null);
 
     public bool TryGetHandler(string name, out ITaskHandler handler) => _handlers.TryGetValue(name, out handler!);
@@ -39,10 +54,19 @@ internal sealed class WorkRegistry
 
     public bool TryGetReducer(string name, out IReducer reducer) => _reducers.TryGetValue(name, out reducer!);
 
-    private static T Require<T>(Dictionary<string, T> byName, string name, string what, IReadOnlyList<string> names, string? paramName) =>
+    private static T Require<T>(
+        Dictionary<string, T> byName,
+        string name,
+        string what,
+        IReadOnlyList<string> names,
+        string? paramName
+    ) =>
         byName.TryGetValue(name, out var found)
             ? found
-            : throw new ArgumentException($"No {what} named '{name}' is registered; registered: {string.Join(", ", names)}.", paramName);
+            : throw new ArgumentException(
+                $"No {what} named '{name}' is registered; registered: {string.Join(", ", names)}.",
+                paramName
+            );
 
     private static Dictionary<string, T> ByName<T>(IEnumerable<T> items, Func<T, string> name, string what)
     {
@@ -53,7 +77,10 @@ internal sealed class WorkRegistry
             WorkLimits.ValidateName(n, what, "Name");
             if (!byName.TryAdd(n, item))
             {
-                throw new InvalidOperationException($"Two {what}s are registered under the name '{n}': {byName[n]!.GetType().Name} and {item!.GetType().Name}.");
+                throw new InvalidOperationException(
+                    $"Two {what}s are registered under the name '{n}': {byName[n]!.GetType().Name} and " +
+                    $"{item!.GetType().Name}."
+                );
             }
         }
 

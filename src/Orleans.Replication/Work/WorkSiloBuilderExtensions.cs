@@ -6,10 +6,14 @@ using Orleans.Replication.Work;
 
 namespace Orleans.Hosting;
 
-/// <summary>Registers task handlers, mappers and reducers on a silo (every silo of the cluster should register the same ones).</summary>
+/// <summary>
+/// Registers task handlers, mappers and reducers on a silo (every silo of the cluster should register the same ones).
+/// </summary>
 public static class WorkSiloBuilderExtensions
 {
-    /// <summary>Adds a task handler; tasks name it by <see cref="ITaskHandler.Name"/>. Adding the same type twice is harmless.</summary>
+    /// <summary>
+    /// Adds a task handler; tasks name it by <see cref="ITaskHandler.Name"/>. Adding the same type twice is harmless.
+    /// </summary>
     public static ISiloBuilder AddTaskHandler<THandler>(this ISiloBuilder builder)
         where THandler : class, ITaskHandler
     {
@@ -37,9 +41,10 @@ public static class WorkSiloBuilderExtensions
     }
 
     /// <summary>
-    /// Work distribution: the pools' controllers and responders, responder placement, the MapReduce handlers and the built-in
-    /// word count. Options bind from <c>Replication:Work</c>, then <paramref name="configure"/>. Opt-in: <c>AddReplication</c> does not
-    /// add it; every silo of the cluster should call it, and clients call <c>services.AddWorkDistribution()</c>. Calling it twice is harmless.
+    /// Work distribution: the pools' controllers and responders, responder placement, the MapReduce handlers and the
+    /// built-in word count. Options bind from <c>Replication:Work</c>, then <paramref name="configure"/>. Opt-in:
+    /// <c>AddReplication</c> does not add it; every silo of the cluster should call it, and clients call
+    /// <c>services.AddWorkDistribution()</c>. Calling it twice is harmless.
     /// </summary>
     public static ISiloBuilder AddWorkDistribution(this ISiloBuilder builder, Action<WorkOptions>? configure = null)
     {
@@ -52,7 +57,9 @@ public static class WorkSiloBuilderExtensions
         }
 
         options.ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkOptions>, WorkOptionsValidator>());
+        builder.Services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<WorkOptions>, WorkOptionsValidator>()
+        );
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<WorkRegistry>();
         builder.AddTaskHandler<MapTaskHandler>().AddTaskHandler<ReduceTaskHandler>();

@@ -11,8 +11,9 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 internal static class BuiltPrograms
 {
     /// <summary>
-    /// Starts an Orleans client in the test process with the replicated store, connected by <paramref name="clustering"/>,
-    /// within 60 s; with <paramref name="logPath"/> its warnings (and the store's information) are written there.
+    /// Starts an Orleans client in the test process with the replicated store, connected by
+    /// <paramref name="clustering"/>, within 60 s; with <paramref name="logPath"/> its warnings (and the store's
+    /// information) are written there.
     /// </summary>
     public static async Task<IHost> StartClientAsync(Action<IClientBuilder> clustering, string? logPath = null)
     {
@@ -61,7 +62,8 @@ internal static class BuiltPrograms
 
     /// <summary>
     /// <paramref name="dll"/> of <paramref name="project"/>, built in the tests' own configuration:
-    /// tests/Orleans.Replication.ClusterTests/bin/&lt;Configuration&gt;/net10.0/ → &lt;project&gt;/bin/&lt;Configuration&gt;/net10.0/.
+    /// tests/Orleans.Replication.ClusterTests/bin/&lt;Configuration&gt;/net10.0/ →
+    /// &lt;project&gt;/bin/&lt;Configuration&gt;/net10.0/.
     /// </summary>
     public static string Path(string project, string dll)
     {
@@ -73,11 +75,21 @@ internal static class BuiltPrograms
             root = root.Parent;
         }
 
-        var path = System.IO.Path.Combine(root?.FullName ?? throw new InvalidOperationException("Repository root not found."), project, "bin", configuration, "net10.0", dll);
+        var path = System.IO.Path.Combine(
+            root?.FullName ?? throw new InvalidOperationException("Repository root not found."),
+            project,
+            "bin",
+            configuration,
+            "net10.0",
+            dll
+        );
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the {project} project first.", path);
     }
 
-    /// <summary>Waits until something accepts connections on loopback <paramref name="port"/>, failing if <paramref name="process"/> exits first.</summary>
+    /// <summary>
+    /// Waits until something accepts connections on loopback <paramref name="port"/>, failing if
+    /// <paramref name="process"/> exits first.
+    /// </summary>
     public static async Task WaitForPortAsync(int port, Process process, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
@@ -85,7 +97,9 @@ internal static class BuiltPrograms
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The process exited with code {process.ExitCode} before listening on {port}.");
+                throw new InvalidOperationException(
+                    $"The process exited with code {process.ExitCode} before listening on {port}."
+                );
             }
 
             try

@@ -21,16 +21,27 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
     {
         await using var silos = await SiloProcesses.StartAsync(3, Name);
         var group = silos.Store.Group(Name);
-        // On a loaded machine the group's first creation can be refused as "not known yet; retry": retry it, with a deadline.
-        await Eventually.HoldsAsync(async () => (await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) })).Version > 0,
-            TimeSpan.FromSeconds(60), () => Task.FromResult("the group was not created"));
-        await Eventually.HoldsAsync(async () => (await group.GetStatusAsync()).Nodes.All(n => n.Healthy && n.CaughtUp),
-            TimeSpan.FromSeconds(30), async () => Describe(await group.GetStatusAsync()));
+        // On a loaded machine the group's first creation can be refused as "not known yet; retry": retry it, with a
+        // deadline.
+        await Eventually.HoldsAsync(
+            async () =>
+                (await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) })).Version
+                > 0,
+            TimeSpan.FromSeconds(60),
+            () => Task.FromResult("the group was not created")
+        );
+        await Eventually.HoldsAsync(
+            async () => (await group.GetStatusAsync()).Nodes.All(n => n.Healthy && n.CaughtUp),
+            TimeSpan.FromSeconds(30),
+            async () => Describe(await group.GetStatusAsync())
+        );
 
         var status = await group.GetStatusAsync();
         if (silos.InstanceOf(status.Nodes[status.PrimaryIndex].Silo) == 0)
         {
-            var target = status.Nodes.First(n => n.NodeIndex != status.PrimaryIndex && silos.InstanceOf(n.Silo) != 0).NodeIndex;
+            var target = status
+                .Nodes.First(n => n.NodeIndex != status.PrimaryIndex && silos.InstanceOf(n.Silo) != 0)
+                .NodeIndex;
             await silos.Grains.GetGrain<IGroupCoordinatorGrain>(Name).SwitchoverAsync(target);
             status = await group.GetStatusAsync();
         }
@@ -55,9 +66,15 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         }
 
         var log = await File.ReadAllTextAsync(silos.LogPath(stopped));
-        output.WriteLine($"instance {stopped} (primary node {status.PrimaryIndex}, epoch {status.Epoch}) stopped in {stopMs:0} ms with exit code {exitCode}");
+        output.WriteLine(
+            $"instance {stopped} (primary node {status.PrimaryIndex}, epoch {status.Epoch}) stopped in {stopMs:0} ms " +
+            $"with exit code {exitCode}"
+        );
         Assert.True(exitCode == 0, $"the silo exited with {exitCode} after SIGTERM; its log:\n{log}");
-        Assert.True(log.Contains($"Group {Name}: handed over to node", StringComparison.Ordinal), $"the stopping silo did not hand the group over; its log:\n{log}");
+        Assert.True(
+            log.Contains($"Group {Name}: handed over to node", StringComparison.Ordinal),
+            $"the stopping silo did not hand the group over; its log:\n{log}"
+        );
 
         var after = await group.GetStatusAsync();
         output.WriteLine("after: " + Describe(after));
@@ -76,9 +93,20 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output)
         }
 
         Assert.True(workload.AckedUniqueWrites.Count > 0, "no write was acknowledged");
-        Assert.True(lost.Count == 0, $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: {string.Join(", ", lost.Take(10))}");
+        Assert.True(
+            lost.Count == 0,
+            $"{lost.Count} of {workload.AckedUniqueWrites.Count} acknowledged writes lost: " +
+            $"{string.Join(", ", lost.Take(10))}"
+        );
     }
 
     private static string Describe(GroupStatus s) =>
-        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}): " + string.Join("; ", s.Nodes.Select(n => $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} {n.Problem}"));
+        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}): "
+        + string.Join(
+            "; ",
+            s.Nodes.Select(n =>
+                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} caught-up {n.CaughtUp} " +
+                $"{n.Problem}"
+            )
+        );
 }

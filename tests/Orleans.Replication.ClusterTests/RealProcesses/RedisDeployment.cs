@@ -5,13 +5,15 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Replication.Client;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests.RealProcesses;
 
-/// <summary>A test-owned deployment on Redis clustering: a redis-server on a free loopback port, in a temporary directory, and silo processes.</summary>
+/// <summary>
+/// A test-owned deployment on Redis clustering: a redis-server on a free loopback port, in a temporary directory, and
+/// silo processes.
+/// </summary>
 /// <remarks>
 /// Everything it starts it kills on dispose; the temporary directory goes too, after its logs are copied beside the
 /// test binaries when a name was given. Every wait has a deadline. Silo <c>i</c> keeps its ports across restarts,
@@ -52,17 +54,34 @@ internal sealed class RedisDeployment : IAsyncDisposable
     public IReadOnlyCollection<string> Supervision => _supervision;
 
     /// <summary>The client started by <see cref="ConnectAsync"/>.</summary>
-    public IReplicatedStore Store => _client?.Services.GetRequiredService<IReplicatedStore>() ?? throw new InvalidOperationException("Not connected.");
+    public IReplicatedStore Store =>
+        _client?.Services.GetRequiredService<IReplicatedStore>()
+        ?? throw new InvalidOperationException("Not connected.");
 
-    /// <summary>Starts redis-server; with <paramref name="keepLogsAs"/>, the logs are kept beside the test binaries as <c>{keepLogsAs}-silo-i.log</c>.</summary>
+    /// <summary>
+    /// Starts redis-server; with <paramref name="keepLogsAs"/>, the logs are kept beside the test binaries as
+    /// <c>{keepLogsAs}-silo-i.log</c>.
+    /// </summary>
     public static async Task<RedisDeployment> StartAsync(string? keepLogsAs = null)
     {
         var port = FreePort();
         var deployment = new RedisDeployment(port, keepLogsAs);
         try
         {
-            deployment.Start(RedisServer!, "redis", "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", deployment._dir);
+            deployment.Start(
+                RedisServer!,
+                "redis",
+                "--port",
+                port.ToString(CultureInfo.InvariantCulture),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                deployment._dir
+            );
             await BuiltPrograms.WaitForPortAsync(port, deployment._processes[^1], TimeSpan.FromSeconds(20));
             return deployment;
         }
@@ -96,9 +115,23 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
         var (siloPort, gatewayPort) = ports;
 
-        var process = Start("dotnet", $"silo-{i}", BuiltPrograms.Silo,
-            "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--advertise", "127.0.0.1",
-            "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", gatewayPort.ToString(CultureInfo.InvariantCulture));
+        var process = Start(
+            "dotnet",
+            $"silo-{i}",
+            BuiltPrograms.Silo,
+            "--clustering",
+            "redis",
+            "--redis",
+            Redis,
+            "--cluster-id",
+            ClusterId,
+            "--advertise",
+            "127.0.0.1",
+            "--silo-port",
+            siloPort.ToString(CultureInfo.InvariantCulture),
+            "--gateway-port",
+            gatewayPort.ToString(CultureInfo.InvariantCulture)
+        );
         Task started;
         lock (_gate)
         {
@@ -125,7 +158,9 @@ internal sealed class RedisDeployment : IAsyncDisposable
         return gatewayPort;
     }
 
-    /// <summary>Starts an Orleans client in this process on the deployment's Redis membership table, with the replicated store.</summary>
+    /// <summary>
+    /// Starts an Orleans client in this process on the deployment's Redis membership table, with the replicated store.
+    /// </summary>
     public async Task ConnectAsync()
     {
         var redis = StackExchange.Redis.ConfigurationOptions.Parse(Redis);
@@ -140,7 +175,9 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }, Path.Combine(_dir, "client.log"));
     }
 
-    /// <summary>The silo whose address is <paramref name="silo"/> (as node status reports it, "S127.0.0.1:PORT:GENERATION").</summary>
+    /// <summary>
+    /// The silo whose address is <paramref name="silo"/> (as node status reports it, "S127.0.0.1:PORT:GENERATION").
+    /// </summary>
     public int InstanceOf(string silo)
     {
         var port = int.Parse(silo.TrimStart('S').Split(':')[1], CultureInfo.InvariantCulture);
@@ -150,7 +187,10 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }
     }
 
-    /// <summary>The membership table as Redis holds it, one line per entry (for failure messages: it reads Redis, not the silos).</summary>
+    /// <summary>
+    /// The membership table as Redis holds it, one line per entry (for failure messages: it reads Redis, not the
+    /// silos).
+    /// </summary>
     public async Task<string> MembershipTableAsync()
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis);
@@ -171,7 +211,9 @@ internal sealed class RedisDeployment : IAsyncDisposable
         return string.Join("\n", lines);
     }
 
-    /// <summary>kill -9 of silo <paramref name="i"/>'s process; supervision leaves it dead until the test starts it.</summary>
+    /// <summary>
+    /// kill -9 of silo <paramref name="i"/>'s process; supervision leaves it dead until the test starts it.
+    /// </summary>
     public void KillSilo(int i)
     {
         Process process;
@@ -220,30 +262,58 @@ internal sealed class RedisDeployment : IAsyncDisposable
             try
             {
                 await StartSiloAsync(i);
-                _supervision.Enqueue($"silo {i} ended by itself at {at:HH:mm:ss.fff} and was started again by {DateTime.UtcNow:HH:mm:ss.fff}");
+                _supervision.Enqueue(
+                    $"silo {i} ended by itself at {at:HH:mm:ss.fff} and was started again by " +
+                    $"{DateTime.UtcNow:HH:mm:ss.fff}"
+                );
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
             {
-                _supervision.Enqueue($"silo {i} ended by itself at {at:HH:mm:ss.fff} and could not be started again: {e.Message}");
+                _supervision.Enqueue(
+                    $"silo {i} ended by itself at {at:HH:mm:ss.fff} and could not be started again: {e.Message}"
+                );
             }
         }
     }
 
-    /// <summary>Runs the command-line client against this deployment; its exit code and output, within <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Runs the command-line client against this deployment; its exit code and output, within
+    /// <paramref name="timeout"/>.
+    /// </summary>
     public Task<(int Code, string Output, string Error)> CliAsync(TimeSpan timeout, params string[] args) =>
-        RunAsync(timeout, [BuiltPrograms.Client, "--clustering", "redis", "--redis", Redis, "--cluster-id", ClusterId, "--timeout", "20", .. args]);
+        RunAsync(
+            timeout,
+            [
+                BuiltPrograms.Client,
+                "--clustering",
+                "redis",
+                "--redis",
+                Redis,
+                "--cluster-id",
+                ClusterId,
+                "--timeout",
+                "20",
+                .. args,
+            ]
+        );
 
-    /// <summary>Runs the silo executable to its end (for configurations it must refuse); its exit code and output.</summary>
+    /// <summary>
+    /// Runs the silo executable to its end (for configurations it must refuse); its exit code and output.
+    /// </summary>
     public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, params string[] args) =>
         RunAsync(timeout, [BuiltPrograms.Silo, .. args]);
 
     /// <summary>Runs the silo executable to its end with extra environment variables.</summary>
-    public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        RunAsync(timeout, [BuiltPrograms.Silo, .. args], environment);
+    public static Task<(int Code, string Output, string Error)> RunSiloAsync(
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    ) => RunAsync(timeout, [BuiltPrograms.Silo, .. args], environment);
 
     public string TempFile(string name) => Path.Combine(_dir, name);
 
-    public string Logs() => string.Join("\n", Directory.GetFiles(_dir, "*.log").Select(f => $"--- {Path.GetFileName(f)}\n{Tail(f)}"));
+    public string Logs() =>
+        string.Join("\n", Directory.GetFiles(_dir, "*.log").Select(f => $"--- {Path.GetFileName(f)}\n{Tail(f)}"));
 
     public async ValueTask DisposeAsync()
     {
@@ -282,7 +352,11 @@ internal sealed class RedisDeployment : IAsyncDisposable
         {
             foreach (var log in Directory.GetFiles(_dir, "*.log"))
             {
-                File.Copy(log, Path.Combine(AppContext.BaseDirectory, $"{_keepLogsAs}-{Path.GetFileName(log)}"), overwrite: true);
+                File.Copy(
+                    log,
+                    Path.Combine(AppContext.BaseDirectory, $"{_keepLogsAs}-{Path.GetFileName(log)}"),
+                    overwrite: true
+                );
             }
         }
 
@@ -298,7 +372,12 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     private Process Start(string file, string name, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -336,9 +415,18 @@ internal sealed class RedisDeployment : IAsyncDisposable
         return process;
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(TimeSpan timeout, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    private static async Task<(int Code, string Output, string Error)> RunAsync(
+        TimeSpan timeout,
+        string[] args,
+        IReadOnlyDictionary<string, string>? environment = null
+    )
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -375,7 +463,8 @@ internal sealed class RedisDeployment : IAsyncDisposable
     }
 
     private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, name))
             .FirstOrDefault(File.Exists);
 

@@ -25,7 +25,11 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
             // "retry later": an operator retries, and so does the test, within a deadline.
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var put = await deployment.CliAsync(CliTimeout, "put", "greeting", "hello");
-            while (put.Code != 0 && put.Error.Contains("retry", StringComparison.OrdinalIgnoreCase) && watch.Elapsed < TimeSpan.FromSeconds(40))
+            while (
+                put.Code != 0
+                && put.Error.Contains("retry", StringComparison.OrdinalIgnoreCase)
+                && watch.Elapsed < TimeSpan.FromSeconds(40)
+            )
             {
                 output.WriteLine($"put after {watch.Elapsed.TotalSeconds:0.0} s: {put.Error.Trim()}");
                 put = await deployment.CliAsync(CliTimeout, "put", "greeting", "hello");
@@ -42,7 +46,9 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
             Assert.Equal(3, missing.Code);
 
             // A read through the token the write printed sees the write, whichever node serves it.
-            var token = put.Output.Trim().Split(' ').Single(f => f.StartsWith("session=", StringComparison.Ordinal))["session=".Length..];
+            var token = put.Output.Trim().Split(' ').Single(f => f.StartsWith("session=", StringComparison.Ordinal))[
+                "session=".Length..
+            ];
             var sessionGet = await deployment.CliAsync(CliTimeout, "get", "greeting", "--session", token);
             Assert.True(sessionGet.Code == 0, $"get --session {token}: {sessionGet.Code} {sessionGet.Error}");
             Assert.Equal("hello", sessionGet.Output.Trim());
@@ -62,23 +68,52 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
             var nodes = json.GetProperty("nodes").EnumerateArray().ToList();
             Assert.Equal(3, nodes.Count);
             Assert.Single(nodes, n => n.GetProperty("role").GetString() == "primary");
-            Assert.Equal(json.GetProperty("primary").GetInt32(), nodes.Single(n => n.GetProperty("role").GetString() == "primary").GetProperty("id").GetInt32());
+            Assert.Equal(
+                json.GetProperty("primary").GetInt32(),
+                nodes.Single(n => n.GetProperty("role").GetString() == "primary").GetProperty("id").GetInt32()
+            );
 
             var watched = await deployment.CliAsync(CliTimeout, "watch", "--count", "2", "--interval", "0.2");
             Assert.True(watched.Code == 0, $"watch: {watched.Code} {watched.Error}");
-            Assert.Equal(2, watched.Output.Split('\n').Count(l => l.StartsWith("group default  epoch ", StringComparison.Ordinal)));
+            Assert.Equal(
+                2,
+                watched.Output.Split('\n').Count(l => l.StartsWith("group default  epoch ", StringComparison.Ordinal))
+            );
 
             var history = deployment.TempFile("history.jsonl");
-            var bench = await deployment.CliAsync(TimeSpan.FromSeconds(45), "--group", "bench", "bench", "--duration", "2", "--warmup", "0",
-                "--clients", "4", "--keys", "4", "--write-ratio", "0.5", "--json", "--history", history);
+            var bench = await deployment.CliAsync(
+                TimeSpan.FromSeconds(45),
+                "--group",
+                "bench",
+                "bench",
+                "--duration",
+                "2",
+                "--warmup",
+                "0",
+                "--clients",
+                "4",
+                "--keys",
+                "4",
+                "--write-ratio",
+                "0.5",
+                "--json",
+                "--history",
+                history
+            );
             output.WriteLine("bench: " + bench.Output);
             Assert.True(bench.Code == 0, $"bench: {bench.Code} {bench.Error}");
             var summary = JsonDocument.Parse(bench.Output).RootElement;
-            Assert.Equal(["ops", "throughput", "p50Ms", "p99Ms", "errors", "unknown"], summary.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(
+                ["ops", "throughput", "p50Ms", "p99Ms", "errors", "unknown"],
+                summary.EnumerateObject().Select(p => p.Name)
+            );
             Assert.True(summary.GetProperty("ops").GetInt64() > 0);
 
             var lines = await File.ReadAllLinesAsync(history);
-            Assert.True(lines.Length >= 2 * summary.GetProperty("ops").GetInt64(), $"{lines.Length} history lines for {summary.GetProperty("ops")} operations");
+            Assert.True(
+                lines.Length >= 2 * summary.GetProperty("ops").GetInt64(),
+                $"{lines.Length} history lines for {summary.GetProperty("ops")} operations"
+            );
             var first = JsonDocument.Parse(lines[0]).RootElement;
             Assert.Equal(["process", "type", "f", "key", "value", "time"], first.EnumerateObject().Select(p => p.Name));
             var writes = lines.Select(l => JsonDocument.Parse(l).RootElement)
@@ -124,7 +159,10 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
     [InlineData("ORLEANS_REPLICATION_Silo__Typo", "1", "Typo")]
     public async Task ABadSettingInTheEnvironmentIsRefusedTheSameWay(string variable, string value, string named)
     {
-        var (code, _, error) = await RedisDeployment.RunSiloAsync(TimeSpan.FromSeconds(30), new Dictionary<string, string> { [variable] = value });
+        var (code, _, error) = await RedisDeployment.RunSiloAsync(
+            TimeSpan.FromSeconds(30),
+            new Dictionary<string, string> { [variable] = value }
+        );
 
         Assert.True(code == 2, $"exit code {code}; stderr: {error}");
         Assert.Single(error.Trim().Split('\n'));

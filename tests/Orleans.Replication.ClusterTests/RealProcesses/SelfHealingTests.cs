@@ -32,8 +32,15 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     [RedisFact]
     public async Task RepeatedKillsOfThePrimaryStallWritesAtMostThreeSecondsAndTheGroupHealsWithoutBeingLookedAt()
     {
-        var kills = int.TryParse(Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_HEAL_KILLS"), CultureInfo.InvariantCulture, out var k)
-                    && k > 6 ? k : 6;
+        var kills =
+            int.TryParse(
+                Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_HEAL_KILLS"),
+                CultureInfo.InvariantCulture,
+                out var k
+            )
+            && k > 6
+                ? k
+                : 6;
         await using var deployment = await StartAsync("kills");
         var group = deployment.Store.Group(Name);
         var workload = new Workload(group, keys: Math.Max(4, 2 * kills));
@@ -73,7 +80,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         var failovers = new List<double>();
         foreach (var (killedAt, epoch, instance) in rounds)
         {
-            var windowEnd = killedAt + (long)((KillPeriod - TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
+            var windowEnd =
+                killedAt + (long)((KillPeriod - TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
             var (length, start) = workload.LongestAckGap(killedAt - Stopwatch.Frequency, windowEnd);
             var gap = length.TotalMilliseconds;
             var firstAck = workload.Acks.Where(a => a.Epoch > epoch).Select(a => a.CompleteTicks)
@@ -83,17 +91,23 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
                 : Stopwatch.GetElapsedTime(killedAt, firstAck).TotalMilliseconds;
             gaps.Add(gap);
             failovers.Add(failover);
-            output.WriteLine($"kill {gaps.Count} at {Utc(killedAt)}: instance {instance} (epoch {epoch}): longest gap between " +
-                             $"acknowledged writes {gap:0} ms (from {Utc(start)}), first write acknowledged in a newer epoch " +
-                             $"after {failover:0} ms");
+            output.WriteLine(
+                $"kill {gaps.Count} at {Utc(killedAt)}: instance {instance} (epoch {epoch}): longest gap between "
+                    + $"acknowledged writes {gap:0} ms (from {Utc(start)}), first write acknowledged in a newer epoch "
+                    + $"after {failover:0} ms"
+            );
             if (gap > 3000)
             {
-                failures.Add($"kill {gaps.Count} (instance {instance}, epoch {epoch}): no write was acknowledged for {gap:0} ms");
+                failures.Add(
+                    $"kill {gaps.Count} (instance {instance}, epoch {epoch}): no write was acknowledged for {gap:0} ms"
+                );
             }
         }
 
-        output.WriteLine($"over {kills} kills: longest gap p50 {Median(gaps):0} ms, max {gaps.Max():0} ms; kill to first " +
-                         $"acknowledgement in the new epoch p50 {Median(failovers):0} ms, max {failovers.Max():0} ms");
+        output.WriteLine(
+            $"over {kills} kills: longest gap p50 {Median(gaps):0} ms, max {gaps.Max():0} ms; kill to first "
+                + $"acknowledgement in the new epoch p50 {Median(failovers):0} ms, max {failovers.Max():0} ms"
+        );
         output.WriteLine($"10 s after the last restart: {Describe(healed)}");
         Report(deployment);
         if (healed.UnderReplicatedSince is not null || !IsWhole(healed))
@@ -144,8 +158,11 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             // Declared dead while frozen, the silo stops itself once it learns so, and supervision starts it again;
             // until then it may run on. Ten seconds of the workload after the resume.
             await Task.Delay(TimeSpan.FromSeconds(10));
-            output.WriteLine($"paused instance {instance} at {Utc(pausedAt)} (epoch {epoch}) for 15 s; first write acknowledged in a newer epoch after " +
-                             $"{(failoverMs is { } ms ? $"{ms:0} ms" : "never")}");
+            output.WriteLine(
+                $"paused instance {instance} at {Utc(pausedAt)} (epoch {epoch}) for 15 s; first write acknowledged " +
+                "in a newer epoch after "
+                    + $"{(failoverMs is { } ms ? $"{ms:0} ms" : "never")}"
+            );
             Report(deployment);
         }
         finally
@@ -153,10 +170,16 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             await workload.StopAsync();
         }
 
-        Assert.True(failoverMs is <= 3000, $"writes resumed in a newer epoch {(failoverMs is { } f ? $"{f:0} ms" : "never (within 14 s)")} " +
-                                           "after the primary's process was paused");
+        Assert.True(
+            failoverMs is <= 3000,
+            $"writes resumed in a newer epoch {(failoverMs is { } f ? $"{f:0} ms" : "never (within 14 s)")} "
+                + "after the primary's process was paused"
+        );
         var late = workload.Acks.Count(a => a.Epoch == epoch && a.CompleteTicks > resumedAt);
-        Assert.True(late == 0, $"{late} writes were acknowledged in the deposed epoch {epoch} after its primary resumed");
+        Assert.True(
+            late == 0,
+            $"{late} writes were acknowledged in the deposed epoch {epoch} after its primary resumed"
+        );
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
 
@@ -196,11 +219,18 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
         var (length, start) = workload.LongestAckGap(from, to);
         var gap = length.TotalMilliseconds;
-        output.WriteLine($"paused two processes without the primary for 10 s each, the second 17 s after the first resumed, from {Utc(from + Stopwatch.Frequency)}: " +
-                         $"longest gap between acknowledged writes {gap:0} ms (from {Utc(start)})");
+        output.WriteLine(
+            "paused two processes without the primary for 10 s each, the second 17 s after the first resumed, from " +
+            $"{Utc(from + Stopwatch.Frequency)}: "
+                + $"longest gap between acknowledged writes {gap:0} ms (from {Utc(start)})"
+        );
         Report(deployment);
         ReportFailures(workload, start, start + (long)(length.TotalSeconds * Stopwatch.Frequency));
-        Assert.True(gap <= 2000, $"no write was acknowledged for {gap:0} ms from {Utc(start)} while processes without the primary were paused");
+        Assert.True(
+            gap <= 2000,
+            $"no write was acknowledged for {gap:0} ms from {Utc(start)} while processes without the primary were " +
+            "paused"
+        );
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
     }
 
@@ -234,15 +264,19 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             }
             catch (TimeoutException)
             {
-                Assert.Fail($"no write was acknowledged within 30 s after both replicas' processes were started again " +
-                            $"({Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms after the kill)");
+                Assert.Fail(
+                    $"no write was acknowledged within 30 s after both replicas' processes were started again "
+                        + $"({Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms after the kill)"
+                );
                 throw;
             }
 
             var gap = workload.LongestAckGap(killedAt - Stopwatch.Frequency, resumed + 1).Length.TotalMilliseconds;
-            output.WriteLine($"killed instances {string.Join(", ", others)} at {Utc(killedAt)}; started again " +
-                             $"{Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms after the kill; " +
-                             $"longest gap between acknowledged writes {gap:0} ms");
+            output.WriteLine(
+                $"killed instances {string.Join(", ", others)} at {Utc(killedAt)}; started again "
+                    + $"{Stopwatch.GetElapsedTime(killedAt, restartedAt).TotalMilliseconds:0} ms after the kill; "
+                    + $"longest gap between acknowledged writes {gap:0} ms"
+            );
 
             // Ten seconds after the restart, with only the workload talking to it, the group is whole again.
             await DelayUntilAsync(restartedAt, TimeSpan.FromSeconds(10));
@@ -255,7 +289,10 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         var healed = await group.GetStatusAsync();
         output.WriteLine("10 s after the restart: " + Describe(healed));
         Report(deployment);
-        Assert.True(healed.UnderReplicatedSince is null && IsWhole(healed), "10 s after the restart the group is not whole: " + Describe(healed));
+        Assert.True(
+            healed.UnderReplicatedSince is null && IsWhole(healed),
+            "10 s after the restart the group is not whole: " + Describe(healed)
+        );
         await HistoryCheck.AssertNothingLostAndLinearizableAsync(group, workload, output);
 
         // The primary's process and one replica's killed at once, not started again: the survivor cannot prove that
@@ -277,9 +314,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             var refusal = await RecoverRefusedAsync(deployment, group, killedAt);
             output.WriteLine("recover without accepting loss: " + refusal.Message);
             var recovery = await group.RecoverAsync(acceptLoss: true);
-            output.WriteLine($"recover accepting loss: node {recovery.Promoted} promoted in epoch {recovery.Route.Epoch}, " +
-                             $"may have lost writes {recovery.MayHaveLostWrites}: {recovery.Message}");
-            Assert.True(recovery.Route.HasPrimary, $"no primary after a recovery that accepts loss: {recovery.Message}");
+            output.WriteLine(
+                $"recover accepting loss: node {recovery.Promoted} promoted in epoch {recovery.Route.Epoch}, "
+                    + $"may have lost writes {recovery.MayHaveLostWrites}: {recovery.Message}"
+            );
+            Assert.True(
+                recovery.Route.HasPrimary,
+                $"no primary after a recovery that accepts loss: {recovery.Message}"
+            );
             Assert.True(recovery.MayHaveLostWrites, "a recovery from one node of three claims it lost nothing");
             Assert.True(recovery.Route.Epoch > epoch, $"recovered in epoch {recovery.Route.Epoch}, not after {epoch}");
 
@@ -295,16 +337,29 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             }
             catch (TimeoutException)
             {
-                Assert.Fail($"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the killed " +
-                            "processes were started again");
+                Assert.Fail(
+                    $"no write was acknowledged in the recovered epoch {recovery.Route.Epoch} within 30 s after the " +
+                    "killed "
+                        + "processes were started again"
+                );
                 throw;
             }
 
-            output.WriteLine($"first write acknowledged in the recovered epoch {Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} " +
-                             $"ms after the recovery; the killed processes were started again " +
-                             $"{Stopwatch.GetElapsedTime(recoveredAt, restartedAt).TotalMilliseconds:0} ms after it");
-            var put = await group.PutAsync("after-recovery", "yes", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) });
-            Assert.True(put.Epoch >= recovery.Route.Epoch, $"a write after the recovery was acknowledged in epoch {put.Epoch}");
+            output.WriteLine(
+                "first write acknowledged in the recovered epoch " +
+                $"{Stopwatch.GetElapsedTime(recoveredAt, resumed).TotalMilliseconds:0} "
+                    + $"ms after the recovery; the killed processes were started again "
+                    + $"{Stopwatch.GetElapsedTime(recoveredAt, restartedAt).TotalMilliseconds:0} ms after it"
+            );
+            var put = await group.PutAsync(
+                "after-recovery",
+                "yes",
+                new WriteOptions { Timeout = TimeSpan.FromSeconds(10) }
+            );
+            Assert.True(
+                put.Epoch >= recovery.Route.Epoch,
+                $"a write after the recovery was acknowledged in epoch {put.Epoch}"
+            );
         }
         finally
         {
@@ -312,8 +367,10 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
 
         var lost = await HistoryCheck.LostWritesAsync(group, second);
-        output.WriteLine($"{lost.Count} of {second.AckedUniqueWrites.Count} writes acknowledged before the double kill are gone " +
-                         "after the recovery that accepted loss");
+        output.WriteLine(
+            $"{lost.Count} of {second.AckedUniqueWrites.Count} writes acknowledged before the double kill are gone "
+                + "after the recovery that accepted loss"
+        );
     }
 
     /// <summary>The workload every test runs: Majority writes on four keys, Strong and session reads.</summary>
@@ -324,7 +381,9 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         return workload;
     }
 
-    /// <summary>A deployment of three silos with the group created, every node caught up on a silo of its own.</summary>
+    /// <summary>
+    /// A deployment of three silos with the group created, every node caught up on a silo of its own.
+    /// </summary>
     private async Task<RedisDeployment> StartAsync(string name)
     {
         var watch = Stopwatch.StartNew();
@@ -338,14 +397,23 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
 
             // Right after the silos join they may not all know each other yet, and creating the group is refused as
             // "retry later".
-            await Eventually.HoldsAsync(async () =>
-            {
-                await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) });
-                return true;
-            }, TimeSpan.FromSeconds(60), "the group could not be created");
-            await Eventually.HoldsAsync(async () => IsWhole(await group.GetStatusAsync()), TimeSpan.FromSeconds(60),
-                async () => Describe(await group.GetStatusAsync()));
-            output.WriteLine($"three silos on Redis clustering, the group whole, in {watch.Elapsed.TotalSeconds:0.0} s");
+            await Eventually.HoldsAsync(
+                async () =>
+                {
+                    await group.PutAsync("warm", "up", new WriteOptions { Timeout = TimeSpan.FromSeconds(10) });
+                    return true;
+                },
+                TimeSpan.FromSeconds(60),
+                "the group could not be created"
+            );
+            await Eventually.HoldsAsync(
+                async () => IsWhole(await group.GetStatusAsync()),
+                TimeSpan.FromSeconds(60),
+                async () => Describe(await group.GetStatusAsync())
+            );
+            output.WriteLine(
+                $"three silos on Redis clustering, the group whole, in {watch.Elapsed.TotalSeconds:0.0} s"
+            );
             return deployment;
         }
         catch
@@ -357,7 +425,10 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     }
 
     /// <summary>The primary's silo and the epoch: the one look allowed before a fault.</summary>
-    private static async Task<(int Instance, long Epoch, GroupStatus Status)> PrimaryAsync(RedisDeployment deployment, IReplicatedGroup group)
+    private static async Task<(int Instance, long Epoch, GroupStatus Status)> PrimaryAsync(
+        RedisDeployment deployment,
+        IReplicatedGroup group
+    )
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var status = await group.GetStatusAsync(deadline.Token);
@@ -370,7 +441,11 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     /// that is not the one asked about (the coordinator has not yet seen the primary's silo die, so the group still
     /// has a primary) or a call that failed (the client's gateway was a killed silo), until 30 s after the kill.
     /// </summary>
-    private async Task<InvalidOperationException> RecoverRefusedAsync(RedisDeployment deployment, IReplicatedGroup group, long killedAt)
+    private async Task<InvalidOperationException> RecoverRefusedAsync(
+        RedisDeployment deployment,
+        IReplicatedGroup group,
+        long killedAt
+    )
     {
         var deadline = TimeSpan.FromSeconds(30);
         string last = "not asked";
@@ -380,16 +455,26 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
             try
             {
                 var recovered = await group.RecoverAsync(acceptLoss: false, attempt.Token);
-                Assert.Fail($"a group with one node of three left recovered without accepting loss: {recovered.Message}");
+                Assert.Fail(
+                    $"a group with one node of three left recovered without accepting loss: {recovered.Message}"
+                );
             }
             catch (InvalidOperationException e) when (!e.Message.Contains("has a primary", StringComparison.Ordinal))
             {
                 return e;
             }
-            catch (Exception e) when (e is InvalidOperationException or OrleansException or TimeoutException or ReplicationException
-                                           or OperationCanceledException)
+            catch (Exception e)
+                when (e
+                        is InvalidOperationException
+                            or OrleansException
+                            or TimeoutException
+                            or ReplicationException
+                            or OperationCanceledException
+                )
             {
-                last = $"{Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill: {e.GetType().Name}: {e.Message}";
+                last =
+                    $"{Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill: {e.GetType().Name}: " +
+                    $"{e.Message}";
                 output.WriteLine("recover without accepting loss, " + last);
             }
 
@@ -397,12 +482,19 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
 
         var table = await deployment.MembershipTableAsync();
-        output.WriteLine($"membership table {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill:\n{table}");
-        throw new Xunit.Sdk.XunitException($"recover without accepting loss was not refused for want of a majority within " +
-                                           $"{deadline.TotalSeconds:0} s of the kill; last answer {last}");
+        output.WriteLine(
+            $"membership table {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s after the kill:\n{table}"
+        );
+        throw new Xunit.Sdk.XunitException(
+            $"recover without accepting loss was not refused for want of a majority within "
+                + $"{deadline.TotalSeconds:0} s of the kill; last answer {last}"
+        );
     }
 
-    /// <summary>The fault schedule: waits until <paramref name="after"/> has passed since the timestamp <paramref name="start"/>.</summary>
+    /// <summary>
+    /// The fault schedule: waits until <paramref name="after"/> has passed since the timestamp
+    /// <paramref name="start"/>.
+    /// </summary>
     private static Task DelayUntilAsync(long start, TimeSpan after)
     {
         var left = after - Stopwatch.GetElapsedTime(start);
@@ -414,17 +506,27 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         (DateTime.UtcNow - Stopwatch.GetElapsedTime(ticks)).ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private void Report(RedisDeployment deployment) =>
-        output.WriteLine(deployment.Supervision.Count == 0 ? "no silo ended by itself" : string.Join("\n", deployment.Supervision));
+        output.WriteLine(
+            deployment.Supervision.Count == 0 ? "no silo ended by itself" : string.Join("\n", deployment.Supervision)
+        );
 
-    /// <summary>The writes that failed, or whose outcome is unknown, among those that ended in [<paramref name="from"/>, <paramref name="to"/>]: what the client said.</summary>
+    /// <summary>
+    /// The writes that failed, or whose outcome is unknown, among those that ended in [<paramref name="from"/>,
+    /// <paramref name="to"/>]: what the client said.
+    /// </summary>
     private void ReportFailures(Workload workload, long from, long to)
     {
-        var failures = workload.WriteFailures.Where(f => f.FailedTicks >= from && f.FailedTicks <= to + Stopwatch.Frequency / 10).ToList();
+        var failures = workload
+            .WriteFailures.Where(f => f.FailedTicks >= from && f.FailedTicks <= to + Stopwatch.Frequency / 10)
+            .ToList();
         output.WriteLine($"{failures.Count} writes failed or ended unknown in the longest gap");
         foreach (var group in failures.GroupBy(f => f.Error).Take(8))
         {
             var first = group.First();
-            output.WriteLine($"  {group.Count()}x, first invoked {Utc(first.InvokedTicks)} ended {Utc(first.FailedTicks)}: {group.Key}");
+            output.WriteLine(
+                $"  {group.Count()}x, first invoked {Utc(first.InvokedTicks)} ended {Utc(first.FailedTicks)}: " +
+                $"{group.Key}"
+            );
         }
     }
 
@@ -435,8 +537,14 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static string Describe(GroupStatus s) =>
-        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since " +
-        $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, repair {s.Repair ?? "-"}: " +
-        string.Join("; ", s.Nodes.Select(n => $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} " +
-                                              $"caught-up {n.CaughtUp} healthy {n.Healthy} {n.Problem}"));
+        $"epoch {s.Epoch}, primary {s.PrimaryIndex} ({s.Problem}), under-replicated since "
+        + $"{s.UnderReplicatedSince?.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "-"}, "
+        + $"repair {s.Repair ?? "-"}: "
+        + string.Join(
+            "; ",
+            s.Nodes.Select(n =>
+                $"{n.NodeIndex} {n.Role} e{n.Epoch} on {n.Silo} applied {n.AppliedIndex} "
+                + $"caught-up {n.CaughtUp} healthy {n.Healthy} {n.Problem}"
+            )
+        );
 }

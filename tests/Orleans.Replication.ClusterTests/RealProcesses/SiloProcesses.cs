@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Orleans.Replication.Client;
 
 namespace Orleans.Replication.ClusterTests.RealProcesses;
 
-/// <summary>Silo processes of the real host executable on loopback, that a test can kill -9, pause and resume.</summary>
+/// <summary>
+/// Silo processes of the real host executable on loopback, that a test can kill -9, pause and resume.
+/// </summary>
 /// <remarks>
 /// Localhost clustering keeps the membership table in instance 0, so tests never kill instance 0 (they move a
 /// primary away from it first). Each process writes its output to a log file beside the test binaries.
@@ -44,7 +44,12 @@ internal sealed class SiloProcesses : IAsyncDisposable
         // Below Linux's ephemeral range (32768 and up): a restarted silo takes its old ports again, and an outgoing
         // connection of any process on the machine may meanwhile hold a port in that range.
         var siloBase = 20000 + Random.Shared.Next(0, 250) * 20;
-        var silos = new SiloProcesses(count, siloBase, siloBase + 5000, Path.Combine(AppContext.BaseDirectory, $"silo-{name}"));
+        var silos = new SiloProcesses(
+            count,
+            siloBase,
+            siloBase + 5000,
+            Path.Combine(AppContext.BaseDirectory, $"silo-{name}")
+        );
         try
         {
             for (var i = 0; i < count; i++)
@@ -67,9 +72,16 @@ internal sealed class SiloProcesses : IAsyncDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { BuiltPrograms.Silo, "--instance", i.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--silo-base-port", _siloBase.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gateway-base-port", _gatewayBase.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ArgumentList =
+            {
+                BuiltPrograms.Silo,
+                "--instance",
+                i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--silo-base-port",
+                _siloBase.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-base-port",
+                _gatewayBase.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -102,7 +114,10 @@ internal sealed class SiloProcesses : IAsyncDisposable
         _processes[i] = null;
     }
 
-    /// <summary>Stops instance <paramref name="i"/> gracefully (SIGTERM) and returns its exit code, waiting up to <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Stops instance <paramref name="i"/> gracefully (SIGTERM) and returns its exit code, waiting up to
+    /// <paramref name="timeout"/>.
+    /// </summary>
     public async Task<int> TerminateAsync(int i, TimeSpan timeout)
     {
         var p = _processes[i]!;
@@ -129,13 +144,17 @@ internal sealed class SiloProcesses : IAsyncDisposable
         _client = await BuiltPrograms.StartClientAsync(c => c.UseStaticClustering(gateways));
     }
 
-    /// <summary>Sends a signal with the system's kill command: -9 is a crash, -STOP a pause, -CONT the end of it.</summary>
+    /// <summary>
+    /// Sends a signal with the system's kill command: -9 is a crash, -STOP a pause, -CONT the end of it.
+    /// </summary>
     internal static int SendSignal(int pid, int signal)
     {
         using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {pid}") { UseShellExecute = false })
             ?? throw new InvalidOperationException("Could not run kill.");
         kill.WaitForExit(5_000);
-        return kill.ExitCode == 0 ? 0 : throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}.");
+        return kill.ExitCode == 0
+            ? 0
+            : throw new InvalidOperationException($"kill -{signal} {pid} exited with {kill.ExitCode}.");
     }
 
     public async ValueTask DisposeAsync()

@@ -21,7 +21,8 @@ internal sealed class Workload
     private long _lastAckTicks;
     private Task? _running;
 
-    public Workload(IReplicatedGroup group, int keys) => (_group, _keys) = (group, Enumerable.Range(0, keys).Select(i => $"k{i}").ToArray());
+    public Workload(IReplicatedGroup group, int keys) =>
+        (_group, _keys) = (group, Enumerable.Range(0, keys).Select(i => $"k{i}").ToArray());
 
     public IReadOnlyCollection<HistoryOperation> History => _history;
 
@@ -32,7 +33,9 @@ internal sealed class Workload
     /// <summary>Every acknowledged write: the epoch that acknowledged it and when the client saw it.</summary>
     public IReadOnlyCollection<(long Epoch, long CompleteTicks)> Acks => _acks;
 
-    /// <summary>Every write that failed or whose outcome is unknown: when it was invoked, when it ended, and why.</summary>
+    /// <summary>
+    /// Every write that failed or whose outcome is unknown: when it was invoked, when it ended, and why.
+    /// </summary>
     public IReadOnlyCollection<(long InvokedTicks, long FailedTicks, string Error)> WriteFailures => _writeFailures;
 
     public static long Now => Stopwatch.GetTimestamp();
@@ -67,13 +70,20 @@ internal sealed class Workload
         await _running!;
     }
 
-    /// <summary>When the first write acknowledged in an epoch above <paramref name="epoch"/> completed, waiting up to <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// When the first write acknowledged in an epoch above <paramref name="epoch"/> completed, waiting up to
+    /// <paramref name="timeout"/>.
+    /// </summary>
     public async Task<long> FirstAckAboveAsync(long epoch, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < timeout)
         {
-            var first = _firstAckByEpoch.Where(p => p.Key > epoch).Select(p => p.Value).DefaultIfEmpty(long.MaxValue).Min();
+            var first = _firstAckByEpoch
+                .Where(p => p.Key > epoch)
+                .Select(p => p.Value)
+                .DefaultIfEmpty(long.MaxValue)
+                .Min();
             if (first != long.MaxValue)
             {
                 return first;
@@ -85,7 +95,10 @@ internal sealed class Workload
         throw new TimeoutException($"No write was acknowledged in an epoch above {epoch} within {timeout}.");
     }
 
-    /// <summary>When the first write acknowledged after <paramref name="ticks"/> completed, waiting up to <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// When the first write acknowledged after <paramref name="ticks"/> completed, waiting up to
+    /// <paramref name="timeout"/>.
+    /// </summary>
     public async Task<long> FirstAckAfterAsync(long ticks, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
@@ -174,7 +187,18 @@ internal sealed class Workload
             try
             {
                 var read = await _group.GetAsync(key, options);
-                _history.Enqueue(new HistoryOperation(process, OperationKind.Read, key, read.Found ? read.ValueAsString : null, null, invoked, Now, OperationOutcome.Ok));
+                _history.Enqueue(
+                    new HistoryOperation(
+                        process,
+                        OperationKind.Read,
+                        key,
+                        read.Found ? read.ValueAsString : null,
+                        null,
+                        invoked,
+                        Now,
+                        OperationOutcome.Ok
+                    )
+                );
             }
             catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException)
             {
@@ -198,7 +222,10 @@ internal sealed class Workload
                 var read = await session.GetAsync(key, options);
                 if (lastVersion.TryGetValue(key, out var last) && read.Version < last)
                 {
-                    _sessionViolations.Enqueue($"session {id}: {key} read version {read.Version} from node {read.NodeIndex} after version {last}");
+                    _sessionViolations.Enqueue(
+                        $"session {id}: {key} read version {read.Version} from node {read.NodeIndex} after version " +
+                        $"{last}"
+                    );
                 }
 
                 lastVersion[key] = Math.Max(last, read.Version);
@@ -223,7 +250,16 @@ internal sealed class Workload
         }
     }
 
-    private void Record(int process, OperationKind kind, string key, string? value, long invoked, long? completed, OperationOutcome outcome, bool unique)
+    private void Record(
+        int process,
+        OperationKind kind,
+        string key,
+        string? value,
+        long invoked,
+        long? completed,
+        OperationOutcome outcome,
+        bool unique
+    )
     {
         if (!unique)
         {

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Replication.Client;
-using Orleans.Runtime;
 using Xunit;
 
 namespace Orleans.Replication.ClusterTests.Work;
@@ -28,7 +27,9 @@ public sealed class SiloLossTests : IDisposable
             await pool.GetStatusAsync();
 
             // Stop a silo that hosts neither the controller nor the membership table.
-            var controllerId = ((GrainReference)cluster.Client.GetGrain<Replication.Work.ITaskControllerGrain>("loss")).GrainId;
+            var controllerId = (
+                (GrainReference)cluster.Client.GetGrain<Replication.Work.ITaskControllerGrain>("loss")
+            ).GrainId;
             Assert.True(cluster.TryGetGrainContext(controllerId, out var context));
             var victim = cluster.Silos.Skip(1).First(s => !s.SiloAddress.Equals(context.Address.SiloAddress));
 
@@ -40,7 +41,11 @@ public sealed class SiloLossTests : IDisposable
                     mapped.TrySetResult();
                 }
             });
-            var job = pool.WordCountAsync([file], new MapReduceJob { Mapper = "slow-wordcount", ChunkBytes = 16 * 1024 }, progress);
+            var job = pool.WordCountAsync(
+                [file],
+                new MapReduceJob { Mapper = "slow-wordcount", ChunkBytes = 16 * 1024 },
+                progress
+            );
             await mapped.Task.WaitAsync(TimeSpan.FromSeconds(20));
             Assert.False(job.IsCompleted, "the job finished before a silo could be stopped");
             await cluster.StopSiloAsync(victim).WaitAsync(TimeSpan.FromSeconds(30));

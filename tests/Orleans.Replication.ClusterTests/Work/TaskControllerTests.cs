@@ -35,11 +35,19 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
     {
         var pool = fixture.Work.Pool("tasks-expiry");
         await pool.SubmitAsync("e1", "echo", [7]);
-        await Eventually.HoldsAsync(async () => (await pool.GetStatusAsync()).UnfetchedResults == 1, TimeSpan.FromSeconds(5), "the task finishes");
+        await Eventually.HoldsAsync(
+            async () => (await pool.GetStatusAsync()).UnfetchedResults == 1,
+            TimeSpan.FromSeconds(5),
+            "the task finishes"
+        );
         var kept = await pool.GetStatusAsync();
         Assert.Equal(1, kept.Succeeded);
 
-        await Eventually.HoldsAsync(async () => (await pool.GetStatusAsync()).UnfetchedResults == 0, WorkCluster.ResultRetention * 3, "the result expires");
+        await Eventually.HoldsAsync(
+            async () => (await pool.GetStatusAsync()).UnfetchedResults == 0,
+            WorkCluster.ResultRetention * 3,
+            "the result expires"
+        );
         Assert.Equal(WorkTaskState.NotFound, (await pool.GetResultAsync("e1")).State);
     }
 
@@ -52,7 +60,12 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
         Assert.Contains("the handler refused the task", failed.Error);
         Assert.Equal(1, failed.Attempts);
 
-        var slow = await pool.RunAsync("s1", "sleep", Ms(5_000), new TaskOptions { Timeout = TimeSpan.FromMilliseconds(200) });
+        var slow = await pool.RunAsync(
+            "s1",
+            "sleep",
+            Ms(5_000),
+            new TaskOptions { Timeout = TimeSpan.FromMilliseconds(200) }
+        );
         Assert.Equal(WorkTaskState.TimedOut, slow.State);
         Assert.Contains("timeout", slow.Error);
     }
@@ -64,11 +77,15 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
         var unknown = await Assert.ThrowsAsync<ArgumentException>(() => pool.SubmitAsync("a", "no-such-handler", []));
         Assert.Contains("No task handler named 'no-such-handler'", unknown.Message);
         Assert.Contains("echo", unknown.Message);
-        var big = await Assert.ThrowsAsync<ArgumentException>(() => pool.SubmitAsync("b", "echo", new byte[WorkCluster.MaxPayloadBytes + 1]));
+        var big = await Assert.ThrowsAsync<ArgumentException>(() =>
+            pool.SubmitAsync("b", "echo", new byte[WorkCluster.MaxPayloadBytes + 1])
+        );
         Assert.Contains($"at most {WorkCluster.MaxPayloadBytes}", big.Message);
         await Assert.ThrowsAsync<ArgumentException>(() => pool.SubmitAsync("", "echo", []));
         await Assert.ThrowsAsync<ArgumentException>(() => pool.SubmitAsync(new string('i', 300), "echo", []));
-        await Assert.ThrowsAsync<ArgumentException>(() => pool.SubmitAsync("c", "echo", [], new TaskOptions { Timeout = TimeSpan.FromDays(2) }));
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            pool.SubmitAsync("c", "echo", [], new TaskOptions { Timeout = TimeSpan.FromDays(2) })
+        );
         await Assert.ThrowsAsync<ArgumentNullException>(() => pool.SubmitAsync("d", "echo", null!));
         Assert.Throws<ArgumentException>(() => fixture.Work.Pool("bad/pool"));
 
@@ -122,7 +139,11 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
         Assert.Equal(WorkCluster.MaxQueuedTasks, status.Queued);
 
         // Back-pressure, not loss: every accepted task still runs.
-        await Eventually.HoldsAsync(async () => (await pool.GetStatusAsync()).Queued < WorkCluster.MaxQueuedTasks, TimeSpan.FromSeconds(10), "the queue drains");
+        await Eventually.HoldsAsync(
+            async () => (await pool.GetStatusAsync()).Queued < WorkCluster.MaxQueuedTasks,
+            TimeSpan.FromSeconds(10),
+            "the queue drains"
+        );
         Assert.False((await pool.SubmitAsync("after", "echo", [])).Duplicate);
     }
 
@@ -149,16 +170,28 @@ public sealed class TaskControllerTests(WorkClusterFixture fixture)
         SkewedHandler.SlowSilo = slowSilo.ToString();
         try
         {
-            foreach (var strategy in new[] { LoadBalancingStrategy.LeastConnections, LoadBalancingStrategy.WeightedResponseTime })
+            foreach (
+                var strategy in new[]
+                {
+                    LoadBalancingStrategy.LeastConnections,
+                    LoadBalancingStrategy.WeightedResponseTime,
+                }
+            )
             {
                 var pool = fixture.Work.Pool("lb-" + strategy);
                 var options = new TaskOptions { Strategy = strategy };
-                var results = await Task.WhenAll(Enumerable.Range(0, 36).Select(i => pool.RunAsync($"s{i}", "skewed", [], options)));
+                var results = await Task.WhenAll(
+                    Enumerable.Range(0, 36).Select(i => pool.RunAsync($"s{i}", "skewed", [], options))
+                );
                 var slow = results.Count(r => r.Silo == slowSilo.ToParsableString());
                 var fast = results.Length - slow;
 
-                // Equal shares would give the slow responder 12 of 36; it finishes a task in 300 ms, the others in 10 ms.
-                Assert.True(slow <= 8 && fast >= 28, $"{strategy}: {slow} tasks on the slow responder, {fast} on the fast ones");
+                // Equal shares would give the slow responder 12 of 36; it finishes a task in 300 ms, the others in 10
+                // ms.
+                Assert.True(
+                    slow <= 8 && fast >= 28,
+                    $"{strategy}: {slow} tasks on the slow responder, {fast} on the fast ones"
+                );
             }
         }
         finally

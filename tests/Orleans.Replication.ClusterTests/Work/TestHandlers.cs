@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using Orleans.Hosting;
 using Orleans.Replication.Work;
-using Orleans.Runtime;
 
 namespace Orleans.Replication.ClusterTests.Work;
 
@@ -25,7 +23,8 @@ internal sealed class EchoHandler : ITaskHandler
 {
     public string Name => "echo";
 
-    public Task<byte[]> ExecuteAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => Task.FromResult(payload.ToArray());
+    public Task<byte[]> ExecuteAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        Task.FromResult(payload.ToArray());
 }
 
 /// <summary>Sleeps the milliseconds its payload names (honouring the token), then returns them.</summary>
@@ -41,7 +40,10 @@ internal sealed class SleepHandler : ITaskHandler
     }
 }
 
-/// <summary>Slow (300 ms) on the silo named in <see cref="SlowSilo"/>, fast (10 ms) elsewhere: a responder with a long response time.</summary>
+/// <summary>
+/// Slow (300 ms) on the silo named in <see cref="SlowSilo"/>, fast (10 ms) elsewhere: a responder with a long response
+/// time.
+/// </summary>
 internal sealed class SkewedHandler(ILocalSiloDetails silo) : ITaskHandler
 {
     public static volatile string? SlowSilo;

@@ -7,8 +7,32 @@ internal static class TextGenerator
 {
     private static readonly string[] Words =
     [
-        "the", "The", "THE", "orleans", "Grain", "silo", "replica", "über", "Straße", "ÉCOLE", "école", "naïve",
-        "привет", "Мир", "мир", "日本語", "テキスト", "ελληνικά", "Σίσυφος", "emoji😀", "a", "I", "x1", "co-op", "don't", "1234",
+        "the",
+        "The",
+        "THE",
+        "orleans",
+        "Grain",
+        "silo",
+        "replica",
+        "über",
+        "Straße",
+        "ÉCOLE",
+        "école",
+        "naïve",
+        "привет",
+        "Мир",
+        "мир",
+        "日本語",
+        "テキスト",
+        "ελληνικά",
+        "Σίσυφος",
+        "emoji😀",
+        "a",
+        "I",
+        "x1",
+        "co-op",
+        "don't",
+        "1234",
     ];
 
     public static string Generate(int approximateBytes, int seed)
@@ -40,11 +64,19 @@ internal static class TextGenerator
             .GroupBy(w => w, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
 
-    public static void AssertSameCounts(IReadOnlyDictionary<string, long> expected, IReadOnlyDictionary<string, long> actual)
+    public static void AssertSameCounts(
+        IReadOnlyDictionary<string, long> expected,
+        IReadOnlyDictionary<string, long> actual
+    )
     {
         var missing = expected.Where(e => !actual.TryGetValue(e.Key, out var n) || n != e.Value).Take(5).ToList();
         var extra = actual.Where(a => !expected.ContainsKey(a.Key)).Take(5).ToList();
-        Xunit.Assert.True(missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
-            $"Counts differ: {expected.Count} expected words, {actual.Count} counted; wrong or missing: {string.Join(", ", missing.Select(m => $"{m.Key}={m.Value} (got {actual.GetValueOrDefault(m.Key)})"))}; unexpected: {string.Join(", ", extra.Select(e => $"{e.Key}={e.Value}"))}");
+        Xunit.Assert.True(
+            missing.Count == 0 && extra.Count == 0 && expected.Count == actual.Count,
+            $"Counts differ: {expected.Count} expected words, {actual.Count} counted; wrong or missing: " +
+            $"{string.Join(", ", missing.Select(m =>
+                $"{m.Key}={m.Value} (got {actual.GetValueOrDefault(m.Key)})"))}; " +
+            $"unexpected: {string.Join(", ", extra.Select(e => $"{e.Key}={e.Value}"))}"
+        );
     }
 }

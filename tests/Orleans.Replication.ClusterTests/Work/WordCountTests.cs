@@ -27,11 +27,17 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         TextGenerator.AssertSameCounts(TextGenerator.DirectCount(text), result.Counts);
         var bytes = Encoding.UTF8.GetByteCount(text);
         Assert.Equal(bytes, result.Job.Bytes);
-        Assert.True(result.Job.Chunks >= bytes / WorkCluster.MaxPayloadBytes, $"{result.Job.Chunks} chunks for {bytes} bytes");
+        Assert.True(
+            result.Job.Chunks >= bytes / WorkCluster.MaxPayloadBytes,
+            $"{result.Job.Chunks} chunks for {bytes} bytes"
+        );
         if (size >= 300_000)
         {
             // Several chunks: they are spread over the responders, whose outputs are then reduced into one.
-            Assert.True(result.Job.ChunksByResponder.Count >= 2, $"all chunks on one responder: {string.Join(", ", result.Job.ChunksByResponder)}");
+            Assert.True(
+                result.Job.ChunksByResponder.Count >= 2,
+                $"all chunks on one responder: {string.Join(", ", result.Job.ChunksByResponder)}"
+            );
             Assert.True(result.Job.Reductions >= 1, $"{result.Job.Reductions} reductions");
         }
     }
@@ -51,7 +57,9 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         TextGenerator.AssertSameCounts(TextGenerator.DirectCount(a + "\n" + b + "\n" + c), result.Counts);
         Assert.Equal(TextGenerator.DirectCount(a).GetValueOrDefault("über") + 3, result.Counts["über"]);
         Assert.Contains(progress, p => p.Phase == "map" && p.ChunksMapped > 0);
-        Assert.Contains(progress, p => p.Phase == "done" && p.ChunksMapped == result.Job.Chunks && p.BytesRead == result.Job.Bytes);
+        Assert.Contains(progress, p =>
+            p.Phase == "done" && p.ChunksMapped == result.Job.Chunks && p.BytesRead == result.Job.Bytes
+        );
     }
 
     [Fact]
@@ -61,13 +69,19 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
         var empty = Write("empty.txt", "");
         var e1 = await Assert.ThrowsAsync<ArgumentException>(() => pool.WordCountAsync([empty]));
         Assert.Contains("is empty", e1.Message);
-        var e2 = await Assert.ThrowsAsync<ArgumentException>(() => pool.WordCountAsync([Path.Combine(_dir, "nope.txt")]));
+        var e2 = await Assert.ThrowsAsync<ArgumentException>(() =>
+            pool.WordCountAsync([Path.Combine(_dir, "nope.txt")])
+        );
         Assert.Contains("does not exist", e2.Message);
         var text = Write("ok.txt", "a b c");
-        var e3 = await Assert.ThrowsAsync<ArgumentException>(() => pool.WordCountAsync([text], new MapReduceJob { Mapper = "no-such-mapper" }));
+        var e3 = await Assert.ThrowsAsync<ArgumentException>(() =>
+            pool.WordCountAsync([text], new MapReduceJob { Mapper = "no-such-mapper" })
+        );
         Assert.Contains("No mapper named 'no-such-mapper'", e3.Message);
         Assert.Contains("wordcount", e3.Message);
-        var e4 = await Assert.ThrowsAsync<ArgumentException>(() => pool.WordCountAsync([text], new MapReduceJob { Reducer = "no-such-reducer" }));
+        var e4 = await Assert.ThrowsAsync<ArgumentException>(() =>
+            pool.WordCountAsync([text], new MapReduceJob { Reducer = "no-such-reducer" })
+        );
         Assert.Contains("No reducer named 'no-such-reducer'", e4.Message);
 
         var status = await pool.GetStatusAsync();
@@ -104,19 +118,25 @@ public sealed class WordCountTests(WorkClusterFixture fixture) : IDisposable
 
         // One node is enough to read values from, and keeps replication (tested elsewhere) out of this test.
         await Eventually.HoldsAsync(
-            async () => (await store.CreateGroupAsync("wc-values", new GroupConfiguration(1))).Name == "wc-values" && (await group.PutAsync("k00000", values[0], patient)).Version > 0,
+            async () =>
+                (await store.CreateGroupAsync("wc-values", new GroupConfiguration(1))).Name == "wc-values"
+                && (await group.PutAsync("k00000", values[0], patient)).Version > 0,
             TimeSpan.FromSeconds(30),
             "the group takes a first write");
         await Task.WhenAll(values.Select((v, i) => group.PutAsync($"k{i:D5}", v, patient)));
         await group.DeleteAsync("k00007", patient);
         values[7] = "";
 
-        var result = await fixture.Work.Pool("wc-values").WordCountAsync(group, new MapReduceJob { ChunkBytes = 8 * 1024 });
+        var result = await fixture
+            .Work.Pool("wc-values")
+            .WordCountAsync(group, new MapReduceJob { ChunkBytes = 8 * 1024 });
 
         TextGenerator.AssertSameCounts(TextGenerator.DirectCount(string.Join("\n", values)), result.Counts);
         Assert.True(result.Job.Chunks > 3, $"{result.Job.Chunks} chunks");
 
-        var empty = await Assert.ThrowsAsync<ArgumentException>(() => fixture.Work.Pool("wc-values").WordCountAsync(store.Group("wc-no-values")));
+        var empty = await Assert.ThrowsAsync<ArgumentException>(() =>
+            fixture.Work.Pool("wc-values").WordCountAsync(store.Group("wc-no-values"))
+        );
         Assert.Contains("holds no values", empty.Message);
     }
 

@@ -6,10 +6,13 @@ using Xunit;
 
 namespace Orleans.Replication.ClusterTests.Work;
 
-/// <summary>A three-silo in-process cluster with the test handlers and small limits, shared by the "work" collection.</summary>
+/// <summary>
+/// A three-silo in-process cluster with the test handlers and small limits, shared by the "work" collection.
+/// </summary>
 /// <remarks>
-/// Small limits (64 KiB payloads, 2 tasks per responder, 40 queued tasks, results kept 3 s) make a few hundred KiB of text many map tasks
-/// and let the queue fill quickly. Every test uses its own pool, so tests do not see each other's tasks.
+/// Small limits (64 KiB payloads, 2 tasks per responder, 40 queued tasks, results kept 3 s) make a few hundred KiB of
+/// text many map tasks and let the queue fill quickly. Every test uses its own pool, so tests do not see each other's
+/// tasks.
 /// </remarks>
 public sealed class WorkClusterFixture : IAsyncLifetime
 {

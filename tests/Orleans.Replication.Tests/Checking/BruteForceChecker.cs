@@ -12,7 +12,10 @@ internal static class BruteForceChecker
     public static bool IsLinearizable(IReadOnlyList<HistoryOperation> history)
     {
         var operations = history
-            .Where(o => o.Outcome == OperationOutcome.Ok || (o.Outcome == OperationOutcome.Unknown && o.Kind != OperationKind.Read))
+            .Where(o =>
+                o.Outcome == OperationOutcome.Ok
+                || (o.Outcome == OperationOutcome.Unknown && o.Kind != OperationKind.Read)
+            )
             .ToList();
         Assert.True(operations.Count < 31, "the brute force works on small histories only");
 
@@ -25,7 +28,13 @@ internal static class BruteForceChecker
         return Extend(operations, placed: 0, state: null, mustPlace, failed: []);
     }
 
-    private static bool Extend(List<HistoryOperation> operations, int placed, string? state, int mustPlace, HashSet<(int, string?)> failed)
+    private static bool Extend(
+        List<HistoryOperation> operations,
+        int placed,
+        string? state,
+        int mustPlace,
+        HashSet<(int, string?)> failed
+    )
     {
         if ((placed & mustPlace) == mustPlace)
         {
@@ -61,13 +70,20 @@ internal static class BruteForceChecker
         return false;
     }
 
-    /// <summary>True when an unplaced completed operation returned before operation <paramref name="i"/> was invoked.</summary>
+    /// <summary>
+    /// True when an unplaced completed operation returned before operation <paramref name="i"/> was invoked.
+    /// </summary>
     private static bool MustWaitFor(List<HistoryOperation> operations, int placed, int i)
     {
         for (var j = 0; j < operations.Count; j++)
         {
             var other = operations[j];
-            if (j != i && (placed & (1 << j)) == 0 && other.Outcome == OperationOutcome.Ok && other.CompleteTime < operations[i].InvokeTime)
+            if (
+                j != i
+                && (placed & (1 << j)) == 0
+                && other.Outcome == OperationOutcome.Ok
+                && other.CompleteTime < operations[i].InvokeTime
+            )
             {
                 return true;
             }

@@ -37,7 +37,14 @@ public sealed class HistoryReaderTests
     [Fact]
     public void WriterOutput_ReadsBackAsTheSameOperations()
     {
-        var history = RegisterSimulation.Generate(seed: 7, operations: 500, concurrency: 10, keys: 3, unknownRate: 0.05, failRate: 0.05);
+        var history = RegisterSimulation.Generate(
+            seed: 7,
+            operations: 500,
+            concurrency: 10,
+            keys: 3,
+            unknownRate: 0.05,
+            failRate: 0.05
+        );
         var text = new StringWriter();
 
         using (var writer = new HistoryWriter(text))
@@ -59,7 +66,16 @@ public sealed class HistoryReaderTests
         {
             Parallel.For(0, 1000, i =>
             {
-                var invoked = new HistoryOperation(i, OperationKind.Write, $"k{i % 7}", $"v{i}", null, i, null, OperationOutcome.Unknown);
+                var invoked = new HistoryOperation(
+                    i,
+                    OperationKind.Write,
+                    $"k{i % 7}",
+                    $"v{i}",
+                    null,
+                    i,
+                    null,
+                    OperationOutcome.Unknown
+                );
                 writer.WriteInvoke(invoked);
                 writer.WriteCompletion(invoked with { CompleteTime = i + 1, Outcome = OperationOutcome.Ok });
             });
@@ -92,19 +108,62 @@ public sealed class HistoryReaderTests
     }
 
     [Theory]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n{not json", 2, "malformed JSON")]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n{not json",
+        2,
+        "malformed JSON"
+    )]
     [InlineData("[1,2]", 1, "expected a JSON object")]
-    [InlineData("{\"process\":0,\"type\":\"begin\",\"f\":\"read\",\"key\":\"k\",\"time\":1}", 1, "unknown type \"begin\"")]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"append\",\"key\":\"k\",\"time\":1}", 1, "unknown f \"append\"")]
+    [InlineData(
+        "{\"process\":0,\"type\":\"begin\",\"f\":\"read\",\"key\":\"k\",\"time\":1}",
+        1,
+        "unknown type \"begin\""
+    )]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"append\",\"key\":\"k\",\"time\":1}",
+        1,
+        "unknown f \"append\""
+    )]
     [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\"}", 1, "\"time\" must be an integer")]
-    [InlineData("{\"process\":\"zero\",\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}", 1, "\"process\" must be an integer")]
-    [InlineData("\n\n{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"k\",\"value\":null,\"time\":1}", 3, "no invoke pending")]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":2}", 2, "invokes again before completing its invoke of line 1")]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"cas\",\"key\":\"k\",\"value\":\"a\",\"time\":1}", 1, "2-element array")]
+    [InlineData(
+        "{\"process\":\"zero\",\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}",
+        1,
+        "\"process\" must be an integer"
+    )]
+    [InlineData(
+        "\n\n{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"k\",\"value\":null,\"time\":1}",
+        3,
+        "no invoke pending"
+    )]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n" +
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":2}",
+        2,
+        "invokes again before completing its invoke of line 1"
+    )]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"cas\",\"key\":\"k\",\"value\":\"a\",\"time\":1}",
+        1,
+        "2-element array"
+    )]
     [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"k\",\"time\":1}", 1, "needs a value")]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"k\",\"value\":{},\"time\":1}", 1, "a value must be")]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":\"k\",\"value\":\"a\",\"time\":2}", 2, "does not match its invoke of line 1")]
-    [InlineData("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":5}\n{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"k\",\"value\":null,\"time\":4}", 2, "earlier than its invoke")]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"k\",\"value\":{},\"time\":1}",
+        1,
+        "a value must be"
+    )]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":1}\n" +
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":\"k\",\"value\":\"a\",\"time\":2}",
+        2,
+        "does not match its invoke of line 1"
+    )]
+    [InlineData(
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\",\"key\":\"k\",\"time\":5}\n" +
+        "{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"key\":\"k\",\"value\":null,\"time\":4}",
+        2,
+        "earlier than its invoke"
+    )]
     public void Parse_RejectsBadLines_NamingTheLine(string text, int line, string reason)
     {
         var error = Assert.Throws<FormatException>(() => HistoryReader.Parse(text));

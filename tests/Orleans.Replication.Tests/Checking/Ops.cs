@@ -11,15 +11,26 @@ internal static class Ops
     public static HistoryOperation Read(int process, string? value, long invoke, long complete, string key = "k") =>
         new(process, OperationKind.Read, key, value, null, invoke, complete, OperationOutcome.Ok);
 
-    public static HistoryOperation Cas(int process, string? expected, string? value, long invoke, long complete, string key = "k") =>
-        new(process, OperationKind.Cas, key, value, expected, invoke, complete, OperationOutcome.Ok);
+    public static HistoryOperation Cas(
+        int process,
+        string? expected,
+        string? value,
+        long invoke,
+        long complete,
+        string key = "k"
+    ) => new(process, OperationKind.Cas, key, value, expected, invoke, complete, OperationOutcome.Ok);
 
     /// <summary>A write whose client never learned the outcome: invoked, then nothing.</summary>
     public static HistoryOperation UnknownWrite(int process, string? value, long invoke, string key = "k") =>
         new(process, OperationKind.Write, key, value, null, invoke, null, OperationOutcome.Unknown);
 
-    public static HistoryOperation FailedWrite(int process, string? value, long invoke, long complete, string key = "k") =>
-        new(process, OperationKind.Write, key, value, null, invoke, complete, OperationOutcome.Fail);
+    public static HistoryOperation FailedWrite(
+        int process,
+        string? value,
+        long invoke,
+        long complete,
+        string key = "k"
+    ) => new(process, OperationKind.Write, key, value, null, invoke, complete, OperationOutcome.Fail);
 
     public static CheckResult Check(params HistoryOperation[] history) => LinearizabilityChecker.Check(history);
 

@@ -3,7 +3,9 @@ using Orleans.Replication.Testing.Checking;
 
 namespace Orleans.Replication.Tests.Checking;
 
-/// <summary>Histories of simulated registers: valid by construction, then corrupted; and the search's cost and budget.</summary>
+/// <summary>
+/// Histories of simulated registers: valid by construction, then corrupted; and the search's cost and budget.
+/// </summary>
 public sealed class RandomizedHistoryTests
 {
     [Theory]
@@ -12,7 +14,14 @@ public sealed class RandomizedHistoryTests
     [InlineData(3)]
     public void SimulatedHistory_IsLinearizable_AndAStaleReadPlantedInItIsFound(int seed)
     {
-        var history = RegisterSimulation.Generate(seed, operations: 600, concurrency: 8, keys: 3, unknownRate: 0.05, failRate: 0.05);
+        var history = RegisterSimulation.Generate(
+            seed,
+            operations: 600,
+            concurrency: 8,
+            keys: 3,
+            unknownRate: 0.05,
+            failRate: 0.05
+        );
 
         var valid = LinearizabilityChecker.Check(history);
         Assert.True(valid.IsLinearizable, valid.ToString());
@@ -39,7 +48,10 @@ public sealed class RandomizedHistoryTests
         clock.Stop();
 
         Assert.True(result.IsLinearizable, result.ToString());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}, {result.Keys[0].StatesExplored} states");
+        Assert.True(
+            clock.Elapsed < TimeSpan.FromSeconds(20),
+            $"took {clock.Elapsed}, {result.Keys[0].StatesExplored} states"
+        );
     }
 
     [Fact]
@@ -98,7 +110,9 @@ public sealed class RandomizedHistoryTests
             }
 
             var sameKey = writes.Where(w => w.Key == read.Key && w.CompleteTime < read.InvokeTime).ToList();
-            var overwritten = sameKey.FirstOrDefault(first => sameKey.Any(second => first.CompleteTime < second.InvokeTime));
+            var overwritten = sameKey.FirstOrDefault(first =>
+                sameKey.Any(second => first.CompleteTime < second.InvokeTime)
+            );
             if (overwritten is not null && overwritten.Value != read.Value)
             {
                 return (i, overwritten.Value!);

@@ -3,7 +3,8 @@ using Orleans.Replication.Testing.Checking;
 namespace Orleans.Replication.Tests.Checking;
 
 /// <summary>The checker against the brute-force definition, on many small random histories, valid and not.</summary>
-/// <remarks>This guards the search's reductions (forced reads, blind writes, stranded observers), which the brute force lacks.</remarks>
+/// <remarks>This guards the search's reductions (forced reads, blind writes, stranded observers), which the brute force
+/// lacks.</remarks>
 public sealed class ReferenceCheckerTests
 {
     private static readonly string?[] SmallDomain = ["a", "b", "c", null];
@@ -22,7 +23,10 @@ public sealed class ReferenceCheckerTests
             var expected = BruteForceChecker.IsLinearizable(history);
             var result = LinearizabilityChecker.Check(history);
 
-            Assert.True(expected == result.IsLinearizable, $"round {round}: expected {expected}, got {result}\n{string.Join("\n", history)}");
+            Assert.True(
+                expected == result.IsLinearizable,
+                $"round {round}: expected {expected}, got {result}\n{string.Join("\n", history)}"
+            );
             valid += expected ? 1 : 0;
         }
 
@@ -36,7 +40,13 @@ public sealed class ReferenceCheckerTests
         var random = new Random(3);
         for (var round = 0; round < 2000; round++)
         {
-            var history = RegisterSimulation.Generate(random.Next(), random.Next(4, 13), random.Next(2, 6), unknownRate: 0.2, failRate: 0.1);
+            var history = RegisterSimulation.Generate(
+                random.Next(),
+                random.Next(4, 13),
+                random.Next(2, 6),
+                unknownRate: 0.2,
+                failRate: 0.1
+            );
             var i = random.Next(history.Count);
             var values = history.Select(o => o.Value).Append(null).ToList();
             history[i] = random.Next(3) switch
@@ -49,7 +59,10 @@ public sealed class ReferenceCheckerTests
             var expected = BruteForceChecker.IsLinearizable(history);
             var result = LinearizabilityChecker.Check(history);
 
-            Assert.True(expected == result.IsLinearizable, $"round {round}: expected {expected}, got {result}\n{string.Join("\n", history)}");
+            Assert.True(
+                expected == result.IsLinearizable,
+                $"round {round}: expected {expected}, got {result}\n{string.Join("\n", history)}"
+            );
         }
     }
 
@@ -69,8 +82,12 @@ public sealed class ReferenceCheckerTests
             var expected = kind == OperationKind.Cas ? AnyValue() : null;
             long invoke = random.Next(0, 30);
             var roll = random.Next(10);
-            var outcome = roll < 6 ? OperationOutcome.Ok : roll < 7 ? OperationOutcome.Fail : OperationOutcome.Unknown;
-            long? complete = outcome == OperationOutcome.Unknown && random.Next(2) == 0 ? null : invoke + random.Next(0, 10);
+            var outcome =
+                roll < 6 ? OperationOutcome.Ok
+                : roll < 7 ? OperationOutcome.Fail
+                : OperationOutcome.Unknown;
+            long? complete =
+                outcome == OperationOutcome.Unknown && random.Next(2) == 0 ? null : invoke + random.Next(0, 10);
             history.Add(new HistoryOperation(i, kind, "k", value, expected, invoke, complete, outcome));
         }
 

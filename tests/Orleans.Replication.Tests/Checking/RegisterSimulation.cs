@@ -28,7 +28,14 @@ internal sealed class RegisterSimulation
     }
 
     /// <summary>Simulates <paramref name="operations"/> operations by <paramref name="concurrency"/> clients.</summary>
-    public static List<HistoryOperation> Generate(int seed, int operations, int concurrency, int keys = 1, double unknownRate = 0.02, double failRate = 0.02)
+    public static List<HistoryOperation> Generate(
+        int seed,
+        int operations,
+        int concurrency,
+        int keys = 1,
+        double unknownRate = 0.02,
+        double failRate = 0.02
+    )
     {
         var simulation = new RegisterSimulation(seed, keys);
         var slots = new InFlight?[concurrency];
@@ -74,11 +81,17 @@ internal sealed class RegisterSimulation
         string? expected = null;
         if (kind == OperationKind.Cas)
         {
-            expected = _random.Next(2) == 0 || _written.Count == 0 ? _registers.GetValueOrDefault(key) : _written[_random.Next(_written.Count)];
+            expected =
+                _random.Next(2) == 0 || _written.Count == 0
+                    ? _registers.GetValueOrDefault(key)
+                    : _written[_random.Next(_written.Count)];
         }
 
         var fate = _random.NextDouble();
-        var outcome = fate < unknownRate ? OperationOutcome.Unknown : fate < unknownRate + failRate ? OperationOutcome.Fail : OperationOutcome.Ok;
+        var outcome =
+            fate < unknownRate ? OperationOutcome.Unknown
+            : fate < unknownRate + failRate ? OperationOutcome.Fail
+            : OperationOutcome.Ok;
         var operation = new HistoryOperation(process, kind, key, value, expected, ++_now, null, outcome);
         return new InFlight(operation);
     }
@@ -88,7 +101,9 @@ internal sealed class RegisterSimulation
         _now++;
         flight.Applied = true;
         var operation = flight.Operation;
-        var takesEffect = operation.Outcome == OperationOutcome.Ok || (operation.Outcome == OperationOutcome.Unknown && _random.Next(2) == 0);
+        var takesEffect =
+            operation.Outcome == OperationOutcome.Ok
+            || (operation.Outcome == OperationOutcome.Unknown && _random.Next(2) == 0);
         if (!takesEffect)
         {
             return;
@@ -102,7 +117,10 @@ internal sealed class RegisterSimulation
                 break;
             case OperationKind.Cas when current != operation.ExpectedValue:
                 // The compare failed: no effect, and the client is told so.
-                flight.Operation = operation with { Outcome = operation.Outcome == OperationOutcome.Ok ? OperationOutcome.Fail : operation.Outcome };
+                flight.Operation = operation with
+                {
+                    Outcome = operation.Outcome == OperationOutcome.Ok ? OperationOutcome.Fail : operation.Outcome,
+                };
                 break;
             default:
                 _registers[operation.Key] = operation.Value;

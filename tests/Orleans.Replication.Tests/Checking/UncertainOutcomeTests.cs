@@ -31,7 +31,13 @@ public sealed class UncertainOutcomeTests
     [Fact]
     public void UnknownWrite_OnceObserved_CannotBeUndone()
     {
-        AssertViolation("k", Write(0, "a", 0, 10), UnknownWrite(1, "b", 20), Read(2, "b", 30, 40), Read(2, "a", 50, 60));
+        AssertViolation(
+            "k",
+            Write(0, "a", 0, 10),
+            UnknownWrite(1, "b", 20),
+            Read(2, "b", 30, 40),
+            Read(2, "a", 50, 60)
+        );
     }
 
     [Fact]

@@ -105,7 +105,8 @@ public sealed class ViolationTests
     [Fact]
     public void Explanation_OfAHistoryThatCannotEvenStart_SaysSo()
     {
-        // The read of "a" needs the write first, but the write would leave "absent" for good, which the later read needs.
+        // The read of "a" needs the write first, but the write would leave "absent" for good, which the later read
+        // needs.
         var early = Read(0, "a", 0, 10);
 
         var violation = AssertViolation("k", early, Write(1, "a", 5, 20), Read(2, null, 30, 40));
@@ -122,6 +123,9 @@ public sealed class ViolationTests
         var violation = AssertViolation("k", read, Write(0, "a", 20, 30));
 
         Assert.Equal([read], violation.Operations);
-        Assert.Contains($"{read} needs the value \"a\", which no operation invoked before it completed writes", violation.Explanation);
+        Assert.Contains(
+            $"{read} needs the value \"a\", which no operation invoked before it completed writes",
+            violation.Explanation
+        );
     }
 }

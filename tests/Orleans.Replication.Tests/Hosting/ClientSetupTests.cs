@@ -33,11 +33,23 @@ public sealed class ClientSetupTests
     public void AddReplicatedStore_WithoutConfiguration_KeepsTheDefaults_AndBadSettingsNameTheOption()
     {
         var plain = new ServiceCollection().AddReplicatedStore().BuildServiceProvider();
-        Assert.Equal(new ReplicationClientOptions().AttemptTimeout, plain.GetRequiredService<IOptions<ReplicationClientOptions>>().Value.AttemptTimeout);
+        Assert.Equal(
+            new ReplicationClientOptions().AttemptTimeout,
+            plain.GetRequiredService<IOptions<ReplicationClientOptions>>().Value.AttemptTimeout
+        );
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ReplicationClient:AttemptTimeout"] = "00:00:00" }).Build();
-        var bad = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddReplicatedStore().BuildServiceProvider();
-        var error = Assert.ThrowsAny<Exception>(() => bad.GetRequiredService<IOptions<ReplicationClientOptions>>().Value);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?> { ["ReplicationClient:AttemptTimeout"] = "00:00:00" }
+            )
+            .Build();
+        var bad = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddReplicatedStore()
+            .BuildServiceProvider();
+        var error = Assert.ThrowsAny<Exception>(() =>
+            bad.GetRequiredService<IOptions<ReplicationClientOptions>>().Value
+        );
         Assert.Contains("AttemptTimeout", error.ToString(), StringComparison.Ordinal);
     }
 

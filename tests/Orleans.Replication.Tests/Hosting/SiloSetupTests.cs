@@ -3,13 +3,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using Orleans.Hosting;
 using Orleans.Replication.Options;
 using Orleans.Replication.Work;
 
 namespace Orleans.Replication.Tests.Hosting;
 
-/// <summary>What <c>AddReplication()</c> sets up in a user's own silo host, read from the built host without starting it.</summary>
+/// <summary>
+/// What <c>AddReplication()</c> sets up in a user's own silo host, read from the built host without starting it.
+/// </summary>
 public sealed class SiloSetupTests
 {
     [Fact]
@@ -21,9 +22,18 @@ public sealed class SiloSetupTests
         Assert.Equal(TimeSpan.FromSeconds(1), membership.ProbeTimeout);
         Assert.Equal(2, membership.NumMissedProbesLimit);
         Assert.Equal(1, membership.NumVotesForDeathDeclaration);
-        Assert.False(membership.EnableConnectionLivenessCheck, "the connection-liveness check suppresses votes against a frozen process");
-        Assert.False(membership.EnableIndirectProbes, "indirect probes through a dead silo keep a survivor from declaring deaths");
-        Assert.Equal(TimeSpan.Zero, silo.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.RangeLeaseDuration);
+        Assert.False(
+            membership.EnableConnectionLivenessCheck,
+            "the connection-liveness check suppresses votes against a frozen process"
+        );
+        Assert.False(
+            membership.EnableIndirectProbes,
+            "indirect probes through a dead silo keep a survivor from declaring deaths"
+        );
+        Assert.Equal(
+            TimeSpan.Zero,
+            silo.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value.RangeLeaseDuration
+        );
         Assert.True(HasDistributedDirectory(services), "the distributed grain directory is not registered");
     }
 
@@ -39,16 +49,28 @@ public sealed class SiloSetupTests
         Assert.Equal(defaults.NumVotesForDeathDeclaration, membership.NumVotesForDeathDeclaration);
         Assert.True(membership.EnableConnectionLivenessCheck);
         Assert.True(membership.EnableIndirectProbes);
-        Assert.False(HasDistributedDirectory(services), "the distributed grain directory was registered though not asked for");
+        Assert.False(
+            HasDistributedDirectory(services),
+            "the distributed grain directory was registered though not asked for"
+        );
     }
 
     [Fact]
     public void FastFailureDetectionAlone_KeepsTheClassicDirectory()
     {
-        using var silo = BuildSilo(s => s.AddReplication(null, ReplicationClusterSettings.FastFailureDetection), out var services);
+        using var silo = BuildSilo(
+            s => s.AddReplication(null, ReplicationClusterSettings.FastFailureDetection),
+            out var services
+        );
 
-        Assert.Equal(TimeSpan.FromSeconds(1), silo.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value.ProbeTimeout);
-        Assert.False(HasDistributedDirectory(services), "the distributed grain directory was registered though not asked for");
+        Assert.Equal(
+            TimeSpan.FromSeconds(1),
+            silo.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value.ProbeTimeout
+        );
+        Assert.False(
+            HasDistributedDirectory(services),
+            "the distributed grain directory was registered though not asked for"
+        );
     }
 
     [Fact]
@@ -78,10 +100,16 @@ public sealed class SiloSetupTests
     private static bool HasDistributedDirectory(IServiceCollection services) =>
         services.Any(d => d.ServiceType.Name == "DistributedGrainDirectory");
 
-    private static IHost BuildSilo(Action<ISiloBuilder> configure, out IServiceCollection services, params (string Key, string Value)[] settings)
+    private static IHost BuildSilo(
+        Action<ISiloBuilder> configure,
+        out IServiceCollection services,
+        params (string Key, string Value)[] settings
+    )
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        builder.Configuration.AddInMemoryCollection(
+            settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))
+        );
         IServiceCollection? captured = null;
         builder.UseOrleans(silo =>
         {

@@ -10,7 +10,24 @@ public sealed class GroupLoadTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     private static NodeStatus Status(int index, long lagEntries = 0, double lagMs = 0, bool caughtUp = true) =>
-        new(index, index == 0 ? NodeRole.Primary : NodeRole.Replica, "S" + index, 3, 10, 10, 10, lagEntries, lagMs, true, Guid.Empty, 1, null, 3, caughtUp, 3);
+        new(
+            index,
+            index == 0 ? NodeRole.Primary : NodeRole.Replica,
+            "S" + index,
+            3,
+            10,
+            10,
+            10,
+            lagEntries,
+            lagMs,
+            true,
+            Guid.Empty,
+            1,
+            null,
+            3,
+            caughtUp,
+            3
+        );
 
     private static (NodeStatus?, bool, string?) Up(NodeStatus status) => (status, true, null);
 
@@ -60,15 +77,27 @@ public sealed class GroupLoadTests
     public void AReplicaLaggingPastTheBoundLeavesAndReturnsWhenItCatchesUp()
     {
         var load = Checked(Up(Status(0)), Up(Status(1)), Up(Status(2)));
-        load.SetPolicy(ReadRoutingPolicy.Default with { MaxReadLag = TimeSpan.FromMilliseconds(500), MaxReadLagEntries = 100 });
+        load.SetPolicy(
+            ReadRoutingPolicy.Default with
+            {
+                MaxReadLag = TimeSpan.FromMilliseconds(500),
+                MaxReadLagEntries = 100,
+            }
+        );
 
-        load.ObserveCheck(Route, [Up(Status(0)), Up(Status(1, lagEntries: 3, lagMs: 501)), Up(Status(2, lagEntries: 101, lagMs: 10))]);
+        load.ObserveCheck(
+            Route,
+            [Up(Status(0)), Up(Status(1, lagEntries: 3, lagMs: 501)), Up(Status(2, lagEntries: 101, lagMs: 10))]
+        );
         Assert.False(Node(load, 1).InRotation);
         Assert.Contains("lag", Node(load, 1).OutReason);
         Assert.False(Node(load, 2).InRotation);
         Assert.Equal(101, Node(load, 2).LagEntries);
 
-        load.ObserveCheck(Route, [Up(Status(0)), Up(Status(1, lagEntries: 0, lagMs: 500)), Up(Status(2, lagEntries: 100, lagMs: 10))]);
+        load.ObserveCheck(
+            Route,
+            [Up(Status(0)), Up(Status(1, lagEntries: 0, lagMs: 500)), Up(Status(2, lagEntries: 100, lagMs: 10))]
+        );
         Assert.True(Node(load, 1).InRotation);
         Assert.True(Node(load, 2).InRotation);
     }
@@ -96,7 +125,8 @@ public sealed class GroupLoadTests
         Assert.Equal(10, Node(load, 1).InFlight);
         Assert.Equal(4, load.Snapshot(a).Nodes[1].InFlight); // a client is told the others' load, not its own
 
-        load.ObserveReport(new LoadReport(b, [new NodeObservation(1, 3, 0, [])])); // replaces b's figure, does not add to it
+        // Replaces b's figure, does not add to it.
+        load.ObserveReport(new LoadReport(b, [new NodeObservation(1, 3, 0, [])]));
         Assert.True(Node(load, 1).InRotation);
         Assert.Equal(9, Node(load, 1).InFlight);
     }
@@ -139,8 +169,12 @@ public sealed class GroupLoadTests
     public void ResponseTimesAreAveragedOverTheLastHundredAcrossReports()
     {
         var load = Checked(Up(Status(0)), Up(Status(1)), Up(Status(2)));
-        load.ObserveReport(new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 0, 0, [.. Enumerable.Repeat(100.0, 100)])]));
-        load.ObserveReport(new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 0, 0, [.. Enumerable.Repeat(2.0, 50)])]));
+        load.ObserveReport(
+            new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 0, 0, [.. Enumerable.Repeat(100.0, 100)])])
+        );
+        load.ObserveReport(
+            new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 0, 0, [.. Enumerable.Repeat(2.0, 50)])])
+        );
 
         Assert.Equal(51, Node(load, 0).AverageResponseMs, 6);
     }
@@ -154,8 +188,14 @@ public sealed class GroupLoadTests
         Assert.Throws<ArgumentException>(() => load.SetPolicy(before with { MaxReadLag = TimeSpan.Zero }));
         Assert.Throws<ArgumentException>(() => load.SetPolicy(before with { MaxInFlightPerNode = 0 }));
         Assert.Throws<ArgumentException>(() => load.SetPolicy(before with { Strategy = (LoadBalancingStrategy)99 }));
-        Assert.Throws<ArgumentException>(() => load.ObserveReport(new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 5, 0, []), new NodeObservation(9, 0, 0, [])])));
-        Assert.Throws<ArgumentException>(() => load.ObserveReport(new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 0, 0, [double.NaN])])));
+        Assert.Throws<ArgumentException>(() =>
+            load.ObserveReport(
+                new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 5, 0, []), new NodeObservation(9, 0, 0, [])])
+            )
+        );
+        Assert.Throws<ArgumentException>(() =>
+            load.ObserveReport(new LoadReport(Guid.NewGuid(), [new NodeObservation(0, 0, 0, [double.NaN])]))
+        );
 
         Assert.Same(before, load.Policy);
         Assert.Equal(0, Node(load, 0).InFlight);

@@ -4,7 +4,8 @@ namespace Orleans.Replication.Tests.LoadBalancing;
 
 public sealed class LoadBalancerTests
 {
-    private static LoadCandidate C(int id, int inFlight = 0, double ms = 0, long lag = 0, double lagMs = 0) => new(id, inFlight, ms, lag, lagMs);
+    private static LoadCandidate C(int id, int inFlight = 0, double ms = 0, long lag = 0, double lagMs = 0) =>
+        new(id, inFlight, ms, lag, lagMs);
 
     [Fact]
     public void NoCandidateGivesMinusOneAndOneCandidateIsChosen()
@@ -114,7 +115,9 @@ public sealed class LoadBalancerTests
     public void AnUnknownStrategyIsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new LoadBalancer((LoadBalancingStrategy)99));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new LoadBalancer(LoadBalancingStrategy.RoundRobin).Select([C(0), C(1)], (LoadBalancingStrategy)99));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new LoadBalancer(LoadBalancingStrategy.RoundRobin).Select([C(0), C(1)], (LoadBalancingStrategy)99)
+        );
     }
 
     [Theory]
@@ -124,7 +127,8 @@ public sealed class LoadBalancerTests
     [InlineData("lagaware", LoadBalancingStrategy.LagAware)]
     [InlineData("p2c", LoadBalancingStrategy.PowerOfTwoChoices)]
     [InlineData("power-of-two-choices", LoadBalancingStrategy.PowerOfTwoChoices)]
-    public void StrategyNamesParse(string text, LoadBalancingStrategy expected) => Assert.Equal(expected, LoadBalancingStrategies.Parse(text));
+    public void StrategyNamesParse(string text, LoadBalancingStrategy expected) =>
+        Assert.Equal(expected, LoadBalancingStrategies.Parse(text));
 
     [Theory]
     [InlineData("")]

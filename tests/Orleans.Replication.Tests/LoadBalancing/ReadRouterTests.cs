@@ -10,7 +10,8 @@ public sealed class ReadRouterTests
     private static readonly GroupRoute Route = new("g", 2, 0, 3);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    private static NodeLoad In(int i, int inFlight = 0, double ms = 1, long lag = 0) => new(i, i == 0 ? NodeRole.Primary : NodeRole.Replica, true, null, inFlight, ms, lag, 0);
+    private static NodeLoad In(int i, int inFlight = 0, double ms = 1, long lag = 0) =>
+        new(i, i == 0 ? NodeRole.Primary : NodeRole.Replica, true, null, inFlight, ms, lag, 0);
 
     private static NodeLoad Out(int i, string why = "lag too high") => new(i, NodeRole.Replica, false, why, 0, 1, 0, 0);
 
@@ -19,7 +20,12 @@ public sealed class ReadRouterTests
 
     private ReadRouter Router(RoutingSnapshot? snapshot = null)
     {
-        var router = new ReadRouter(_ => Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable")), _time, TimeSpan.FromSeconds(1), new Random(7));
+        var router = new ReadRouter(
+            _ => Task.FromException<RoutingSnapshot>(new TimeoutException("unreachable")),
+            _time,
+            TimeSpan.FromSeconds(1),
+            new Random(7)
+        );
         if (snapshot is not null)
         {
             router.Apply(snapshot);
@@ -54,7 +60,9 @@ public sealed class ReadRouterTests
     {
         var router = Router(Snapshot(LoadBalancingStrategy.RoundRobin, Out(0), Out(1), Out(2)));
 
-        var e = Assert.Throws<NoAvailableNodeException>(() => router.Order(Route with { PrimaryIndex = -1, Problem = "failover" }, null));
+        var e = Assert.Throws<NoAvailableNodeException>(() =>
+            router.Order(Route with { PrimaryIndex = -1, Problem = "failover" }, null)
+        );
 
         Assert.StartsWith("No available nodes", e.Message, StringComparison.Ordinal);
         Assert.Contains("lag too high", e.Message, StringComparison.Ordinal);
@@ -63,7 +71,14 @@ public sealed class ReadRouterTests
     [Fact]
     public void TheGroupStrategyPicksAndAReadCanOverrideIt()
     {
-        var router = Router(Snapshot(LoadBalancingStrategy.LagAware, In(0, inFlight: 3, lag: 0), In(1, inFlight: 0, lag: 9), In(2, inFlight: 1, lag: 4)));
+        var router = Router(
+            Snapshot(
+                LoadBalancingStrategy.LagAware,
+                In(0, inFlight: 3, lag: 0),
+                In(1, inFlight: 0, lag: 9),
+                In(2, inFlight: 1, lag: 4)
+            )
+        );
 
         Assert.Equal([0, 2, 1], router.Order(Route, null));
         Assert.Equal([1, 2, 0], router.Order(Route, LoadBalancingStrategy.LeastConnections));
@@ -72,7 +87,9 @@ public sealed class ReadRouterTests
     [Fact]
     public void TheClientsOwnReadsInFlightCountTowardLoadAndMaximum()
     {
-        var router = Router(Snapshot(LoadBalancingStrategy.LeastConnections, In(0, inFlight: 2), In(1, inFlight: 1), In(2, inFlight: 3)));
+        var router = Router(
+            Snapshot(LoadBalancingStrategy.LeastConnections, In(0, inFlight: 2), In(1, inFlight: 1), In(2, inFlight: 3))
+        );
         router.Begin(1);
         router.Begin(1);
 

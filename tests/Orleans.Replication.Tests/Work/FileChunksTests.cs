@@ -16,7 +16,11 @@ public sealed class FileChunksTests : IDisposable
     [InlineData(4096)]
     public async Task ChunksAreCutAtWhiteSpaceAndCountLikeTheWholeFile(int chunkBytes)
     {
-        var text = string.Concat(Enumerable.Range(0, 500).Select(i => (i % 7 == 0 ? "\n\n" : " ") + "wörd" + (i % 13) + (i % 5 == 0 ? "\tПривет" : "")));
+        var text = string.Concat(
+            Enumerable
+                .Range(0, 500)
+                .Select(i => (i % 7 == 0 ? "\n\n" : " ") + "wörd" + (i % 13) + (i % 5 == 0 ? "\tПривет" : ""))
+        );
         var path = Write("t.txt", text);
         var chunks = new List<byte[]>();
         await foreach (var c in FileChunks.ReadAsync([path], chunkBytes, 1 << 16))
@@ -66,8 +70,14 @@ public sealed class FileChunksTests : IDisposable
     [Fact]
     public void MissingAndEmptyFilesAreRefused()
     {
-        Assert.Contains("is empty", Assert.Throws<ArgumentException>(() => FileChunks.Validate([Write("e.txt", "")])).Message);
-        Assert.Contains("does not exist", Assert.Throws<ArgumentException>(() => FileChunks.Validate([Path.Combine(_dir, "none")])).Message);
+        Assert.Contains(
+            "is empty",
+            Assert.Throws<ArgumentException>(() => FileChunks.Validate([Write("e.txt", "")])).Message
+        );
+        Assert.Contains(
+            "does not exist",
+            Assert.Throws<ArgumentException>(() => FileChunks.Validate([Path.Combine(_dir, "none")])).Message
+        );
         Assert.Throws<ArgumentException>(() => FileChunks.Validate([]));
     }
 

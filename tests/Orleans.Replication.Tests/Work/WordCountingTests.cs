@@ -6,8 +6,10 @@ namespace Orleans.Replication.Tests.Work;
 public sealed class WordCountingTests
 {
     private static Dictionary<string, long> Reference(string text) =>
-        text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
-            .GroupBy(w => w, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
+        text.ToLowerInvariant()
+            .Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .GroupBy(w => w, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
 
     [Theory]
     [InlineData("")]
@@ -18,14 +20,26 @@ public sealed class WordCountingTests
     public void CountsLikeLowerCasingAndSplittingOnWhiteSpace(string text)
     {
         var counts = WordCounting.Count(Encoding.UTF8.GetBytes(text));
-        Assert.Equal(Reference(text).OrderBy(p => p.Key, StringComparer.Ordinal), counts.OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Equal(
+            Reference(text).OrderBy(p => p.Key, StringComparer.Ordinal),
+            counts.OrderBy(p => p.Key, StringComparer.Ordinal)
+        );
     }
 
     [Fact]
     public void TheSeedsExampleGivesTheSeedsCounts()
     {
         var counts = WordCounting.Count("Hello world hello\nWorld of programming\nHello programming world"u8);
-        Assert.Equal(new Dictionary<string, long> { ["hello"] = 3, ["world"] = 3, ["of"] = 1, ["programming"] = 2 }, counts);
+        Assert.Equal(
+            new Dictionary<string, long>
+            {
+                ["hello"] = 3,
+                ["world"] = 3,
+                ["of"] = 1,
+                ["programming"] = 2,
+            },
+            counts
+        );
     }
 
     [Fact]
@@ -53,7 +67,16 @@ public sealed class WordCountingTests
         Assert.Equal("wordcount", mapper);
         Assert.Equal("x y"u8.ToArray(), chunk.ToArray());
 
-        var (reducer, partials) = MapReducePayloads.DecodeReduce(MapReducePayloads.EncodeReduce("sum", [[1], [], [2, 3]]));
+        var (reducer, partials) = MapReducePayloads.DecodeReduce(
+            MapReducePayloads.EncodeReduce(
+                "sum",
+                [
+                    [1],
+                    [],
+                    [2, 3],
+                ]
+            )
+        );
         Assert.Equal("sum", reducer);
         Assert.Equal([[1], [], [2, 3]], partials.Select(p => p.ToArray()));
         Assert.Throws<FormatException>(() => MapReducePayloads.DecodeReduce(new byte[] { 3, 0x61, 0x62, 0x63, 2, 9 }));

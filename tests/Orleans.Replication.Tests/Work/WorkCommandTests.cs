@@ -12,7 +12,15 @@ public sealed class WorkCommandTests : IDisposable
     {
         var empty = Path.Combine(_dir, "empty.txt");
         File.WriteAllText(empty, "");
-        foreach (var args in new[] { new[] { "wordcount", empty }, ["wordcount", Path.Combine(_dir, "missing.txt")], ["wordcount"], ["wordcount", empty, "--top", "-1"] })
+        foreach (
+            var args in new[]
+            {
+                new[] { "wordcount", empty },
+                ["wordcount", Path.Combine(_dir, "missing.txt")],
+                ["wordcount"],
+                ["wordcount", empty, "--top", "-1"],
+            }
+        )
         {
             var output = new StringWriter();
             var error = new StringWriter();

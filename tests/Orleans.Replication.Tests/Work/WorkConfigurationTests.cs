@@ -10,7 +10,16 @@ public sealed class WorkConfigurationTests
     {
         var validator = new WorkOptionsValidator();
         Assert.True(validator.Validate(null, new WorkOptions()).Succeeded);
-        var bad = validator.Validate(null, new WorkOptions { MaxQueuedTasks = 0, MaxPayloadBytes = -1, TasksPerResponder = 0, DefaultTaskTimeout = TimeSpan.FromHours(1) });
+        var bad = validator.Validate(
+            null,
+            new WorkOptions
+            {
+                MaxQueuedTasks = 0,
+                MaxPayloadBytes = -1,
+                TasksPerResponder = 0,
+                DefaultTaskTimeout = TimeSpan.FromHours(1),
+            }
+        );
         Assert.True(bad.Failed);
         foreach (var option in new[] { "MaxQueuedTasks", "MaxPayloadBytes", "TasksPerResponder", "DefaultTaskTimeout" })
         {
@@ -21,7 +30,9 @@ public sealed class WorkConfigurationTests
     [Fact]
     public void TwoHandlersWithOneNameAreRefused()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => new WorkRegistry([new Named("x"), new Named("x")], [], []));
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            new WorkRegistry([new Named("x"), new Named("x")], [], [])
+        );
         Assert.Contains("'x'", e.Message);
         Assert.Throws<ArgumentException>(() => new WorkRegistry([new Named("has space")], [], []));
     }
@@ -40,6 +51,7 @@ public sealed class WorkConfigurationTests
     {
         public string Name => name;
 
-        public Task<byte[]> ExecuteAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) => Task.FromResult(Array.Empty<byte>());
+        public Task<byte[]> ExecuteAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+            Task.FromResult(Array.Empty<byte>());
     }
 }

@@ -14,7 +14,9 @@ public sealed class WorkPoolErrorTests
         var pool = Pool(_ => Result(WorkTaskState.Running, after: TimeSpan.FromMilliseconds(20)));
 
         var e = await Assert.ThrowsAsync<WorkTimeoutException>(() =>
-            pool.RunAsync("t1", "echo", [], new TaskOptions { Deadline = TimeSpan.FromMilliseconds(300) }).WaitAsync(Limit));
+            pool.RunAsync("t1", "echo", [], new TaskOptions { Deadline = TimeSpan.FromMilliseconds(300) })
+                .WaitAsync(Limit)
+        );
 
         Assert.Equal("p", e.Pool);
         Assert.Equal(TimeSpan.FromMilliseconds(300), e.Deadline);
@@ -37,13 +39,23 @@ public sealed class WorkPoolErrorTests
 
     private static IWorkPool Pool(Func<string, Task<TaskResult>> result)
     {
-        var controller = QueuedWritesTests.GrainProxy.Create<ITaskControllerGrain>((method, args) => method.Name switch
-        {
-            nameof(ITaskControllerGrain.SubmitAsync) => Task.FromResult(new SubmitReceipt(((TaskSubmission)args[0]!).TaskId, WorkTaskState.Queued, false)),
-            nameof(ITaskControllerGrain.GetResultAsync) => result((string)args[0]!),
-            _ => throw new NotSupportedException($"{method.Name} is not faked."),
-        });
-        return new WorkPool("p", controller, QueuedWritesTests.GrainProxy.Create<IGrainFactory>((m, _) => throw new NotSupportedException(m.Name)), TimeProvider.System);
+        var controller = QueuedWritesTests.GrainProxy.Create<ITaskControllerGrain>(
+            (method, args) =>
+                method.Name switch
+                {
+                    nameof(ITaskControllerGrain.SubmitAsync) => Task.FromResult(
+                        new SubmitReceipt(((TaskSubmission)args[0]!).TaskId, WorkTaskState.Queued, false)
+                    ),
+                    nameof(ITaskControllerGrain.GetResultAsync) => result((string)args[0]!),
+                    _ => throw new NotSupportedException($"{method.Name} is not faked."),
+                }
+        );
+        return new WorkPool(
+            "p",
+            controller,
+            QueuedWritesTests.GrainProxy.Create<IGrainFactory>((m, _) => throw new NotSupportedException(m.Name)),
+            TimeProvider.System
+        );
     }
 
     private static async Task<TaskResult> Result(WorkTaskState state, TimeSpan after)
