@@ -100,14 +100,14 @@ internal sealed partial class DurableLog
 
     private void WriteRecords(PendingWork work, long now)
     {
-        if (_active is null)
-        {
-            StartSegment(work.FirstIndex);
-        }
-
         if (!HasUnsynced)
         {
             UnsyncedSince = now;
+        }
+
+        if (_active is null)
+        {
+            StartSegment(work.FirstIndex);
         }
 
         _active!.Write(_activeSegment!.Length, work.Records.WrittenSpan);
