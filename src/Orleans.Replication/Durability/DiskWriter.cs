@@ -21,6 +21,7 @@ internal sealed class DiskWriter : IAsyncDisposable
     private readonly AutoResetEvent _wake = new(false);
     private readonly Task _loop;
     private volatile bool _stopping;
+    private Task? _disposal;
 
     public DiskWriter(ILogFileSystem files, TimeProvider time)
     {
@@ -53,8 +54,18 @@ internal sealed class DiskWriter : IAsyncDisposable
     /// <summary>Sets a corrupt log directory aside (see <see cref="LogRecovery.SetAside"/>).</summary>
     public string SetAside(string directory) => LogRecovery.SetAside(_files, directory, _time);
 
-    /// <summary>Closes every open log (waiting for what they queued), then stops the thread.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes every open log (waiting for what they queued), then stops the thread. Idempotent.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_open)
+        {
+            _disposal ??= StopAsync();
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    private async Task StopAsync()
     {
         foreach (DurableLog log in _open.Keys)
         {

@@ -40,6 +40,7 @@ internal sealed class LogHarness : IAsyncDisposable
     public async Task RestartAsync()
     {
         await AbandonAsync();
+        Files.Restart();
         Writer = new DiskWriter(Files, TimeProvider.System);
         (Log, Recovered) = await Writer.OpenAsync(Directory, Options);
     }
@@ -58,7 +59,11 @@ internal sealed class LogHarness : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(AbandonAsync());
 
-    public static byte[] Payload(long index) => BitConverter.GetBytes(index * 7919).Concat(new byte[index % 5 == 0 ? 300 : 3]).ToArray();
+    public static byte[] Payload(long index) =>
+        BitConverter.GetBytes(index * 7919).Concat(new byte[index % 5 == 0 ? 300 : 3]).ToArray();
+
+    public string[] Segments() =>
+        Files.ListFiles(Directory).Where(name => name.EndsWith(".log", StringComparison.Ordinal)).Order().ToArray();
 
     public static long[] Indexes(RecoveredLog recovered) => recovered.Entries.Select(e => e.Index).ToArray();
 }

@@ -18,6 +18,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     private Dictionary<string, Inode> _names = [];
     private Dictionary<string, Inode> _durableNames = [];
     private int _generation;
+    private bool _off;
     private int _fileFlushes;
     private int _directoryFlushes;
 
@@ -67,6 +68,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     {
         lock (_gate)
         {
+            Check(_generation);
             string dir = Normalize(directory);
             return _names.Keys.Where(path => Path.GetDirectoryName(path) == dir).Select(Path.GetFileName)
                 .Select(name => name!).ToArray();
@@ -85,6 +87,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     {
         lock (_gate)
         {
+            Check(_generation);
             string key = Normalize(path);
             if (!_names.TryGetValue(key, out Inode? inode))
             {
@@ -105,6 +108,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     {
         lock (_gate)
         {
+            Check(_generation);
             string from = Normalize(source);
             if (!_names.Remove(from, out Inode? inode))
             {
@@ -119,6 +123,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     {
         lock (_gate)
         {
+            Check(_generation);
             _names.Remove(Normalize(path));
         }
     }
@@ -127,6 +132,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     {
         lock (_gate)
         {
+            Check(_generation);
             if (FailFlushes)
             {
                 throw new IOException("Simulated fsync failure (directory).");
@@ -147,22 +153,35 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
         }
     }
 
-    /// <summary>The process dies; what was written stays in the page cache.</summary>
+    /// <summary>The process dies; what was written stays in the page cache. Every call fails until
+    /// <see cref="Restart"/>, so the dead writer cannot touch the files the next one recovers.</summary>
     public void Crash()
     {
         lock (_gate)
         {
             _generation++;
+            _off = true;
+        }
+    }
+
+    /// <summary>The machine (or process) is back: calls work again, on new handles.</summary>
+    public void Restart()
+    {
+        lock (_gate)
+        {
+            _off = false;
         }
     }
 
     /// <summary>The machine loses power: only what was fsynced is kept (with <paramref name="tear"/>, plus a
-    /// random, garbled part of each unsynced tail, and per directory possibly the unsynced names).</summary>
+    /// random, garbled part of each unsynced tail, and per directory possibly the unsynced names). Every call
+    /// fails until <see cref="Restart"/>.</summary>
     public void CutPower(Random random, bool tear)
     {
         lock (_gate)
         {
             _generation++;
+            _off = true;
             foreach (Inode inode in _names.Values.Concat(_durableNames.Values).Distinct())
             {
                 inode.Cut(random, tear);
@@ -218,7 +237,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
 
     private void Check(int generation)
     {
-        if (generation != _generation)
+        if (_off || generation != _generation)
         {
             throw new IOException("Simulated power cut or crash: the handle is gone.");
         }
