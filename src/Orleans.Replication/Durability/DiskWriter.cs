@@ -16,7 +16,7 @@ internal sealed class DiskWriter : IAsyncDisposable
     private readonly ILogFileSystem _files;
     private readonly TimeProvider _time;
     private readonly ConcurrentQueue<DurableLog> _ready = new();
-    private readonly ConcurrentDictionary<DurableLog, bool> _open = new();
+    private readonly ConcurrentDictionary<string, DurableLog> _open = new(StringComparer.Ordinal);
     private readonly HashSet<DurableLog> _unsynced = [];
     private readonly AutoResetEvent _wake = new(false);
     private readonly Task _loop;
@@ -41,18 +41,42 @@ internal sealed class DiskWriter : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         options.Validate();
         ObjectDisposedException.ThrowIf(_stopping, this);
+        directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         return Task.Run(() =>
         {
-            LogRecovery.State state = LogRecovery.Recover(_files, directory, options);
-            var log = new DurableLog(this, _files, directory, options, state);
-            log.OpenLastSegment();
-            _open[log] = true;
-            return (log, state.Log);
+            // Two logs on one directory would interleave their records.
+            if (!_open.TryAdd(directory, null!))
+            {
+                throw new InvalidOperationException($"The log in '{directory}' is already open.");
+            }
+
+            try
+            {
+                LogRecovery.State state = LogRecovery.Recover(_files, directory, options);
+                var log = new DurableLog(this, _files, directory, options, state);
+                log.OpenLastSegment();
+                _open[directory] = log;
+                return (log, state.Log);
+            }
+            catch
+            {
+                _open.TryRemove(directory, out _);
+                throw;
+            }
         });
     }
 
     /// <summary>Sets a corrupt log directory aside (see <see cref="LogRecovery.SetAside"/>).</summary>
-    public string SetAside(string directory) => LogRecovery.SetAside(_files, directory, _time);
+    public string SetAside(string directory)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (_open.ContainsKey(full))
+        {
+            throw new InvalidOperationException($"The log in '{full}' is open; close it before setting it aside.");
+        }
+
+        return LogRecovery.SetAside(_files, full, _time);
+    }
 
     /// <summary>Closes every open log (waiting for what they queued), then stops the thread. Idempotent.</summary>
     public ValueTask DisposeAsync()
@@ -67,9 +91,12 @@ internal sealed class DiskWriter : IAsyncDisposable
 
     private async Task StopAsync()
     {
-        foreach (DurableLog log in _open.Keys)
+        foreach (DurableLog? log in _open.Values)
         {
-            await log.DisposeAsync();
+            if (log is not null)
+            {
+                await log.DisposeAsync();
+            }
         }
 
         _stopping = true;
@@ -86,7 +113,7 @@ internal sealed class DiskWriter : IAsyncDisposable
 
     internal void MarkUnsynced(DurableLog log) => _unsynced.Add(log);
 
-    internal void Forget(DurableLog log) => _open.TryRemove(log, out _);
+    internal void Forget(DurableLog log) => _open.TryRemove(new KeyValuePair<string, DurableLog>(log.Directory, log));
 
     private void Run()
     {

@@ -105,4 +105,16 @@ public class DurableLogRecordTests
         await harness.Log.AppendEntryAsync(5, 2, new byte[] { 2 });
         Assert.Equal(5, harness.Log.LastIndex);
     }
+
+    [Fact]
+    public async Task ADirectoryIsOpenedByOneLogAtATime()
+    {
+        await using LogHarness harness = await LogHarness.OpenAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(
+            () => harness.Writer.OpenAsync(LogHarness.Directory + "/", new DurableLogOptions()));
+        Assert.Throws<InvalidOperationException>(() => harness.Writer.SetAside(LogHarness.Directory));
+        await harness.Log.DisposeAsync();
+        (DurableLog again, _) = await harness.Writer.OpenAsync(LogHarness.Directory, new DurableLogOptions());
+        await again.AppendEntryAsync(1, 1, new byte[] { 1 });
+    }
 }
