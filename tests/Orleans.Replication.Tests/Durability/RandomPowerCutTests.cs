@@ -58,6 +58,13 @@ public class RandomPowerCutTests
                 }
             }
 
+            // A last burst, so that the cut lands while the writer is busy with it.
+            for (int burst = random.Next(1, 60); burst > 0; burst--)
+            {
+                entries.Add((next, harness.Log.AppendEntryAsync(next, epoch, LogHarness.Payload(next)).AsTask()));
+                next++;
+            }
+
             // What was acknowledged is decided before the cut: an fsync completes before its append does.
             long ackedIndex = entries.Where(e => e.Append.IsCompletedSuccessfully).Select(e => e.Index).DefaultIfEmpty(0).Max();
             ackedEpoch = Math.Max(ackedEpoch, votes.Where(v => v.Append.IsCompletedSuccessfully).Select(v => v.Epoch).DefaultIfEmpty(0).Max());
