@@ -192,7 +192,8 @@ internal sealed partial class DurableLog : IAsyncDisposable
     }
 
     private Exception? Refusal() =>
-        (Exception?)_fault ?? (_closing ? new ObjectDisposedException(nameof(DurableLog), $"The log in '{Directory}' is closed.")
+        (Exception?)_fault ?? (_closing
+            ? new ObjectDisposedException(nameof(DurableLog), $"The log in '{Directory}' is closed.")
             : null);
 
     private void ScheduleLocked()

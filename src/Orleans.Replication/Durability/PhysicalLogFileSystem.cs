@@ -42,7 +42,8 @@ internal sealed partial class PhysicalLogFileSystem : ILogFileSystem
         int fd = OperatingSystem.IsLinux() ? LinuxLibc.Open(directory, 0) : MacLibc.Open(directory, 0);
         if (fd < 0)
         {
-            throw new IOException($"Cannot open directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
+            throw new IOException(
+                $"Cannot open directory '{directory}' to fsync it (errno {Marshal.GetLastPInvokeError()}).");
         }
 
         try
@@ -50,7 +51,8 @@ internal sealed partial class PhysicalLogFileSystem : ILogFileSystem
             int result = OperatingSystem.IsLinux() ? LinuxLibc.Fsync(fd) : MacLibc.Fsync(fd);
             if (result != 0)
             {
-                throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
+                throw new IOException(
+                    $"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()}).");
             }
         }
         finally

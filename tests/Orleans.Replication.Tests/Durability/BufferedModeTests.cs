@@ -8,7 +8,7 @@ public class BufferedModeTests
     public async Task BufferedAppendsSurviveAProcessCrash()
     {
         var files = new PowerCutFileSystem();
-        var options = new DurableLogOptions { SyncMode = LogSyncMode.Buffered, BufferedFlushInterval = TimeSpan.FromHours(1) };
+        var options = Buffered(TimeSpan.FromHours(1));
         await using LogHarness harness = await LogHarness.OpenAsync(files, options);
         for (long i = 1; i <= 100; i++)
         {
@@ -25,7 +25,7 @@ public class BufferedModeTests
     public async Task BufferedAppendsNeedNotSurviveAPowerCut()
     {
         var files = new PowerCutFileSystem();
-        var options = new DurableLogOptions { SyncMode = LogSyncMode.Buffered, BufferedFlushInterval = TimeSpan.FromHours(1) };
+        var options = Buffered(TimeSpan.FromHours(1));
         await using LogHarness harness = await LogHarness.OpenAsync(files, options);
         for (long i = 1; i <= 100; i++)
         {
@@ -41,7 +41,7 @@ public class BufferedModeTests
     public async Task BufferedLogsAreFsyncedWithinTheInterval()
     {
         var files = new PowerCutFileSystem();
-        var options = new DurableLogOptions { SyncMode = LogSyncMode.Buffered, BufferedFlushInterval = TimeSpan.FromMilliseconds(100) };
+        var options = Buffered(TimeSpan.FromMilliseconds(100));
         await using LogHarness harness = await LogHarness.OpenAsync(files, options);
         await harness.Log.AppendEntryAsync(1, 1, new byte[] { 1 });
 
@@ -56,4 +56,7 @@ public class BufferedModeTests
         await harness.RestartAsync();
         Assert.Equal([1L], LogHarness.Indexes(harness.Recovered));
     }
+
+    private static DurableLogOptions Buffered(TimeSpan interval) =>
+        new() { SyncMode = LogSyncMode.Buffered, BufferedFlushInterval = interval };
 }

@@ -12,21 +12,28 @@ public class FsyncFailureTests
         await harness.Log.AppendEntryAsync(1, 1, new byte[] { 1 });
 
         files.FailFlushes = true;
-        await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.AppendEntryAsync(2, 1, new byte[] { 2 }).AsTask());
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.AppendEntryAsync(2, 1, new byte[] { 2 }).AsTask());
         Assert.NotNull(harness.Log.Fault);
 
         // The disk "recovers", but the log never carries on: the page cache may have dropped entry 2.
         files.FailFlushes = false;
-        await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.AppendEntryAsync(3, 1, new byte[] { 3 }).AsTask());
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.AppendEntryAsync(3, 1, new byte[] { 3 }).AsTask());
         await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.AppendVoteAsync(2, 0).AsTask());
-        await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.WriteSnapshotAsync(1, 1, new byte[] { 0 }));
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.WriteSnapshotAsync(1, 1, new byte[] { 0 }));
     }
 
     [Fact]
     public async Task AFailedFsyncInBufferedModeFaultsTheLogToo()
     {
         var files = new PowerCutFileSystem();
-        var options = new DurableLogOptions { SyncMode = LogSyncMode.Buffered, BufferedFlushInterval = TimeSpan.FromMilliseconds(20) };
+        var options = new DurableLogOptions
+        {
+            SyncMode = LogSyncMode.Buffered,
+            BufferedFlushInterval = TimeSpan.FromMilliseconds(20),
+        };
         await using LogHarness harness = await LogHarness.OpenAsync(files, options);
         files.FailFlushes = true;
         await harness.Log.AppendEntryAsync(1, 1, new byte[] { 1 });
@@ -38,6 +45,7 @@ public class FsyncFailureTests
         }
 
         Assert.NotNull(harness.Log.Fault);
-        await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.AppendEntryAsync(2, 1, new byte[] { 2 }).AsTask());
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.AppendEntryAsync(2, 1, new byte[] { 2 }).AsTask());
     }
 }

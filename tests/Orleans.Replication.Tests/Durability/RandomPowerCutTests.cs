@@ -26,7 +26,7 @@ public class RandomPowerCutTests
         {
             var entries = new List<(long Index, Task Append)>();
             var votes = new List<(long Epoch, Task Append)>();
-            var snapshots = new List<(long Index, Task Write)>();
+            var snapshots = new List<(long Index, Task Append)>();
             long next = harness.Log.LastIndex + 1;
             askedSnapshot = harness.Recovered.Snapshot?.Index ?? 0;
             long epoch = (harness.Recovered.Metadata.Vote?.Epoch ?? 0) + 1;
@@ -49,7 +49,8 @@ public class RandomPowerCutTests
                     // Snapshots cover committed state, which never goes back.
                     long covered = random.NextInt64(askedSnapshot, next);
                     askedSnapshot = covered;
-                    snapshots.Add((covered, harness.Log.WriteSnapshotAsync(covered, epoch, BitConverter.GetBytes(covered))));
+                    snapshots.Add((covered,
+                        harness.Log.WriteSnapshotAsync(covered, epoch, BitConverter.GetBytes(covered))));
                 }
                 else
                 {
@@ -66,14 +67,15 @@ public class RandomPowerCutTests
             }
 
             // What was acknowledged is decided before the cut: an fsync completes before its append does.
-            long ackedIndex = entries.Where(e => e.Append.IsCompletedSuccessfully).Select(e => e.Index).DefaultIfEmpty(0).Max();
-            ackedEpoch = Math.Max(ackedEpoch, votes.Where(v => v.Append.IsCompletedSuccessfully).Select(v => v.Epoch).DefaultIfEmpty(0).Max());
-            ackedSnapshot = Math.Max(ackedSnapshot, snapshots.Where(s => s.Write.IsCompletedSuccessfully).Select(s => s.Index).DefaultIfEmpty(0).Max());
+            long ackedIndex = Acknowledged(entries);
+            ackedEpoch = Math.Max(ackedEpoch, Acknowledged(votes));
+            ackedSnapshot = Math.Max(ackedSnapshot, Acknowledged(snapshots));
             files.CutPower(random, tear: true);
             await harness.RestartAsync();
 
             RecoveredLog recovered = harness.Recovered;
-            string context = $"seed {seed}, cycle {cycle}, {steps} steps, acked index {ackedIndex}, acked snapshot {ackedSnapshot}";
+            string context =
+                $"seed {seed}, cycle {cycle}, {steps} steps, acked index {ackedIndex}, acked snapshot {ackedSnapshot}";
             long snapshotIndex = recovered.Snapshot?.Index ?? 0;
             Assert.True(snapshotIndex >= ackedSnapshot, $"snapshot {snapshotIndex} lost; {context}");
             if (recovered.Snapshot is not null)
@@ -84,10 +86,14 @@ public class RandomPowerCutTests
             long[] indexes = LogHarness.Indexes(recovered);
             Assert.Equal(Enumerable.Range(0, indexes.Length).Select(i => snapshotIndex + 1 + i), indexes);
             Assert.True(recovered.LastIndex >= ackedIndex, $"recovered up to {recovered.LastIndex}; {context}");
-            Assert.All(recovered.Entries, entry => Assert.Equal(LogHarness.Payload(entry.Index), entry.Payload.ToArray()));
+            Assert.All(recovered.Entries,
+                entry => Assert.Equal(LogHarness.Payload(entry.Index), entry.Payload.ToArray()));
             Assert.True((recovered.Metadata.Vote?.Epoch ?? 0) >= ackedEpoch, $"vote epoch went back; {context}");
         }
     }
+
+    private static long Acknowledged(List<(long Value, Task Append)> calls) =>
+        calls.Where(call => call.Append.IsCompletedSuccessfully).Select(call => call.Value).DefaultIfEmpty(0).Max();
 }
 
 internal static class TaskWaiting

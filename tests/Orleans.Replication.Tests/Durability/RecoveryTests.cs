@@ -50,8 +50,10 @@ public class RecoveryTests
         harness.Files.Restart();
         await harness.AbandonAsync();
 
-        var writer = new DiskWriter(harness.Files, new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero)));
-        var error = await Assert.ThrowsAsync<DurableLogCorruptException>(() => writer.OpenAsync(LogHarness.Directory, new DurableLogOptions()));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero));
+        var writer = new DiskWriter(harness.Files, time);
+        var error = await Assert.ThrowsAsync<DurableLogCorruptException>(
+            () => writer.OpenAsync(LogHarness.Directory, new DurableLogOptions()));
         Assert.Equal(Path.GetFileName(segment), error.File);
         Assert.True(error.Offset <= bytes.Length / 2, $"reported offset {error.Offset}");
         Assert.Equal(bytes, harness.Files.ReadAllBytes(segment));
@@ -59,7 +61,8 @@ public class RecoveryTests
         string moved = writer.SetAside(LogHarness.Directory);
         Assert.Equal(LogHarness.Directory + ".corrupt-20261203T120000000Z", moved);
         Assert.Equal(bytes, harness.Files.ReadAllBytes(Path.Combine(moved, Path.GetFileName(segment))));
-        (DurableLog log, RecoveredLog recovered) = await writer.OpenAsync(LogHarness.Directory, new DurableLogOptions());
+        (DurableLog log, RecoveredLog recovered) =
+            await writer.OpenAsync(LogHarness.Directory, new DurableLogOptions());
         Assert.Empty(recovered.Entries);
         await log.AppendEntryAsync(1, 2, new byte[] { 1 });
         await writer.DisposeAsync();
@@ -85,7 +88,8 @@ public class RecoveryTests
         await harness.AbandonAsync();
 
         var writer = new DiskWriter(harness.Files, TimeProvider.System);
-        var error = await Assert.ThrowsAsync<DurableLogCorruptException>(() => writer.OpenAsync(LogHarness.Directory, options));
+        var error = await Assert.ThrowsAsync<DurableLogCorruptException>(
+            () => writer.OpenAsync(LogHarness.Directory, options));
         Assert.Equal(segments[0], error.File);
         await writer.DisposeAsync();
     }
@@ -180,7 +184,8 @@ public class RecoveryTests
 
         await harness.Log.WriteSnapshotAsync(5, 1, new byte[] { 5 });
         files.FailFlushes = true;
-        await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.WriteSnapshotAsync(10, 1, new byte[] { 10 }));
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.WriteSnapshotAsync(10, 1, new byte[] { 10 }));
         files.FailFlushes = false;
         files.CutPower(new Random(9), tear: false);
         await harness.RestartAsync();
