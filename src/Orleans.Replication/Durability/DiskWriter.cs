@@ -130,17 +130,28 @@ internal sealed class DiskWriter : IAsyncDisposable
                 }
             }
 
-            long now = _time.GetTimestamp();
-            foreach (DurableLog log in round)
+            try
             {
-                log.WriteQueued(now);
-            }
-
-            foreach (DurableLog log in round)
-            {
-                if (log.SyncMode == LogSyncMode.Disk)
+                long now = _time.GetTimestamp();
+                foreach (DurableLog log in round)
                 {
-                    log.SyncQueued();
+                    log.WriteQueued(now);
+                }
+
+                foreach (DurableLog log in round)
+                {
+                    if (log.SyncMode == LogSyncMode.Disk)
+                    {
+                        log.SyncQueued();
+                    }
+                }
+            }
+            catch (Exception error)
+            {
+                // Logs catch their own I/O errors; anything else must not kill the thread and hang every append.
+                foreach (DurableLog log in round)
+                {
+                    log.FailFromWriter(error);
                 }
             }
 

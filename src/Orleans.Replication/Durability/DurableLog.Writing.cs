@@ -184,6 +184,8 @@ internal sealed partial class DurableLog
         }
     }
 
+    internal void FailFromWriter(Exception error) => FaultWith(error, []);
+
     private void FaultWith(Exception error, IEnumerable<PendingWork> taken)
     {
         var fault = new DurableLogFaultedException(Directory, error);
