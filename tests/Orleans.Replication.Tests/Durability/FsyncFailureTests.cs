@@ -1,0 +1,51 @@
+using Orleans.Replication.Durability;
+
+namespace Orleans.Replication.Tests.Durability;
+
+public class FsyncFailureTests
+{
+    [Fact]
+    public async Task AFailedFsyncFaultsTheLogForGood()
+    {
+        var files = new PowerCutFileSystem();
+        await using LogHarness harness = await LogHarness.OpenAsync(files);
+        await harness.Log.AppendEntryAsync(1, 1, new byte[] { 1 });
+
+        files.FailFlushes = true;
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.AppendEntryAsync(2, 1, new byte[] { 2 }).AsTask());
+        Assert.NotNull(harness.Log.Fault);
+
+        // The disk "recovers", but the log never carries on: the page cache may have dropped entry 2.
+        files.FailFlushes = false;
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.AppendEntryAsync(3, 1, new byte[] { 3 }).AsTask());
+        await Assert.ThrowsAsync<DurableLogFaultedException>(() => harness.Log.AppendVoteAsync(2, 0).AsTask());
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.WriteSnapshotAsync(1, 1, new byte[] { 0 }));
+    }
+
+    [Fact]
+    public async Task AFailedFsyncInBufferedModeFaultsTheLogToo()
+    {
+        var files = new PowerCutFileSystem();
+        var options = new DurableLogOptions
+        {
+            SyncMode = LogSyncMode.Buffered,
+            BufferedFlushInterval = TimeSpan.FromMilliseconds(20),
+        };
+        await using LogHarness harness = await LogHarness.OpenAsync(files, options);
+        files.FailFlushes = true;
+        await harness.Log.AppendEntryAsync(1, 1, new byte[] { 1 });
+
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (harness.Log.Fault is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.NotNull(harness.Log.Fault);
+        await Assert.ThrowsAsync<DurableLogFaultedException>(
+            () => harness.Log.AppendEntryAsync(2, 1, new byte[] { 2 }).AsTask());
+    }
+}
