@@ -103,11 +103,9 @@ internal sealed class RedisDeployment : IAsyncDisposable
         {
             if (!_siloPorts.TryGetValue(i, out ports))
             {
-                ports = (FreePort(), FreePort());
-                while (ports.GatewayPort == ports.SiloPort)
-                {
-                    ports.GatewayPort = FreePort();
-                }
+                // A restarted silo takes these ports again: they come from below the ephemeral range, where no
+                // outgoing connection of any process can hold them meanwhile.
+                ports = (StablePort(), StablePort());
 
                 _siloPorts[i] = ports;
             }
@@ -452,6 +450,33 @@ internal sealed class RedisDeployment : IAsyncDisposable
         }
 
         return (process.ExitCode, await output, await error);
+    }
+
+    private static int _nextStablePort = 30000 + Random.Shared.Next(0, 2000);
+
+    /// <summary>
+    /// A loopback port nothing listens on now, from 30000–32767: below Linux's ephemeral range (32768 and up), so it
+    /// stays free for a process that is started again on it; each one is handed out once per test run. (The real
+    /// process helpers of <see cref="SiloProcesses"/> take theirs from 20000–29999.)
+    /// </summary>
+    public static int StablePort()
+    {
+        for (var tries = 0; tries < 2768; tries++)
+        {
+            var port = 30000 + (Interlocked.Increment(ref _nextStablePort) - 30000) % 2768;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port in 30000–32767.");
     }
 
     /// <summary>A loopback port nothing listens on right now.</summary>
