@@ -8,6 +8,26 @@ namespace Orleans.Replication.Tests;
 /// </summary>
 public sealed class RoutedBatchesTests
 {
+    /// <summary>
+    /// Entries 3–5 routed to replica 1 and taken by a call carrying them; with their replies once committed.
+    /// </summary>
+    private static (ReplicaLink Link, Acks Acks, RoutedBatches Batches, RoutedBatch Batch, AckRoute[] Routes)
+        TakenBatch(bool committed)
+    {
+        var link = Link(1);
+        var acks = new Acks();
+        var batches = new RoutedBatches();
+        var batch = Routed(link, 3, 5, acks);
+        batches.Add(batch);
+        var routes = batches.Take(link, 5)!;
+        if (committed)
+        {
+            batch.Replies = Ok;
+        }
+
+        return (link, acks, batches, batch, routes);
+    }
+
     private static readonly WriteReply[] Ok = [new(WriteStatus.Ok, 1, 5, 0, 1, 1, 2, 0, null)];
 
     [Fact]
@@ -40,13 +60,7 @@ public sealed class RoutedBatchesTests
     [Fact]
     public void Settle_OfAnAnswerHoldingTheBatch_LeavesTheClientToTheReplica()
     {
-        var link = Link(1);
-        var acks = new Acks();
-        var batches = new RoutedBatches();
-        var batch = Routed(link, 3, 5, acks);
-        batches.Add(batch);
-        var routes = batches.Take(link, 5)!;
-        batch.Replies = Ok;
+        var (link, acks, batches, batch, routes) = TakenBatch(committed: true);
 
         batches.Settle(link, routes, heldUpTo: 5, batch.Route.Incarnation);
 
@@ -58,13 +72,7 @@ public sealed class RoutedBatchesTests
     [Fact]
     public void Settle_OfAFailedCall_TellsTheClientOfACommittedBatch()
     {
-        var link = Link(1);
-        var acks = new Acks();
-        var batches = new RoutedBatches();
-        var batch = Routed(link, 3, 5, acks);
-        batches.Add(batch);
-        var routes = batches.Take(link, 5)!;
-        batch.Replies = Ok;
+        var (link, acks, batches, batch, routes) = TakenBatch(committed: true);
 
         batches.Settle(link, routes, heldUpTo: -1, Guid.Empty);
 
@@ -76,11 +84,7 @@ public sealed class RoutedBatchesTests
     [Fact]
     public void Settle_OfAnotherActivationsAnswer_DoesNotCountAsTold()
     {
-        var link = Link(1);
-        var batches = new RoutedBatches();
-        var batch = Routed(link, 3, 5, new Acks());
-        batches.Add(batch);
-        var routes = batches.Take(link, 5)!;
+        var (link, _, batches, batch, routes) = TakenBatch(committed: false);
 
         batches.Settle(link, routes, heldUpTo: 5, Guid.NewGuid());
 

@@ -58,7 +58,7 @@ internal sealed partial class ReplicatedGroup
         public static partial void ReadMovesOn(
             ILogger logger,
             string group,
-            string consistency,
+            ReadConsistency consistency,
             int node,
             string? problem
         );

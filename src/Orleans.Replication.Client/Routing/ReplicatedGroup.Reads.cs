@@ -263,12 +263,12 @@ internal sealed partial class ReplicatedGroup
                 }
 
                 problems.Add($"node {index}: {reply.Message}");
-                Log.ReadMovesOn(_logger, Name, consistency.ToString(), index, reply.Message);
+                Log.ReadMovesOn(_logger, Name, consistency, index, reply.Message);
             }
             catch (Exception e) when (IsTransient(e))
             {
                 problems.Add($"node {index}: {e.Message}");
-                Log.ReadMovesOn(_logger, Name, consistency.ToString(), index, e.Message);
+                Log.ReadMovesOn(_logger, Name, consistency, index, e.Message);
             }
         }
 

@@ -37,18 +37,24 @@ internal sealed partial class DurableLog
             PendingWork work = items[i];
             try
             {
+                // A failed fsync faults the log for good: nothing after it is written, synced or acknowledged.
+                if (_fault is not null)
+                {
+                    throw _fault;
+                }
+
                 switch (work.Kind)
                 {
                     case PendingWorkKind.Records:
                         WriteRecords(work, now);
                         break;
                     case PendingWorkKind.Snapshot:
-                        SyncQueued();
+                        Sync();
                         WriteSnapshot(work);
                         work.Done.TrySetResult();
                         break;
                     case PendingWorkKind.Close:
-                        SyncQueued();
+                        Sync();
                         CloseActive();
                         work.Done.TrySetResult();
                         break;
@@ -62,7 +68,10 @@ internal sealed partial class DurableLog
         }
     }
 
-    /// <summary>One fsync of the file (and of the directory if a segment was created) for all written so far.</summary>
+    /// <summary>
+    /// From the writer, after <see cref="WriteQueued"/> or when a buffered log is due: <see cref="Sync"/>, faulting the
+    /// log if it fails.
+    /// </summary>
     internal void SyncQueued()
     {
         if (_fault is not null)
@@ -72,22 +81,30 @@ internal sealed partial class DurableLog
 
         try
         {
-            if (_fileDirty)
-            {
-                _active!.Flush();
-                _fileDirty = false;
-            }
-
-            if (_directoryDirty)
-            {
-                _files.FlushDirectory(Directory);
-                _directoryDirty = false;
-            }
+            Sync();
         }
         catch (Exception error)
         {
             FaultWith(error, []);
-            return;
+        }
+    }
+
+    /// <summary>
+    /// One fsync of the file (and of the directory if a segment was created) for all written so far, then the appends
+    /// that waited for it are acknowledged. Throws when an fsync fails: the caller faults the log.
+    /// </summary>
+    private void Sync()
+    {
+        if (_fileDirty)
+        {
+            _active!.Flush();
+            _fileDirty = false;
+        }
+
+        if (_directoryDirty)
+        {
+            _files.FlushDirectory(Directory);
+            _directoryDirty = false;
         }
 
         foreach (PendingWork work in _awaitingSync)
@@ -127,15 +144,15 @@ internal sealed partial class DurableLog
         if (_activeSegment.Length >= _options.SegmentSize)
         {
             // The full segment is synced now, so a later fsync touches only the new one.
-            SyncQueued();
+            Sync();
             CloseActive();
         }
     }
 
     private void StartSegment(long firstIndex)
     {
-        var segment = new SegmentInfo(_nextSequence++,
-            Path.Combine(Directory, SegmentName.Format(_nextSequence - 1, firstIndex)));
+        long sequence = _nextSequence++;
+        var segment = new SegmentInfo(sequence, Path.Combine(Directory, SegmentName.Format(sequence, firstIndex)));
         _active = _files.OpenFile(segment.Path, create: true);
         _activeSegment = segment;
         _segments.Add(segment);

@@ -24,10 +24,6 @@ internal static class BuiltPrograms
             builder.Logging.AddProvider(new FileLoggerProvider(logPath));
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Orleans.Replication", LogLevel.Information);
-            if (Environment.GetEnvironmentVariable("REPLICATION_TEST_CLIENT_LOG") is { Length: > 0 } level)
-            {
-                builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(level));
-            }
         }
 
         builder.UseOrleansClient(clustering);

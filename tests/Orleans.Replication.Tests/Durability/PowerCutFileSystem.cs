@@ -25,6 +25,14 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
     /// <summary>When set, every fsync (file or directory) throws.</summary>
     public bool FailFlushes { get; set; }
 
+    /// <summary>
+    /// The one file fsync that fails, counted from 0 (none by default); the later ones succeed, as when the disk
+    /// recovers while the page cache may have dropped what the failed fsync was to write.
+    /// </summary>
+    public int FailingFlush { get; set; } = -1;
+
+    private int _flushAttempts;
+
     /// <summary>When set, a file fsync waits for it (outside the lock) before doing anything.</summary>
     public ManualResetEventSlim? HoldFileFlushes { get; set; }
 
@@ -348,7 +356,7 @@ internal sealed class PowerCutFileSystem : ILogFileSystem
             lock (files._gate)
             {
                 files.Check(generation);
-                if (files.FailFlushes)
+                if (files.FailFlushes || files._flushAttempts++ == files.FailingFlush)
                 {
                     throw new IOException("Simulated fsync failure.");
                 }
