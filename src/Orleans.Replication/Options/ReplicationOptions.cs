@@ -94,4 +94,31 @@ public sealed class ReplicationOptions
     /// Default 10,000.
     /// </summary>
     public int MaxReadsInFlightPerNode { get; set; } = LoadBalancing.ReadRoutingPolicy.DefaultMaxInFlightPerNode;
+
+    /// <summary>
+    /// The silo's data directory: every node on this silo keeps its write-ahead log and snapshots under it, and finds
+    /// them again after a restart. Null (the default) keeps every node in memory only.
+    /// </summary>
+    /// <remarks>
+    /// The directory must exist and be writable. It is claimed for the silo's cluster and name (Orleans'
+    /// <c>SiloOptions.SiloName</c>) on first use; another cluster or silo name is refused at start.
+    /// </remarks>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// The durability of groups on this silo: <see cref="Replication.Durability.Disk"/> by default when
+    /// <see cref="DataDirectory"/> is set; <see cref="Replication.Durability.Memory"/> (the only level possible) without
+    /// one.
+    /// </summary>
+    public Durability? Durability { get; set; }
+
+    /// <summary>
+    /// Entries applied since the last snapshot after which a node with a data directory writes a new one, so that its
+    /// log files behind it are released. Default 100,000.
+    /// </summary>
+    public int SnapshotEveryEntries { get; set; } = 100_000;
+
+    /// <summary>The durability groups on this silo get: <see cref="Durability"/>, or its default.</summary>
+    public Durability EffectiveDurability =>
+        Durability ?? (DataDirectory is null ? Replication.Durability.Memory : Replication.Durability.Disk);
 }

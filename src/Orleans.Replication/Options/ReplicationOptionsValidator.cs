@@ -99,6 +99,25 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
         );
         Check(o.MaxReadLag > TimeSpan.Zero, nameof(o.MaxReadLag), o.MaxReadLag, "positive");
         Check(
+            o.DataDirectory is null || !string.IsNullOrWhiteSpace(o.DataDirectory),
+            nameof(o.DataDirectory),
+            o.DataDirectory ?? "",
+            "a path, or null for memory only"
+        );
+        Check(
+            o.Durability is null || Enum.IsDefined(o.Durability.Value),
+            nameof(o.Durability),
+            o.Durability ?? Replication.Durability.Memory,
+            "Disk, Buffered or Memory"
+        );
+        Check(
+            o.DataDirectory is not null || o.Durability is null or Replication.Durability.Memory,
+            nameof(o.Durability),
+            o.Durability ?? Replication.Durability.Memory,
+            "Memory without a DataDirectory (a silo without one keeps nodes in memory only)"
+        );
+        Check(o.SnapshotEveryEntries >= 1, nameof(o.SnapshotEveryEntries), o.SnapshotEveryEntries, "at least 1");
+        Check(
             o.MaxReadsInFlightPerNode >= 1,
             nameof(o.MaxReadsInFlightPerNode),
             o.MaxReadsInFlightPerNode,

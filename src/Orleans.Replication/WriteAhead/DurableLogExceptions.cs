@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>
 /// Recovery found a bad record that is not a torn last write (a bad CRC in the middle of the log, in a segment

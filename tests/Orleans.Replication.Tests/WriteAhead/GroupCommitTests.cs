@@ -1,4 +1,4 @@
-using Orleans.Replication.Durability;
+using Orleans.Replication.WriteAhead;
 
 namespace Orleans.Replication.Tests.Durability;
 

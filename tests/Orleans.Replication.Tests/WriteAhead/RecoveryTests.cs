@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Orleans.Replication.Durability;
+using Orleans.Replication.WriteAhead;
 
 namespace Orleans.Replication.Tests.Durability;
 

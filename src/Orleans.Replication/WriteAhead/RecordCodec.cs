@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>Frames records: <c>[length u32][crc32 u32][type u8][body]</c>, little-endian.</summary>
 /// <remarks>

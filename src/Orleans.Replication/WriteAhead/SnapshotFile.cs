@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>A snapshot as recovery returns it: the caller's state bytes and the index/epoch they cover.</summary>
 internal sealed record DurableSnapshot(long Index, long Epoch, ReadOnlyMemory<byte> State);

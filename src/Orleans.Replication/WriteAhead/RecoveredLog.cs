@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>What a node finds in its log directory at start-up.</summary>
 /// <param name="Snapshot">The newest snapshot, or null.</param>

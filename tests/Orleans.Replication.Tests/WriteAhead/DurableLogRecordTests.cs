@@ -1,5 +1,5 @@
 using System.Buffers;
-using Orleans.Replication.Durability;
+using Orleans.Replication.WriteAhead;
 
 namespace Orleans.Replication.Tests.Durability;
 

@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>When an append completes.</summary>
 internal enum LogSyncMode

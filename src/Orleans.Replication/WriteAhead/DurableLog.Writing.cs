@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>The part of the log only the writer's thread runs: segment files, fsyncs, snapshots.</summary>
 internal sealed partial class DurableLog

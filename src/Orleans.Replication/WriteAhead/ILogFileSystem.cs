@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>The few file operations the write-ahead log uses, so tests can simulate a power cut.</summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>What a record in a segment says. The byte values are on disk: never renumber them.</summary>
 internal enum LogRecordType : byte

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>The one writer of a disk: a dedicated thread that writes and fsyncs for every log on it.</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>Segment file names: <c>{sequence:D16}-{firstIndex:D20}.log</c>.</summary>
 /// <remarks>

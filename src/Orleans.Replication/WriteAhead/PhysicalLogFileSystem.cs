@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>The real file layer: <see cref="RandomAccess"/> on file handles, fsync through the runtime.</summary>
 /// <remarks>

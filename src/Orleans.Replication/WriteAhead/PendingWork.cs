@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>Work a log hands its writer, in the order it was asked for.</summary>
 /// <remarks>

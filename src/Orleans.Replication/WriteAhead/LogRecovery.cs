@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>Reads a log directory back: the snapshot, then every record after it.</summary>
 /// <remarks>

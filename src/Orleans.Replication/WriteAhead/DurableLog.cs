@@ -1,4 +1,4 @@
-namespace Orleans.Replication.Durability;
+namespace Orleans.Replication.WriteAhead;
 
 /// <summary>One node's write-ahead log: appends, snapshots, and the segment files behind them.</summary>
 /// <remarks>
