@@ -33,6 +33,8 @@ public sealed record ReplicaLag(
 /// primary sees (<see cref="Replicas"/>). For a primary, 0 entries and how long it has not heard from a majority.
 /// <see cref="Unreachable"/> marks the status the coordinator or the load balancer stands in for a node that did not
 /// answer: its figures are not the node's, and its <see cref="Silo"/> is not known.
+/// <see cref="DurableIndex"/> is the last entry on the node's disk at its <see cref="Durability"/> (equal to
+/// <see cref="LastIndex"/> in memory); <see cref="DataDirectory"/> is where its log lives, null in memory.
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]
 public sealed record NodeStatus(
@@ -53,7 +55,10 @@ public sealed record NodeStatus(
     [property: Id(14)] bool CaughtUp = false,
     [property: Id(15)] int NodeCount = 0,
     [property: Id(16)] IReadOnlyList<ReplicaLag>? Replicas = null,
-    [property: Id(17)] bool Unreachable = false);
+    [property: Id(17)] bool Unreachable = false,
+    [property: Id(18)] long DurableIndex = 0,
+    [property: Id(19)] Durability Durability = Durability.Memory,
+    [property: Id(20)] string? DataDirectory = null);
 
 /// <summary>Where a group's writes go: its epoch, primary and size.</summary>
 /// <param name="Group">The group.</param>

@@ -88,7 +88,10 @@ internal sealed partial class GroupCoordinatorGrain
             answers.AddRange(await Task.WhenAll(Enumerable.Range(2, nodeCount - 2).Select(TryGetStatusAsync)));
         }
 
-        var seen = answers.OfType<NodeStatus>().Where(a => a.Role != NodeRole.Unassigned || a.LastIndex > 0).ToList();
+        // A node recovered from its disk has no role until the next election, but remembers its epoch.
+        var seen = answers.OfType<NodeStatus>()
+            .Where(a => a.Role != NodeRole.Unassigned || a.LastIndex > 0 || a.Epoch > 0)
+            .ToList();
         if (seen.Count == 0)
         {
             // Not remembered: the next call asks the nodes again. (No exception: it would have to cross the grain

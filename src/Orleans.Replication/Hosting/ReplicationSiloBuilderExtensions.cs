@@ -7,6 +7,8 @@ using Orleans.Replication.Hosting;
 using Orleans.Replication.Node;
 using Orleans.Replication.Options;
 using Orleans.Replication.Placement;
+using Orleans.Replication.WriteAhead;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Orleans.Hosting;
 
@@ -68,6 +70,24 @@ public static class ReplicationSiloBuilderExtensions
         {
             builder.Services.AddSingleton<DistinctNodePlacementDirector>();
             builder.AddPlacementDirector<DistinctNodePlacement, DistinctNodePlacementDirector>();
+        }
+
+        // Nodes keep their logs in the silo's data directory, when it has one; the silo publishes which nodes its disk
+        // holds (in its metadata, read at start) and wakes them as it starts.
+        if (!builder.Services.Any(d => d.ServiceType == typeof(NodeDisks)))
+        {
+            builder.Services.AddSingleton<NodeDisks>();
+            builder.Services.AddSingleton<NodeWaker>();
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeWaker>());
+            var held = new Dictionary<string, string>();
+            builder.Services.AddOptions<SiloMetadata>().Configure<NodeDisks>((_, disks) =>
+            {
+                if (disks.Enabled)
+                {
+                    held[NodeDisks.HeldNodesMetadataKey] = string.Join(',', disks.HeldNodeKeys());
+                }
+            });
+            builder.UseSiloMetadata(held);
         }
 
         // Clients send writes straight to the gateway of the primary's silo through its write ingress.

@@ -38,6 +38,13 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
             );
         }
 
+        if (_disk is not null && _caughtUp)
+        {
+            throw new InvalidOperationException(
+                $"Node {_group}/{_index} keeps its data on the disk of this silo; it is not moved away from it."
+            );
+        }
+
         var carried = CarriedEntries;
         if (_caughtUp && carried > MaxCarriedEntries)
         {
@@ -56,7 +63,7 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
     public void OnDehydrate(IDehydrationContext dehydrationContext)
     {
         ArgumentNullException.ThrowIfNull(dehydrationContext);
-        if (_replica is not { } replica || CarriedEntries > MaxCarriedEntries)
+        if (_replica is not { } replica || CarriedEntries > MaxCarriedEntries || _disks is not null)
         {
             return; // the new activation starts empty and catches up, as after a crash
         }

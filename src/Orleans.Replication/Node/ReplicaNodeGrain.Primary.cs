@@ -26,7 +26,7 @@ internal sealed partial class ReplicaNodeGrain
                 LastReplyTicks = NowTicks, // a new primary was just chosen with its group's consent
             })
             .ToArray();
-        var primary = new PrimaryRole(links, new CommitTracker(nodeCount));
+        var primary = new PrimaryRole(links, new CommitTracker(nodeCount, OwnCommitIndex));
         _primary = primary;
         NoteLeading(true);
 

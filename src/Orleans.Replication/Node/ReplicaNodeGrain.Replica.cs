@@ -44,7 +44,33 @@ internal sealed partial class ReplicaNodeGrain
             return Respond(AppendStatus.StaleEpoch, VerifiedIndex);
         }
 
-        return Append(request);
+        var response = Append(request);
+        return _disk is null ? response : await AnswerWhenDurableAsync(response, request.Epoch, request.NodeCount);
+    }
+
+    /// <summary>
+    /// With a log on disk, a replica confirms only what is on disk: it answers once this turn's writes are, and
+    /// never with more than <see cref="DurableIndex"/>.
+    /// </summary>
+    private async Task<AppendResponse> AnswerWhenDurableAsync(AppendResponse response, long epoch, int nodeCount)
+    {
+        SaveStanding();
+        if (!await WaitForDiskAsync())
+        {
+            return Respond(AppendStatus.StaleEpoch, 0);
+        }
+
+        if (response.Status != AppendStatus.Ok)
+        {
+            return response;
+        }
+
+        if (_replica is { } replica && _epoch == epoch)
+        {
+            SetCommitIndex(CommittedHere(replica, epoch, nodeCount));
+        }
+
+        return Respond(AppendStatus.Ok, Math.Min(response.LastIndex, DurableIndex));
     }
 
     /// <summary>
@@ -175,8 +201,13 @@ internal sealed partial class ReplicaNodeGrain
 
         replica.VerifiedIndex = Math.Max(replica.VerifiedIndex, request.PrevIndex + request.Entries.Length);
 
-        // The clients hear first: holding the entries is what they wait for, applying them to the state is not.
-        TellHeld(replica, request);
+        // The clients hear first: holding the entries is what they wait for, applying them to the state is not. (With a
+        // log on disk the primary answers them.)
+        if (_disk is null)
+        {
+            TellHeld(replica, request);
+        }
+
         SetCommitIndex(
             Math.Max(
                 Math.Min(request.LeaderCommit, replica.VerifiedIndex),
@@ -235,11 +266,14 @@ internal sealed partial class ReplicaNodeGrain
     private long CommittedHere(ReplicaRole replica, long leaderEpoch, int nodeCount) =>
         _index < nodeCount
         && WriteConcern.Majority.RequiredReplicas(nodeCount) <= 1
-        && replica.VerifiedIndex > _commitIndex
-        && _log.TryGetEpoch(replica.VerifiedIndex, out var epoch)
+        && HeldHere(replica) > _commitIndex
+        && _log.TryGetEpoch(HeldHere(replica), out var epoch)
         && epoch == leaderEpoch
-            ? replica.VerifiedIndex
+            ? HeldHere(replica)
             : 0;
+
+    /// <summary>What this replica holds of the leader's log and can confirm: verified, and on disk with a log.</summary>
+    private long HeldHere(ReplicaRole replica) => Math.Min(replica.VerifiedIndex, DurableIndex);
 
     /// <summary>
     /// Checks a message's epoch: older is refused (null); newer (or the first we hear of) makes this node follow its
@@ -249,7 +283,8 @@ internal sealed partial class ReplicaNodeGrain
     {
         // One leader per epoch: a second sender of the same epoch (two coordinators electing at once) is refused.
         if (
-            epoch < _epoch
+            _diskFault is not null
+            || epoch < _epoch
             || epoch < _epochFloor
             || (epoch == _epoch && (_primary is not null || (_primaryIndex >= 0 && _primaryIndex != leaderIndex)))
         )

@@ -31,7 +31,9 @@ internal sealed partial class ReplicaNodeGrain
         var now = NowTicks;
         var replies = AcceptAll(commands, now);
         var primary = _primary;
-        var byReplica = primary is not null;
+        // With a log on disk the primary answers: a replica holding the batch does not know whether the primary's copy
+        // is on disk yet.
+        var byReplica = primary is not null && _disk is null;
         for (var i = 0; byReplica && i < commands.Length; i++)
         {
             // Only a fresh write is still waiting here (a refused or known one is answered at once), so its concern is

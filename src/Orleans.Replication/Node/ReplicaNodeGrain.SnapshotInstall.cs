@@ -19,7 +19,8 @@ internal sealed partial class ReplicaNodeGrain
             return Respond(AppendStatus.StaleEpoch, VerifiedIndex);
         }
 
-        return InstallSnapshot(chunk);
+        var response = InstallSnapshot(chunk);
+        return _disk is null ? response : await AnswerWhenDurableAsync(response, chunk.Epoch, _nodeCount);
     }
 
     private AppendResponse InstallSnapshot(SnapshotChunk chunk)
@@ -63,6 +64,8 @@ internal sealed partial class ReplicaNodeGrain
         _log.Reset(chunk.LastIncludedIndex, chunk.LastIncludedEpoch);
         _writeIds.Clear();
         _writeIds.Restore(incoming.WriteIds, NowTicks);
+        WriteInstalledSnapshot(chunk.LastIncludedIndex, chunk.LastIncludedEpoch, [.. incoming.Items],
+            [.. incoming.WriteIds]);
         _commitIndex = chunk.LastIncludedIndex;
         replica.VerifiedIndex = chunk.LastIncludedIndex;
         replica.Incoming = null;

@@ -205,6 +205,9 @@ internal sealed partial class ReplicaNodeGrain
     private WriteReply Reply(WriteStatus status, long index, string? message) =>
         new(status, _epoch, index, 0, 0, 0, Math.Max(0, _nodeCount - 1), _primaryIndex, message);
 
+    /// <summary>What the primary's own copy counts for: everything in memory, what is on disk with a log.</summary>
+    private long OwnCommitIndex => _disk is null ? long.MaxValue : DurableIndex;
+
     /// <summary>
     /// Recomputes the commit index from the replicas' positions and acknowledges the writes whose concern holds.
     /// </summary>
@@ -222,7 +225,7 @@ internal sealed partial class ReplicaNodeGrain
             matches[i] = links[i].MatchIndex;
         }
 
-        var majorityPoint = Math.Min(primary.Tracker.Update(matches), _log.LastIndex);
+        var majorityPoint = Math.Min(primary.Tracker.Update(matches, OwnCommitIndex), _log.LastIndex);
         if (majorityPoint > _commitIndex && _log.TryGetEpoch(majorityPoint, out var epoch) && epoch == _epoch)
         {
             SetCommitIndex(majorityPoint);

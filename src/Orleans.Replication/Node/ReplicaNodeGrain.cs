@@ -91,17 +91,19 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     private long NowTicks => _time.GetUtcNow().UtcTicks;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_group, _index) = GroupNames.ParseNodeKey(this.GetPrimaryKeyString());
         GroupNames.Validate(_group);
+        if (!_rehydrated)
+        {
+            _nodeCount = _options.DefaultNodeCount;
+        }
+
+        await OpenDiskAsync(cancellationToken);
         if (_rehydrated)
         {
             LogArrived(_group, _index, _state.AppliedIndex, _log.LastIndex);
-        }
-        else
-        {
-            _nodeCount = _options.DefaultNodeCount;
         }
 
         // An activation nobody assigns (a lookup of a node index the group does not have) goes away after a while.
@@ -120,17 +122,20 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             PublishLag,
             new GrainTimerCreationOptions(LagPublishInterval, LagPublishInterval) { Interleave = true }
         );
-        return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_publishedLag)
         {
             WithdrawLag();
         }
 
-        return Task.CompletedTask;
+        // A node that moves leaves its disk copy behind (it starts afresh where it goes), as does one that never held
+        // anything.
+        var leaves = reason.ReasonCode == DeactivationReasonCode.Migrating
+            || (Role == NodeRole.Unassigned && _log.LastIndex == 0 && _epoch == 0);
+        await CloseDiskAsync(delete: leaves);
     }
 
     /// <summary>How long an activation may stay unassigned and empty before it deactivates itself.</summary>
@@ -151,6 +156,14 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         if (assignment.ExpectedIncarnation != Guid.Empty && assignment.ExpectedIncarnation != _incarnation)
         {
             LogWrongIncarnation(_group, _index, assignment.Epoch);
+            return Task.FromResult(BuildStatus());
+        }
+
+        ThrowIfStopped();
+        if (assignment.PrimaryIndex == _index && assignment.Epoch <= _recoveredEpoch)
+        {
+            // It may have led that epoch before its restart: a follower could hold entries of it this log lacks.
+            LogWontLeadRecoveredEpoch(_group, _index, assignment.Epoch);
             return Task.FromResult(BuildStatus());
         }
 
@@ -182,7 +195,28 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             replica.LastContactTicks = NowTicks;
         }
 
-        return Task.FromResult(BuildStatus());
+        return AnswerAfterDiskAsync();
+    }
+
+    /// <summary>The node's status once what this turn changed is on disk: a vote is given only once it is kept.</summary>
+    private async Task<NodeStatus> AnswerAfterDiskAsync()
+    {
+        SaveStanding();
+        if (!await WaitForDiskAsync())
+        {
+            ThrowIfStopped();
+        }
+
+        return BuildStatus();
+    }
+
+    private void ThrowIfStopped()
+    {
+        if (_diskFault is { } fault)
+        {
+            throw new InvalidOperationException(
+                $"Node {_group}/{_index} stopped: writing its log failed ({fault.Message}).");
+        }
     }
 
     public Task<NodeStatus> GetStatusAsync() => Task.FromResult(BuildStatus());
@@ -205,13 +239,14 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
     public Task<NodeStatus> BeginEpochAsync(long epoch, int nodeCount)
     {
         ReplicationLimits.ValidateNodeCount(nodeCount);
+        ThrowIfStopped();
         if (epoch > _epoch)
         {
             LogEpochBegun(_group, _index, epoch, _log.LastIndex);
             BecomeReplica(epoch, -1, nodeCount);
         }
 
-        return Task.FromResult(BuildStatus());
+        return AnswerAfterDiskAsync();
     }
 
     public Task<NodeStatus> ResetAsync(long epoch)
@@ -239,8 +274,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _log.Reset(0, 0);
         _state.Install([], 0);
         _writeIds.Clear();
+        WriteReset();
         LogReset(_group, _index, epoch);
-        return Task.FromResult(BuildStatus());
+        return AnswerAfterDiskAsync();
     }
 
     private NodeStatus BuildStatus()
@@ -274,7 +310,10 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             _log.LastEpoch,
             _caughtUp,
             _nodeCount,
-            _primary is { } primary ? ReplicaLags(primary) : null
+            _primary is { } primary ? ReplicaLags(primary) : null,
+            DurableIndex: DurableIndex,
+            Durability: NodeDurability,
+            DataDirectory: _disk?.Directory
         );
     }
 
@@ -310,6 +349,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
         ReleaseAppliedWaiters();
         CompactLog();
+        MaybeWriteSnapshot();
     }
 
     /// <summary>Appends one entry to the log (primary or replica) and records its write id.</summary>
@@ -318,6 +358,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         _log.Append(entry);
         _state.NotePending(entry);
         _writeIds.Add(entry.WriteId, entry.Index, NowTicks);
+        WriteEntry(entry);
     }
 
     /// <summary>
@@ -334,6 +375,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         }
 
         var removed = _log.TruncateSuffix(fromIndex);
+        WriteTruncation(fromIndex);
         _writeIds.RemoveFrom(fromIndex, removed);
         _state.ResetPending(_log.Slice(_state.AppliedIndex + 1, int.MaxValue));
         LogTruncated(_group, _index, removed.Length, fromIndex);
@@ -438,6 +480,12 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         Message = "Node {Group}/{Index} enters epoch {Epoch} with no primary yet (log ends at {LastIndex})."
     )]
     private partial void LogEpochBegun(string group, int index, long epoch, long lastIndex);
+
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "Node {Group}/{Index} refuses to lead epoch {Epoch}: it voted in that epoch before it restarted."
+    )]
+    private partial void LogWontLeadRecoveredEpoch(string group, int index, long epoch);
 
     [LoggerMessage(
         Level = LogLevel.Information,

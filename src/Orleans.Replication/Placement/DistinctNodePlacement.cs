@@ -1,4 +1,6 @@
 using Orleans.Placement;
+using Orleans.Replication.WriteAhead;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
 namespace Orleans.Replication.Placement;
@@ -27,6 +29,11 @@ public sealed class DistinctNodePlacementAttribute() : PlacementAttribute(new Di
 /// the silos, since write throughput grows with the number of primaries. With fewer silos than nodes, some
 /// nodes share a silo; status reports where each node lives. A group's coordinator (keyed by the group name alone)
 /// goes to the silo before node 0's. A placement hint from the caller wins. Thread-safe.
+/// <para>
+/// A node kept on disk lives where its disk is: before anything else, a node goes to the silo whose data directory
+/// holds it — this silo when its own disk does, else a silo that published it in its metadata
+/// (<see cref="NodeDisks.HeldNodesMetadataKey"/>, read at its start).
+/// </para>
 /// </remarks>
 internal sealed class DistinctNodePlacementDirector(IServiceProvider services) : IPlacementDirector
 {
@@ -49,6 +56,11 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
 
         if (GroupNames.TryParseNodeKey(target.GrainIdentity.Key.ToString() ?? "", out var group, out var index))
         {
+            if (WhereItsDiskIs(target.GrainIdentity.Key.ToString()!, group, index, silos, context) is { } home)
+            {
+                return home;
+            }
+
             try
             {
                 _grains ??= (IGrainFactory)services.GetService(typeof(IGrainFactory))!;
@@ -69,6 +81,36 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
 
         return ByFormula(target, silos);
     }
+
+    private SiloAddress? WhereItsDiskIs(string key, string group, int index, SiloAddress[] silos,
+        IPlacementContext context)
+    {
+        _disks ??= (NodeDisks?)services.GetService(typeof(NodeDisks));
+        if (_disks?.Holds(group, index) == true && silos.Contains(context.LocalSilo))
+        {
+            return context.LocalSilo;
+        }
+
+        _metadata ??= (ISiloMetadataCache?)services.GetService(typeof(ISiloMetadataCache));
+        if (_metadata is null)
+        {
+            return null;
+        }
+
+        foreach (var silo in silos)
+        {
+            if (_metadata.GetSiloMetadata(silo).Metadata.TryGetValue(NodeDisks.HeldNodesMetadataKey, out var held)
+                && held.Split(',').Contains(key, StringComparer.Ordinal))
+            {
+                return silo;
+            }
+        }
+
+        return null;
+    }
+
+    private NodeDisks? _disks;
+    private ISiloMetadataCache? _metadata;
 
     private static SiloAddress ByFormula(PlacementTarget target, SiloAddress[] silos)
     {

@@ -33,7 +33,8 @@ internal sealed class PendingWrite(long index, int requiredReplicas, long deadli
 /// <remarks>
 /// Every concern reduces to a number r of replicas that must hold the write: k for <c>WaitForReplicas(k)</c>,
 /// ⌊N/2⌋ for <c>Majority</c> (with the primary that makes a majority of N), N−1 for <c>All</c>. A write of
-/// index i is acknowledged once the r-th highest replica match index is at least i. Writes are kept in one
+/// index i is acknowledged once r + 1 copies hold it: the (r+1)-th highest of the N positions (the replicas' match
+/// indexes and the primary's own, which is its durable index when it keeps a log on disk) is at least i. Writes are kept in one
 /// FIFO queue per r, so each update costs one sort of at most six numbers plus the writes it acknowledges.
 /// The commit index is the ⌊N/2⌋-th highest match (the majority point), but only an entry of the current
 /// epoch is committed by counting (Raft's rule); earlier entries commit with it. Not thread-safe: one grain owns it.
@@ -42,8 +43,11 @@ internal sealed class CommitTracker
 {
     private readonly Queue<PendingWrite>[] _queues;
     private readonly long[] _sorted;
+    private readonly long[] _replicas;
 
-    public CommitTracker(int nodeCount)
+    /// <param name="nodeCount">The group's size.</param>
+    /// <param name="ownIndex">What the primary holds until the first <see cref="Update"/>: by default everything.</param>
+    public CommitTracker(int nodeCount, long ownIndex = long.MaxValue)
     {
         ReplicationLimits.ValidateNodeCount(nodeCount);
         NodeCount = nodeCount;
@@ -53,7 +57,9 @@ internal sealed class CommitTracker
             _queues[r] = new Queue<PendingWrite>();
         }
 
-        _sorted = new long[nodeCount - 1];
+        _sorted = new long[nodeCount];
+        _replicas = new long[nodeCount - 1];
+        _sorted[^1] = ownIndex;
     }
 
     public int NodeCount { get; }
@@ -85,7 +91,7 @@ internal sealed class CommitTracker
         ArgumentOutOfRangeException.ThrowIfNegative(requiredReplicas);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(requiredReplicas, NodeCount - 1);
         var pending = new PendingWrite(index, requiredReplicas, deadlineTicks, acknowledged);
-        if (requiredReplicas == 0 || index <= KthHighest(requiredReplicas))
+        if (index <= KthHighest(requiredReplicas))
         {
             pending.Complete(acknowledged);
         }
@@ -102,20 +108,23 @@ internal sealed class CommitTracker
     /// whose concern now holds.
     /// </summary>
     /// <param name="matchIndexes">Match index of every replica (N−1 values).</param>
-    public long Update(ReadOnlySpan<long> matchIndexes)
+    /// <param name="ownIndex">What the primary itself holds: by default everything.</param>
+    public long Update(ReadOnlySpan<long> matchIndexes, long ownIndex = long.MaxValue)
     {
-        if (matchIndexes.Length != _sorted.Length)
+        if (matchIndexes.Length != _replicas.Length)
         {
             throw new ArgumentException(
-                $"Expected {_sorted.Length} replica match indexes, got {matchIndexes.Length}.",
+                $"Expected {_replicas.Length} replica match indexes, got {matchIndexes.Length}.",
                 nameof(matchIndexes)
             );
         }
 
+        matchIndexes.CopyTo(_replicas);
         matchIndexes.CopyTo(_sorted);
+        _sorted[^1] = ownIndex;
         Array.Sort(_sorted);
 
-        for (var r = 1; r < _queues.Length; r++)
+        for (var r = 0; r < _queues.Length; r++)
         {
             var queue = _queues[r];
             if (queue.Count == 0)
@@ -131,14 +140,14 @@ internal sealed class CommitTracker
             }
         }
 
-        return MajorityReplicas == 0 ? long.MaxValue : KthHighest(MajorityReplicas);
+        return KthHighest(MajorityReplicas);
     }
 
     /// <summary>How many replicas hold <paramref name="index"/>, from the last <see cref="Update"/>.</summary>
     public int CountHolding(long index)
     {
         var n = 0;
-        foreach (var m in _sorted)
+        foreach (var m in _replicas)
         {
             if (m >= index)
             {
@@ -185,5 +194,6 @@ internal sealed class CommitTracker
         }
     }
 
-    private long KthHighest(int k) => k == 0 ? long.MaxValue : _sorted[^k];
+    /// <summary>The position <paramref name="k"/> replicas and the primary all hold: the (k+1)-th highest.</summary>
+    private long KthHighest(int k) => _sorted[^(k + 1)];
 }

@@ -74,6 +74,9 @@ internal sealed partial class DurableLog : IAsyncDisposable
 
     public ValueTask AppendIncarnationAsync(Guid incarnation) => Append(LogRecord.ForIncarnation(incarnation));
 
+    /// <summary>Records that <paramref name="incarnation"/> holds everything committed it was told of.</summary>
+    public ValueTask AppendCaughtUpAsync(Guid incarnation) => Append(LogRecord.ForCaughtUp(incarnation));
+
     public ValueTask AppendMembershipAsync(int nodeCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(nodeCount, 1);
@@ -187,6 +190,9 @@ internal sealed partial class DurableLog : IAsyncDisposable
                 break;
             case LogRecordType.Membership:
                 _metadata = _metadata with { NodeCount = record.NodeCount };
+                break;
+            case LogRecordType.CaughtUp:
+                _metadata = _metadata with { CaughtUp = record.Incarnation };
                 break;
         }
     }

@@ -9,6 +9,7 @@ internal enum LogRecordType : byte
     Membership = 4,
     Truncation = 5,
     Snapshot = 6,
+    CaughtUp = 7,
 }
 
 /// <summary>A log entry as the caller gave it: the payload is opaque, the caller serializes it.</summary>
@@ -24,7 +25,11 @@ internal readonly record struct EpochVote(long Epoch, int VotedFor)
 /// The small state every node must find again after a restart, whatever snapshots released: the latest
 /// epoch and vote, the incarnation and the group's node count (null where never written).
 /// </summary>
-internal sealed record LogMetadata(EpochVote? Vote, Guid? Incarnation, int? NodeCount)
+/// <remarks>
+/// <see cref="CaughtUp"/> is the incarnation that last held everything committed it was told of: a node is
+/// caught up after a restart only if that is its own incarnation.
+/// </remarks>
+internal sealed record LogMetadata(EpochVote? Vote, Guid? Incarnation, int? NodeCount, Guid? CaughtUp = null)
 {
     public static LogMetadata Empty { get; } = new(null, null, null);
 }
@@ -45,6 +50,9 @@ internal readonly record struct LogRecord(
 
     public static LogRecord ForMembership(int nodeCount) =>
         new(LogRecordType.Membership, 0, 0, 0, Guid.Empty, nodeCount, default);
+
+    public static LogRecord ForCaughtUp(Guid incarnation) =>
+        new(LogRecordType.CaughtUp, 0, 0, 0, incarnation, 0, default);
 
     public static LogRecord ForTruncation(long fromIndex) =>
         new(LogRecordType.Truncation, fromIndex, 0, 0, Guid.Empty, 0, default);

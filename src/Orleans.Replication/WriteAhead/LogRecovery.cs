@@ -132,6 +132,8 @@ internal static class LogRecovery
                 return metadata with { Incarnation = record.Incarnation };
             case LogRecordType.Membership when !coveredBySnapshot:
                 return metadata with { NodeCount = record.NodeCount };
+            case LogRecordType.CaughtUp when !coveredBySnapshot:
+                return metadata with { CaughtUp = record.Incarnation };
             default:
                 return metadata;
         }

@@ -9,7 +9,7 @@ namespace Orleans.Replication.WriteAhead;
 /// <c>length</c> counts the body only; the CRC-32 covers the type byte and the body, so a torn or overwritten
 /// record, a zeroed page or a length that points into garbage all fail the check. The body of each type:
 /// Entry <c>index i64, epoch i64, payload</c>; Vote <c>epoch i64, votedFor i32</c>; Incarnation <c>guid 16</c>;
-/// Membership <c>nodeCount i32</c>; Truncation <c>fromIndex i64</c>.
+/// Membership <c>nodeCount i32</c>; Truncation <c>fromIndex i64</c>; CaughtUp <c>guid 16</c>.
 /// </remarks>
 internal static class RecordCodec
 {
@@ -31,7 +31,7 @@ internal static class RecordCodec
                 BinaryPrimitives.WriteInt64LittleEndian(body, record.Epoch);
                 BinaryPrimitives.WriteInt32LittleEndian(body[8..], record.VotedFor);
                 break;
-            case LogRecordType.Incarnation:
+            case LogRecordType.Incarnation or LogRecordType.CaughtUp:
                 record.Incarnation.TryWriteBytes(body);
                 break;
             case LogRecordType.Membership:
@@ -84,7 +84,7 @@ internal static class RecordCodec
 
         type = (LogRecordType)data[8];
         frameLength = HeaderSize + (int)length;
-        return type is >= LogRecordType.Entry and <= LogRecordType.Snapshot && BodyFits(type, (int)length);
+        return type is >= LogRecordType.Entry and <= LogRecordType.CaughtUp && BodyFits(type, (int)length);
     }
 
     /// <summary>Decodes a log record from a frame <see cref="TryReadFrame"/> accepted.</summary>
@@ -98,6 +98,7 @@ internal static class RecordCodec
             LogRecordType.Vote => LogRecord.ForVote(new EpochVote(BinaryPrimitives.ReadInt64LittleEndian(body),
                 BinaryPrimitives.ReadInt32LittleEndian(body[8..]))),
             LogRecordType.Incarnation => LogRecord.ForIncarnation(new Guid(body[..16])),
+            LogRecordType.CaughtUp => LogRecord.ForCaughtUp(new Guid(body[..16])),
             LogRecordType.Membership => LogRecord.ForMembership(BinaryPrimitives.ReadInt32LittleEndian(body)),
             LogRecordType.Truncation => LogRecord.ForTruncation(BinaryPrimitives.ReadInt64LittleEndian(body)),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a log record type."),
@@ -108,7 +109,7 @@ internal static class RecordCodec
     {
         LogRecordType.Entry => 16 + record.Payload.Length,
         LogRecordType.Vote => 12,
-        LogRecordType.Incarnation => 16,
+        LogRecordType.Incarnation or LogRecordType.CaughtUp => 16,
         LogRecordType.Membership => 4,
         LogRecordType.Truncation => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(record), record.Type, "Not a log record type."),
@@ -118,7 +119,7 @@ internal static class RecordCodec
     {
         LogRecordType.Entry => length >= 16,
         LogRecordType.Vote => length == 12,
-        LogRecordType.Incarnation => length == 16,
+        LogRecordType.Incarnation or LogRecordType.CaughtUp => length == 16,
         LogRecordType.Membership => length == 4,
         LogRecordType.Truncation => length == 8,
         _ => length >= SnapshotFile.FixedBodyLength,

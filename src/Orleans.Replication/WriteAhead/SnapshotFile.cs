@@ -15,7 +15,7 @@ internal readonly record struct LogPosition(long Segment, long Offset) : ICompar
 /// <summary>The <c>snapshot</c> file: one frame of type <see cref="LogRecordType.Snapshot"/>.</summary>
 /// <remarks>
 /// Body: <c>index i64, epoch i64, position (segment i64, offset i64), vote flag u8, vote epoch i64, votedFor i32,
-/// incarnation flag u8, guid 16, node count flag u8, node count i32, state</c>. The position is the end of the log
+/// incarnation flag u8, guid 16, node count flag u8, node count i32, caught-up flag u8, guid 16, state</c>. The position is the end of the log
 /// when the snapshot was taken: records before it are covered by the snapshot's metadata (so releasing their
 /// segments loses nothing), and entries before it still count unless the snapshot's index covers them.
 /// </remarks>
@@ -23,7 +23,7 @@ internal static class SnapshotFile
 {
     public const string FileName = "snapshot";
     public const string TemporaryFileName = "snapshot.tmp";
-    public const int FixedBodyLength = 8 + 8 + 16 + 13 + 17 + 5;
+    public const int FixedBodyLength = 8 + 8 + 16 + 13 + 17 + 5 + 17;
 
     public static byte[] Encode(DurableSnapshot snapshot, LogPosition position, LogMetadata metadata)
     {
@@ -40,6 +40,8 @@ internal static class SnapshotFile
         (metadata.Incarnation ?? Guid.Empty).TryWriteBytes(body[46..]);
         body[62] = metadata.NodeCount is null ? (byte)0 : (byte)1;
         BinaryPrimitives.WriteInt32LittleEndian(body[63..], metadata.NodeCount ?? 0);
+        body[67] = metadata.CaughtUp is null ? (byte)0 : (byte)1;
+        (metadata.CaughtUp ?? Guid.Empty).TryWriteBytes(body[68..]);
         snapshot.State.Span.CopyTo(body[FixedBodyLength..]);
         RecordCodec.Seal(frame, LogRecordType.Snapshot);
         return frame;
@@ -68,7 +70,8 @@ internal static class SnapshotFile
             body[32] == 0 ? null : new EpochVote(BinaryPrimitives.ReadInt64LittleEndian(body[33..]),
                 BinaryPrimitives.ReadInt32LittleEndian(body[41..])),
             body[45] == 0 ? null : new Guid(body.Slice(46, 16)),
-            body[62] == 0 ? null : BinaryPrimitives.ReadInt32LittleEndian(body[63..]));
+            body[62] == 0 ? null : BinaryPrimitives.ReadInt32LittleEndian(body[63..]),
+            body[67] == 0 ? null : new Guid(body.Slice(68, 16)));
         return true;
     }
 }
