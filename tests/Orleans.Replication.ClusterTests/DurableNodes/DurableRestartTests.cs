@@ -1,0 +1,108 @@
+using System.Text;
+using Orleans.Replication.Client;
+using Orleans.TestingHost;
+using Xunit;
+
+namespace Orleans.Replication.ClusterTests.DurableNodes;
+
+/// <summary>In-process silos with data directories: what a group acknowledged is there after every silo restarts.</summary>
+/// <remarks>
+/// The silos stop together (their nodes close their logs); a new cluster on the same directories recovers each node
+/// from its disk, elects from the recovered logs and serves every write. Crashes (kill -9) are the real-process
+/// tests' part.
+/// </remarks>
+public sealed class DurableRestartTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "orepl-restart-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task EveryAcknowledgedWriteIsThereAfterTheWholeClusterRestarts()
+    {
+        const string group = "durable-restart";
+        var written = new Dictionary<string, string>();
+        await using (var first = await StartAsync())
+        {
+            var g = first.Store.Group(group);
+            for (var i = 0; i < 300; i++)
+            {
+                var value = $"v{i}-{Guid.NewGuid():N}";
+                await g.PutAsync($"k{i % 120}", Encoding.UTF8.GetBytes(value));
+                written[$"k{i % 120}"] = value;
+            }
+
+            await g.DeleteAsync("k7");
+            written.Remove("k7");
+            var status = await g.GetStatusAsync();
+            Assert.All(status.Nodes, n =>
+            {
+                Assert.Equal(Durability.Disk, n.Durability);
+                Assert.NotNull(n.DataDirectory);
+                Assert.StartsWith(_root, n.DataDirectory);
+            });
+        }
+
+        await using var second = await StartAsync();
+        var again = second.Store.Group(group);
+        foreach (var (key, value) in written)
+        {
+            var read = await again.GetAsync(key, new ReadOptions { Consistency = ReadConsistency.Strong });
+            Assert.True(read.Found, $"{key} was acknowledged but is missing after the restart");
+            Assert.Equal(value, Encoding.UTF8.GetString(read.Value!));
+        }
+
+        Assert.False((await again.GetAsync("k7")).Found);
+        var after = await again.GetStatusAsync();
+        Assert.True(after.Epoch > 1, $"the group elected again from its logs (epoch {after.Epoch})");
+        Assert.All(after.Nodes, n => Assert.True(n.DurableIndex >= n.CommitIndex - 0 || n.Role != NodeRole.Primary));
+
+        // Writes go on in the new epoch, and are durable in it too.
+        await again.PutAsync("after", "x"u8.ToArray());
+    }
+
+    private Task<DurableCluster> StartAsync() => DurableCluster.StartAsync(_root, 3);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+}
+
+/// <summary>An in-process cluster whose silo i keeps its data in <c>{root}/{silo name}</c>.</summary>
+internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDisposable
+{
+    public InProcessTestCluster Cluster { get; } = cluster;
+
+    public IReplicatedStore Store =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetRequiredService<IReplicatedStore>(Cluster.Client.ServiceProvider);
+
+    public static async Task<DurableCluster> StartAsync(string root, short silos,
+        Action<Options.ReplicationOptions>? configure = null)
+    {
+        var builder = new InProcessTestClusterBuilder(silos);
+#pragma warning disable ORLEANSEXP003
+        builder.Options.UseDistributedGrainDirectory = false;
+#pragma warning restore ORLEANSEXP003
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((options, silo) =>
+        {
+            var directory = Path.Combine(root, options.SiloName);
+            Directory.CreateDirectory(directory);
+            new Testing.Hosting.ReplicationSiloConfigurator(ReplicationClusterSettings.None, o =>
+            {
+                o.DataDirectory = directory;
+                configure?.Invoke(o);
+            }).Configure(silo);
+        });
+        builder.ConfigureClient(client =>
+            new Testing.Hosting.ReplicationClientConfigurator().Configure(client.Configuration, client));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new DurableCluster(cluster);
+    }
+
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+}
