@@ -78,7 +78,8 @@ public static class ReplicationSiloBuilderExtensions
         {
             builder.Services.AddSingleton<NodeDisks>();
             builder.Services.AddSingleton<NodeWaker>();
-            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<NodeWaker>());
+            builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(
+                sp => sp.GetRequiredService<NodeWaker>());
             var held = new Dictionary<string, string>();
             builder.Services.AddOptions<SiloMetadata>().Configure<NodeDisks>((_, disks) =>
             {

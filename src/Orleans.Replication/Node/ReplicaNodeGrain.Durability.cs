@@ -36,7 +36,7 @@ internal sealed partial class ReplicaNodeGrain
     /// after it.</summary>
     private int _diskGeneration;
 
-    /// <summary>The last write queued on the disk, the entry index it covers and the generation it was queued in.</summary>
+    /// <summary>The last write queued on the disk, the entry index it covers and its generation.</summary>
     private (Task Write, long Covers, int Generation) _diskTail = (Task.CompletedTask, 0, 0);
 
     private (long Epoch, int Leader) _savedVote = (-1, EpochVote.NoVote);

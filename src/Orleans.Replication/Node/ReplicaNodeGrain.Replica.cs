@@ -272,7 +272,7 @@ internal sealed partial class ReplicaNodeGrain
             ? HeldHere(replica)
             : 0;
 
-    /// <summary>What this replica holds of the leader's log and can confirm: verified, and on disk with a log.</summary>
+    /// <summary>What this replica holds of the leader's log and may confirm (on disk, if it keeps one).</summary>
     private long HeldHere(ReplicaRole replica) => Math.Min(replica.VerifiedIndex, DurableIndex);
 
     /// <summary>

@@ -198,7 +198,7 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
         return AnswerAfterDiskAsync();
     }
 
-    /// <summary>The node's status once what this turn changed is on disk: a vote is given only once it is kept.</summary>
+    /// <summary>The node's status once what this turn changed is on disk: a vote counts only once kept.</summary>
     private async Task<NodeStatus> AnswerAfterDiskAsync()
     {
         SaveStanding();

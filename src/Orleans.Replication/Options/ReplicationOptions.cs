@@ -107,8 +107,8 @@ public sealed class ReplicationOptions
 
     /// <summary>
     /// The durability of groups on this silo: <see cref="Replication.Durability.Disk"/> by default when
-    /// <see cref="DataDirectory"/> is set; <see cref="Replication.Durability.Memory"/> (the only level possible) without
-    /// one.
+    /// <see cref="DataDirectory"/> is set; <see cref="Replication.Durability.Memory"/> (the only level possible)
+    /// without one.
     /// </summary>
     public Durability? Durability { get; set; }
 

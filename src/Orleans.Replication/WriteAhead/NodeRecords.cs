@@ -84,7 +84,8 @@ internal static class NodeRecords
         var reader = new Reader(bytes);
         if (reader.Byte() is var version && version != SnapshotVersion)
         {
-            throw new FormatException($"The snapshot's state has version {version}; this node reads {SnapshotVersion}.");
+            throw new FormatException(
+                $"The snapshot's state has version {version}; this node reads {SnapshotVersion}.");
         }
 
         var items = new SnapshotItem[reader.Count(12)];
@@ -157,7 +158,9 @@ internal static class NodeRecords
         public string String()
         {
             var length = Int32();
-            return length >= 0 ? Encoding.UTF8.GetString(Take(length)) : throw new FormatException("A negative length.");
+            return length >= 0
+                ? Encoding.UTF8.GetString(Take(length))
+                : throw new FormatException("A negative length.");
         }
 
         public byte[]? NullableBytes()

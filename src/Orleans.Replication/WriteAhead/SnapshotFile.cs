@@ -15,7 +15,8 @@ internal readonly record struct LogPosition(long Segment, long Offset) : ICompar
 /// <summary>The <c>snapshot</c> file: one frame of type <see cref="LogRecordType.Snapshot"/>.</summary>
 /// <remarks>
 /// Body: <c>index i64, epoch i64, position (segment i64, offset i64), vote flag u8, vote epoch i64, votedFor i32,
-/// incarnation flag u8, guid 16, node count flag u8, node count i32, caught-up flag u8, guid 16, state</c>. The position is the end of the log
+/// incarnation flag u8, guid 16, node count flag u8, node count i32, caught-up flag u8, guid 16, state</c>.
+/// The position is the end of the log
 /// when the snapshot was taken: records before it are covered by the snapshot's metadata (so releasing their
 /// segments loses nothing), and entries before it still count unless the snapshot's index covers them.
 /// </remarks>

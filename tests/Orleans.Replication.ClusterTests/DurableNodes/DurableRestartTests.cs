@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Orleans.Replication.ClusterTests.DurableNodes;
 
-/// <summary>In-process silos with data directories: what a group acknowledged is there after every silo restarts.</summary>
+/// <summary>In-process silos with data directories: what a group acknowledged is there after all restart.</summary>
 /// <remarks>
 /// The silos stop together (their nodes close their logs); a new cluster on the same directories recovers each node
 /// from its disk, elects from the recovered logs and serves every write. Crashes (kill -9) are the real-process
