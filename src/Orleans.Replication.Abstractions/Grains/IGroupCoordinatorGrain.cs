@@ -73,8 +73,17 @@ public interface IGroupCoordinatorGrain : IGrainWithStringKey
 
     /// <summary>
     /// Where a new activation of node <paramref name="index"/> should go: an active silo holding no other node of the
-    /// group, or null when the coordinator knows too little to say. Asked by the silos' placement, not by users.
+    /// group, no silo when the coordinator knows too little to say, or a refusal while the node's data is on the disk
+    /// of a silo that may yet return. Asked by the silos' placement, not by users.
     /// </summary>
     [UnorderedCall, Alias("PlaceNode")]
-    Task<Orleans.Runtime.SiloAddress?> PlaceNodeAsync(int index);
+    Task<NodePlacement> PlaceNodeAsync(int index);
 }
+
+/// <summary>The coordinator's answer to placement for a new activation of a node.</summary>
+/// <param name="Silo">The silo to place it on; null to let placement decide.</param>
+/// <param name="Refusal">Why it must not be activated anywhere now, or null.</param>
+[GenerateSerializer, Immutable, Alias("orepl.NodePlacement")]
+public sealed record NodePlacement(
+    [property: Id(0)] Orleans.Runtime.SiloAddress? Silo,
+    [property: Id(1)] string? Refusal = null);

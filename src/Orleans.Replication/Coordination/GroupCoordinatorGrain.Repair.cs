@@ -35,18 +35,23 @@ internal sealed partial class GroupCoordinatorGrain
     private bool _sweeping;
     private NodeStatus[] _lastSweep = [];
 
-    public Task<SiloAddress?> PlaceNodeAsync(int index)
+    public Task<NodePlacement> PlaceNodeAsync(int index)
     {
         // Before the first sweep the coordinator knows no more than the formula does.
         if (_route is not { } route || index < 0 || index >= ReplicationLimits.MaxNodeCount || _sightings.Count == 0)
         {
-            return Task.FromResult<SiloAddress?>(null);
+            return Task.FromResult(new NodePlacement(null));
         }
 
         var active = ActiveSilos();
         if (active.Length == 0)
         {
-            return Task.FromResult<SiloAddress?>(null);
+            return Task.FromResult(new NodePlacement(null));
+        }
+
+        if (AwayOnDisk(index, active) is { } away)
+        {
+            return Task.FromResult(new NodePlacement(null, away));
         }
 
         var load = active.ToDictionary(s => s, _ => 0);
@@ -69,8 +74,38 @@ internal sealed partial class GroupCoordinatorGrain
             .First();
         _placements[index] = (chosen, NowTicks);
         LogPlaced(Group, index, chosen.ToString(), load[chosen]);
-        return Task.FromResult<SiloAddress?>(chosen);
+        return Task.FromResult(new NodePlacement(chosen));
     }
+
+    /// <summary>
+    /// When node <paramref name="index"/> was last seen keeping its data on the disk of a silo that is not active
+    /// now, and went away less than <see cref="Options.ReplicationOptions.DiskNodeReturnGrace"/> ago: why it must not be
+    /// re-created elsewhere yet (its silo would find it again, and catch up from its log's end). Null otherwise.
+    /// </summary>
+    private string? AwayOnDisk(int index, SiloAddress[] active)
+    {
+        if (!_sightings.TryGetValue(index, out var seen) || seen.Status.DataDirectory is null
+            || active.Any(s => s.ToString() == seen.Status.Silo))
+        {
+            _awaySince.Remove(index);
+            return null;
+        }
+
+        if (!_awaySince.TryGetValue(index, out var since))
+        {
+            _awaySince[index] = since = NowTicks;
+        }
+
+        var waited = TimeSpan.FromTicks(NowTicks - since);
+        return waited < _options.DiskNodeReturnGrace
+            ? $"node {index} of group '{Group}' keeps its data on the disk of silo {seen.Status.Silo}, which is " +
+                $"away; it is re-created elsewhere if that silo is not back within " +
+                $"{_options.DiskNodeReturnGrace.TotalSeconds:0} s ({waited.TotalSeconds:0} s so far)"
+            : null;
+    }
+
+    /// <summary>When each node kept on a disk was first found with its silo away.</summary>
+    private readonly Dictionary<int, long> _awaySince = [];
 
     /// <summary>The active silos, in address order, as this silo's membership sees them.</summary>
     private SiloAddress[] ActiveSilos()
@@ -113,7 +148,7 @@ internal sealed partial class GroupCoordinatorGrain
         if (
             !sharing
             || status.LastIndex > 0
-            || await PlaceNodeAsync(index) is not { } target
+            || (await PlaceNodeAsync(index)).Silo is not { } target
             || target.ToString() == status.Silo
         )
         {

@@ -121,4 +121,11 @@ public sealed class ReplicationOptions
     /// <summary>The durability groups on this silo get: <see cref="Durability"/>, or its default.</summary>
     public Durability EffectiveDurability =>
         Durability ?? (DataDirectory is null ? Replication.Durability.Memory : Replication.Durability.Disk);
+
+    /// <summary>
+    /// How long a group waits for a node kept on disk to come back with its silo before it re-creates the node
+    /// elsewhere from a snapshot (as for a node in memory, at once). A node that returns in time catches up from its
+    /// log's end. Default 30 s.
+    /// </summary>
+    public TimeSpan DiskNodeReturnGrace { get; set; } = TimeSpan.FromSeconds(30);
 }

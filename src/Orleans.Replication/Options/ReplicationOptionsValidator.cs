@@ -116,6 +116,12 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
             o.Durability ?? Replication.Durability.Memory,
             "Memory without a DataDirectory (a silo without one keeps nodes in memory only)"
         );
+        Check(
+            o.DiskNodeReturnGrace >= TimeSpan.Zero,
+            nameof(o.DiskNodeReturnGrace),
+            o.DiskNodeReturnGrace,
+            "zero or more"
+        );
         Check(o.SnapshotEveryEntries >= 1, nameof(o.SnapshotEveryEntries), o.SnapshotEveryEntries, "at least 1");
         Check(
             o.MaxReadsInFlightPerNode >= 1,

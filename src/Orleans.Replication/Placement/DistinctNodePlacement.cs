@@ -11,6 +11,27 @@ public sealed class DistinctNodePlacement : PlacementStrategy
 {
 }
 
+/// <summary>
+/// A node kept on a disk whose silo is away is not activated elsewhere until the coordinator gives up waiting for it.
+/// </summary>
+[GenerateSerializer, Alias("orepl.NodeAwayException")]
+public sealed class NodeAwayException : Exception
+{
+    public NodeAwayException()
+    {
+    }
+
+    public NodeAwayException(string message)
+        : base(message)
+    {
+    }
+
+    public NodeAwayException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
 /// <summary>Marks a grain class keyed <c>"{group}/{index}"</c> for <see cref="DistinctNodePlacement"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class DistinctNodePlacementAttribute() : PlacementAttribute(new DistinctNodePlacement());
@@ -64,16 +85,21 @@ internal sealed class DistinctNodePlacementDirector(IServiceProvider services) :
             try
             {
                 _grains ??= (IGrainFactory)services.GetService(typeof(IGrainFactory))!;
-                var chosen = await _grains
+                var answer = await _grains
                     .GetGrain<IGroupCoordinatorGrain>(group)
                     .PlaceNodeAsync(index)
                     .WaitAsync(AskTimeout);
-                if (chosen is not null && silos.Contains(chosen))
+                if (answer.Refusal is { } refusal)
+                {
+                    throw new NodeAwayException(refusal);
+                }
+
+                if (answer.Silo is { } chosen && silos.Contains(chosen))
                 {
                     return chosen;
                 }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            catch (Exception e) when (e is not OutOfMemoryException and not NodeAwayException)
             {
                 // The coordinator is unreachable or slow: the formula still spreads the nodes while silos are stable.
             }
