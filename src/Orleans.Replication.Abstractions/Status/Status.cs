@@ -35,6 +35,8 @@ public sealed record ReplicaLag(
 /// answer: its figures are not the node's, and its <see cref="Silo"/> is not known.
 /// <see cref="DurableIndex"/> is the last entry on the node's disk at its <see cref="Durability"/> (equal to
 /// <see cref="LastIndex"/> in memory); <see cref="DataDirectory"/> is where its log lives, null in memory.
+/// <see cref="SnapshotsInstalled"/> counts the full snapshots this activation received from a primary (a node that
+/// catches up from its log's end receives none).
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("orepl.NodeStatus")]
 public sealed record NodeStatus(
@@ -58,7 +60,8 @@ public sealed record NodeStatus(
     [property: Id(17)] bool Unreachable = false,
     [property: Id(18)] long DurableIndex = 0,
     [property: Id(19)] Durability Durability = Durability.Memory,
-    [property: Id(20)] string? DataDirectory = null);
+    [property: Id(20)] string? DataDirectory = null,
+    [property: Id(21)] int SnapshotsInstalled = 0);
 
 /// <summary>Where a group's writes go: its epoch, primary and size.</summary>
 /// <param name="Group">The group.</param>

@@ -221,6 +221,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
 
     public Task<NodeStatus> GetStatusAsync() => Task.FromResult(BuildStatus());
 
+    /// <summary>The status, read from inside the silo without a call (a probe that never activates the node).</summary>
+    internal NodeStatus Peek() => BuildStatus();
+
     public Task<WriteIngressAddress?> GetWriteIngressAsync()
     {
         var type = ServiceProvider.GetService(typeof(WriteIngressType)) as WriteIngressType;
@@ -313,7 +316,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             _primary is { } primary ? ReplicaLags(primary) : null,
             DurableIndex: DurableIndex,
             Durability: NodeDurability,
-            DataDirectory: _disk?.Directory
+            DataDirectory: _disk?.Directory,
+            SnapshotsInstalled: SnapshotsInstalled
         );
     }
 

@@ -86,12 +86,12 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
 #pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003
-        builder.Options.ConfigureFileLogging = false;
+        builder.Options.ConfigureFileLogging = Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_TEST_LOGS") == "1";
         builder.ConfigureSilo((options, silo) =>
         {
             var directory = Path.Combine(root, options.SiloName);
             Directory.CreateDirectory(directory);
-            new Testing.Hosting.ReplicationSiloConfigurator(ReplicationClusterSettings.None, o =>
+            new Testing.Hosting.ReplicationSiloConfigurator(ReplicationClusterSettings.FastFailureDetection, o =>
             {
                 o.DataDirectory = directory;
                 configure?.Invoke(o);
@@ -104,5 +104,44 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
         return new DurableCluster(cluster);
     }
 
-    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
+    private readonly List<InProcessSiloHandle> _restarted = [];
+
+    /// <summary>Kills silo <paramref name="silo"/> (nothing is deactivated, nothing flushed beyond what was).</summary>
+    public Task KillAsync(InProcessSiloHandle silo) => Cluster.KillSiloAsync(silo);
+
+    /// <summary>Starts the silo of <paramref name="instanceNumber"/> again: same name, same data directory.</summary>
+    public async Task<InProcessSiloHandle> RestartAsync(int instanceNumber)
+    {
+        var silo = await Cluster.StartSiloAsync(instanceNumber, Cluster.Options);
+        _restarted.Add(silo);
+        return silo;
+    }
+
+    /// <summary>The activation of <paramref name="grain"/> on any silo, found inside the silos (no call is made, so
+    /// nothing is activated by looking).</summary>
+    public IGrainContext? FindActivation(GrainId grain)
+    {
+        var directoryType = typeof(Orleans.Runtime.Silo).Assembly.GetType("Orleans.Runtime.ActivationDirectory", true)!;
+        var find = directoryType.GetMethod("FindTarget")!;
+        foreach (var silo in Cluster.Silos.Concat(_restarted))
+        {
+            var directory = silo.SiloHost.Services.GetService(directoryType);
+            if (directory is not null && find.Invoke(directory, [grain]) is IGrainContext context)
+            {
+                return context;
+            }
+        }
+
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in _restarted)
+        {
+            await silo.StopSiloAsync(stopGracefully: false);
+        }
+
+        await Cluster.DisposeAsync();
+    }
 }
