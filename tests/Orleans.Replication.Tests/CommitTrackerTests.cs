@@ -361,6 +361,49 @@ public sealed class CommitTrackerTests
     private static PendingWrite Track(CommitTracker tracker, long index, int requiredReplicas) =>
         tracker.Track(index, requiredReplicas, NoDeadline, Acknowledged(index));
 
+    [Fact]
+    public async Task WithAPrimaryOnDisk_AWriteNeedsItsConcernPlusOneCopiesOnDisk()
+    {
+        // Group of 3, the primary has written up to 4 to disk so far.
+        var tracker = new CommitTracker(3, ownIndex: 4);
+        var alone = tracker.Track(5, 0, NoDeadline, Acknowledged(5));
+        var majority = tracker.Track(5, 1, NoDeadline, Acknowledged(5));
+        var all = tracker.Track(5, 2, NoDeadline, Acknowledged(5));
+        Assert.False(alone.IsDone, "no copy of index 5 is on disk yet");
+
+        // One replica holds 5 and the primary's copy is not on disk: one copy, of the two a majority needs.
+        Assert.Equal(4, tracker.Update([5, 0], ownIndex: 4));
+        await AssertAcknowledged(alone);
+        Assert.False(majority.IsDone);
+
+        // Both replicas hold it: a majority without the primary's disk, but not all three copies.
+        Assert.Equal(5, tracker.Update([5, 5], ownIndex: 4));
+        await AssertAcknowledged(majority);
+        Assert.False(all.IsDone, "All needs the primary's own copy on disk too");
+
+        tracker.Update([5, 5], ownIndex: 5);
+        await AssertAcknowledged(all);
+    }
+
+    [Fact]
+    public void WithAPrimaryOnDisk_TheMajorityPointCountsThePrimaryAmongTheN()
+    {
+        var tracker = new CommitTracker(5, ownIndex: 0);
+
+        Assert.Equal(7, tracker.Update([9, 7, 1, 0], ownIndex: 8));
+        Assert.Equal(1, tracker.Update([9, 1, 1, 0], ownIndex: 0));
+        Assert.Equal(3, tracker.CountHolding(1));
+    }
+
+    [Fact]
+    public void InMemory_ASingleNodeGroupCommitsWhatItAppends()
+    {
+        var tracker = new CommitTracker(1);
+
+        Assert.Equal(long.MaxValue, tracker.Update([]));
+        Assert.True(tracker.Track(3, 0, NoDeadline, Acknowledged(3)).IsDone);
+    }
+
     private static WriteReply Acknowledged(long index) => new(WriteStatus.Ok, 1, index, 0, 0, 0, 2, 0, null);
 
     private static WriteReply TimedOut(PendingWrite write) =>

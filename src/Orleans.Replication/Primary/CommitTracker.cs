@@ -34,7 +34,8 @@ internal sealed class PendingWrite(long index, int requiredReplicas, long deadli
 /// Every concern reduces to a number r of replicas that must hold the write: k for <c>WaitForReplicas(k)</c>,
 /// ⌊N/2⌋ for <c>Majority</c> (with the primary that makes a majority of N), N−1 for <c>All</c>. A write of
 /// index i is acknowledged once r + 1 copies hold it: the (r+1)-th highest of the N positions (the replicas' match
-/// indexes and the primary's own, which is its durable index when it keeps a log on disk) is at least i.
+/// indexes and the primary's own, which is its durable index when it keeps a log on disk) is at least i; with a
+/// log on disk a write needing no replica is acknowledged once any one copy is on disk.
 /// Writes are kept in one
 /// FIFO queue per r, so each update costs one sort of at most six numbers plus the writes it acknowledges.
 /// The commit index is the ⌊N/2⌋-th highest match (the majority point), but only an entry of the current
