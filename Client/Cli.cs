@@ -346,6 +346,9 @@ internal static class Cli
             silo = n.Silo,
             appliedIndex = n.AppliedIndex,
             commitIndex = n.CommitIndex,
+            durableIndex = n.DurableIndex,
+            durability = n.Durability.ToString().ToLowerInvariant(),
+            dataDirectory = n.DataDirectory,
             lagEntries = n.LagEntries,
             lagMs = double.IsFinite(n.LagMs) ? Math.Round(n.LagMs, 1) : -1,
             healthy = n.Healthy,
@@ -374,7 +377,8 @@ internal static class Cli
         }
 
         b.AppendLine(
-            Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} ") +
+            Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} {"durable",9} ") +
+            Invariant($"{"kept",-8} ") +
             Invariant($"{"lag",7} {"lag ms",8} ") +
             Invariant($"{"healthy",-8}")
         );
@@ -382,9 +386,16 @@ internal static class Cli
         {
             b.AppendLine(
                 Invariant($"{n.NodeIndex,-5} {n.Role.ToString().ToLowerInvariant(),-10} {n.Silo,-28} ") +
-                Invariant($"{n.AppliedIndex,9} {n.CommitIndex,9} {n.LagEntries,7} {n.LagMs,8:0.0} ") +
+                Invariant($"{n.AppliedIndex,9} {n.CommitIndex,9} {n.DurableIndex,9} ") +
+                Invariant($"{n.Durability.ToString().ToLowerInvariant(),-8} ") +
+                Invariant($"{n.LagEntries,7} {n.LagMs,8:0.0} ") +
                 Invariant($"{(n.Healthy ? "yes" : "no: " + n.Problem),-8}")
             );
+        }
+
+        foreach (var n in s.Nodes.Where(n => n.DataDirectory is not null))
+        {
+            b.AppendLine(Invariant($"node {n.NodeIndex} keeps its log in {n.DataDirectory}"));
         }
 
         return b.ToString().TrimEnd();

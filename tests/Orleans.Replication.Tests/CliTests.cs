@@ -368,7 +368,10 @@ public sealed class CliTests : IDisposable
                     true,
                     Guid.NewGuid(),
                     5,
-                    null
+                    null,
+                    DurableIndex: 8,
+                    Durability: Durability.Disk,
+                    DataDirectory: "/var/lib/orepl/nodes/g-g/0"
                 ),
                 new NodeStatus(
                     1,
@@ -396,9 +399,17 @@ public sealed class CliTests : IDisposable
         var nodes = json.GetProperty("nodes").EnumerateArray().ToList();
         Assert.Equal(2, nodes.Count);
         Assert.Equal(
-            ["id", "role", "silo", "appliedIndex", "commitIndex", "lagEntries", "lagMs", "healthy"],
+            [
+                "id", "role", "silo", "appliedIndex", "commitIndex", "durableIndex", "durability", "dataDirectory",
+                "lagEntries", "lagMs", "healthy",
+            ],
             nodes[0].EnumerateObject().Select(p => p.Name)
         );
+        Assert.Equal(8, nodes[0].GetProperty("durableIndex").GetInt64());
+        Assert.Equal("disk", nodes[0].GetProperty("durability").GetString());
+        Assert.Equal("/var/lib/orepl/nodes/g-g/0", nodes[0].GetProperty("dataDirectory").GetString());
+        Assert.Equal("memory", nodes[1].GetProperty("durability").GetString());
+        Assert.Equal(JsonValueKind.Null, nodes[1].GetProperty("dataDirectory").ValueKind);
         Assert.Equal("replica", nodes[0].GetProperty("role").GetString());
         Assert.Equal(12.3, nodes[0].GetProperty("lagMs").GetDouble());
         Assert.Equal("primary", nodes[1].GetProperty("role").GetString());

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Orleans.Replication.WriteAhead;
 
-namespace Orleans.Replication.Tests.Durability;
+namespace Orleans.Replication.Tests.WriteAhead;
 
 public class DurableLogRecordTests
 {

@@ -1,6 +1,6 @@
 using Orleans.Replication.WriteAhead;
 
-namespace Orleans.Replication.Tests.Durability;
+namespace Orleans.Replication.Tests.WriteAhead;
 
 public class FsyncFailureTests
 {

@@ -1,6 +1,6 @@
 using Orleans.Replication.WriteAhead;
 
-namespace Orleans.Replication.Tests.Durability;
+namespace Orleans.Replication.Tests.WriteAhead;
 
 /// <summary>A writer and a log over a <see cref="PowerCutFileSystem"/>, reopened as a restart would.</summary>
 internal sealed class LogHarness : IAsyncDisposable

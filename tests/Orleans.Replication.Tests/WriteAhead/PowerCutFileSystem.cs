@@ -1,6 +1,6 @@
 using Orleans.Replication.WriteAhead;
 
-namespace Orleans.Replication.Tests.Durability;
+namespace Orleans.Replication.Tests.WriteAhead;
 
 /// <summary>An in-memory file layer that knows what is durable, so a test can cut the power.</summary>
 /// <remarks>
