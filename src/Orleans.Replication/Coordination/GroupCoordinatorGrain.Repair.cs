@@ -79,8 +79,8 @@ internal sealed partial class GroupCoordinatorGrain
 
     /// <summary>
     /// When node <paramref name="index"/> was last seen keeping its data on the disk of a silo that is not active
-    /// now, and went away less than <see cref="Options.ReplicationOptions.DiskNodeReturnGrace"/> ago: why it must not be
-    /// re-created elsewhere yet (its silo would find it again, and catch up from its log's end). Null otherwise.
+    /// now, and went away less than <see cref="Options.ReplicationOptions.DiskNodeReturnGrace"/> ago: why it must not
+    /// be re-created elsewhere yet (its silo would find it again, and catch up from its log's end). Null otherwise.
     /// </summary>
     private string? AwayOnDisk(int index, SiloAddress[] active)
     {

@@ -86,7 +86,8 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
 #pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003
-        builder.Options.ConfigureFileLogging = Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_TEST_LOGS") == "1";
+        builder.Options.ConfigureFileLogging =
+            Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_TEST_LOGS") == "1";
         builder.ConfigureSilo((options, silo) =>
         {
             var directory = Path.Combine(root, options.SiloName);

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace Orleans.Replication.ClusterTests.DurableNodes;
 
-/// <summary>A replica whose silo crashed and came back catches up from its log's end, not from a full snapshot.</summary>
+/// <summary>A replica whose silo crashed and came back catches up from its log's end, not from a snapshot.</summary>
 public sealed class TailCatchUpTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "orepl-tail-" + Guid.NewGuid().ToString("N"));
@@ -47,7 +47,8 @@ public sealed class TailCatchUpTests(ITestOutputHelper output) : IDisposable
 
         var primaryCommit = Node(cluster, GroupNames.NodeKey(group, route.PrimaryIndex)).Status.CommitIndex;
         await cluster.RestartAsync(silo.InstanceNumber);
-        output.WriteLine($"replica {replicaIndex} down for {down.Elapsed.TotalSeconds:0.0} s; {written} writes meanwhile");
+        output.WriteLine(
+            $"replica {replicaIndex} down for {down.Elapsed.TotalSeconds:0.0} s; {written} writes meanwhile");
 
         // Only the silo's own waking calls the node: the test watches it from inside the silo.
         var back = Stopwatch.StartNew();
