@@ -272,8 +272,9 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>Writes a snapshot of the applied state when enough was applied since the last one.</summary>
     private void MaybeWriteSnapshot()
     {
+        // At most one snapshot per as many entries as the state has keys: its cost stays in proportion to the writes.
         if (_disk is not { } disk || _diskFault is not null || _writingSnapshot
-            || _state.AppliedIndex - _snapshotOnDisk < _options.SnapshotEveryEntries)
+            || _state.AppliedIndex - _snapshotOnDisk < Math.Max(_options.SnapshotEveryEntries, _state.Count))
         {
             return;
         }

@@ -25,6 +25,9 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
     /// <summary>What a move would carry: keys of the applied state and entries of the log.</summary>
     private int CarriedEntries => _state.Count + _log.Count;
 
+    /// <summary>Set once <see cref="RelocateAsync"/> asked this activation to move.</summary>
+    private bool _relocating;
+
     /// <summary>True when this activation was rehydrated from a moved one.</summary>
     private bool _rehydrated;
 
@@ -55,6 +58,7 @@ internal sealed partial class ReplicaNodeGrain : IGrainMigrationParticipant
         }
 
         LogRelocating(_group, _index, target.ToString(), carried);
+        _relocating = true;
         RequestContext.Set(Orleans.Runtime.Placement.IPlacementDirector.PlacementHintKey, target);
         this.MigrateOnIdle();
         return Task.CompletedTask;

@@ -131,9 +131,9 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             WithdrawLag();
         }
 
-        // A node that moves leaves its disk copy behind (it starts afresh where it goes), as does one that never held
-        // anything.
-        var leaves = reason.ReasonCode == DeactivationReasonCode.Migrating
+        // A node told to move leaves its disk copy behind (it starts afresh where it goes), as does one that never held
+        // anything. A silo that stops keeps its nodes' copies, whatever the runtime does with the activations.
+        var leaves = (_relocating && reason.ReasonCode == DeactivationReasonCode.Migrating)
             || (Role == NodeRole.Unassigned && _log.LastIndex == 0 && _epoch == 0);
         await CloseDiskAsync(delete: leaves);
     }

@@ -114,7 +114,8 @@ public sealed class ReplicationOptions
 
     /// <summary>
     /// Entries applied since the last snapshot after which a node with a data directory writes a new one, so that its
-    /// log files behind it are released. Default 100,000.
+    /// log files behind it are released (or after as many entries as it holds keys, when that is more). Default
+    /// 100,000.
     /// </summary>
     public int SnapshotEveryEntries { get; set; } = 100_000;
 
