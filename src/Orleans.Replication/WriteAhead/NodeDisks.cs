@@ -17,7 +17,7 @@ internal sealed class NodeDisks : IAsyncDisposable
 {
     private const string GroupPrefix = "g-";
 
-    public NodeDisks(IOptions<ReplicationOptions> options, TimeProvider time)
+    public NodeDisks(IOptions<ReplicationOptions> options, TimeProvider time, IServiceProvider services)
     {
         var o = options.Value;
         Durability = o.EffectiveDurability;
@@ -35,7 +35,9 @@ internal sealed class NodeDisks : IAsyncDisposable
         NodesRoot = Path.Combine(Root, "nodes");
         if (Durability != Replication.Durability.Memory)
         {
-            _writer = new DiskWriter(new PhysicalLogFileSystem(), time);
+            // A file layer registered by a test (faults, power cuts) replaces the real one.
+            var files = services.GetService(typeof(ILogFileSystem)) as ILogFileSystem ?? new PhysicalLogFileSystem();
+            _writer = new DiskWriter(files, time);
         }
     }
 

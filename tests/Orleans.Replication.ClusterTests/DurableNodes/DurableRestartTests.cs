@@ -80,7 +80,8 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
             .GetRequiredService<IReplicatedStore>(Cluster.Client.ServiceProvider);
 
     public static async Task<DurableCluster> StartAsync(string root, short silos,
-        Action<Options.ReplicationOptions>? configure = null)
+        Action<Options.ReplicationOptions>? configure = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
 #pragma warning disable ORLEANSEXP003
@@ -97,6 +98,7 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
                 o.DataDirectory = directory;
                 configure?.Invoke(o);
             }).Configure(silo);
+            services?.Invoke(silo.Services);
         });
         builder.ConfigureClient(client =>
             new Testing.Hosting.ReplicationClientConfigurator().Configure(client.Configuration, client));
