@@ -2,7 +2,7 @@ using Orleans.Replication.WriteAhead;
 
 namespace Orleans.Replication.ClusterTests.DurableNodes;
 
-/// <summary>The real file layer, whose fsyncs of log files under <see cref="FailUnder"/> fail while it is set.</summary>
+/// <summary>The real file layer, whose fsyncs of files under <see cref="FailUnder"/> fail while it is set.</summary>
 internal sealed class FailingDisks : ILogFileSystem
 {
     private readonly PhysicalLogFileSystem _real = new();
