@@ -79,8 +79,9 @@ using (host)
     host.Services.GetRequiredService<ILoggerFactory>()
         .CreateLogger("Orleans.Replication.Silo")
         .LogInformation(
-            "Silo started: name {SiloName}, clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, " +
-            "cluster {ClusterId}, service {ServiceId}, data {Data}, metrics {Metrics}, dashboard {Dashboard}.",
+            "Silo started: name {SiloName}, clustering {Clustering}, silo port {SiloPort}, gateway port " +
+            "{GatewayPort}, cluster {ClusterId}, service {ServiceId}, data {Data}, metrics {Metrics}, dashboard " +
+            "{Dashboard}.",
             settings.EffectiveName,
             settings.IsRedis ? "redis " + settings.Redis : "localhost",
             settings.EffectiveSiloPort,

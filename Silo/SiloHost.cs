@@ -60,8 +60,8 @@ internal static class SiloHost
             {
                 throw new ReplicationDataDirectoryException(
                     directory,
-                    $"The data directory '{directory}' cannot be created ({e.Message}); pass another with --data-dir, " +
-                    "or run in memory only with --in-memory.",
+                    $"The data directory '{directory}' cannot be created ({e.Message}); pass another with " +
+                    "--data-dir, or run in memory only with --in-memory.",
                     e
                 );
             }
