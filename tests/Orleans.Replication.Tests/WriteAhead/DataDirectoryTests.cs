@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Orleans.Replication.WriteAhead;
 
-namespace Orleans.Replication.Tests.Durability;
+namespace Orleans.Replication.Tests.WriteAhead;
 
 public sealed class DataDirectoryTests : IDisposable
 {
