@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Replication;
 using Orleans.Replication.Options;
 using Orleans.Replication.Silo;
 
@@ -24,20 +24,25 @@ SiloSettings settings;
 try
 {
     var configuration = SiloHost.LoadConfiguration(values);
-    settings = configuration
-        .GetSection(SiloSettings.Section)
-        .Get<SiloSettings>(o => o.ErrorOnUnknownConfiguration = true)
-        ?? new SiloSettings();
-    if (settings.Validate() is { Count: > 0 } invalid)
+    settings = SiloSettings.Bind(configuration);
+    var (storage, storageErrors) = SiloStorage.Resolve(settings, configuration, Environment.CurrentDirectory);
+    if (settings.Validate().Concat(storageErrors).ToList() is { Count: > 0 } invalid)
     {
         await Console.Error.WriteLineAsync("error: invalid configuration: " + string.Join(" ", invalid));
         return 2;
     }
 
-    host = SiloHost.Build(settings, configuration);
+    // Before the host exists: a directory that cannot be used stops the silo with one line, and is left as it was.
+    SiloHost.PrepareDataDirectory(settings, storage!);
+    host = SiloHost.Build(settings, storage!, configuration);
 
     // Validate the replication options now, before anything starts or logs: a bad value is one line and exit code 2.
     _ = host.Services.GetRequiredService<IOptions<ReplicationOptions>>().Value;
+}
+catch (ReplicationDataDirectoryException e)
+{
+    await Console.Error.WriteLineAsync($"error: the silo did not start: {e.Message}");
+    return 1;
 }
 catch (OptionsValidationException e)
 {
@@ -70,16 +75,20 @@ using (host)
         return 1;
     }
 
+    var replication = host.Services.GetRequiredService<IOptions<ReplicationOptions>>().Value;
     host.Services.GetRequiredService<ILoggerFactory>()
         .CreateLogger("Orleans.Replication.Silo")
         .LogInformation(
-            "Silo started: clustering {Clustering}, silo port {SiloPort}, gateway port {GatewayPort}, cluster " +
-            "{ClusterId}, service {ServiceId}, metrics {Metrics}, dashboard {Dashboard}.",
+            "Silo started: name {SiloName}, clustering {Clustering}, silo port {SiloPort}, gateway port " +
+            "{GatewayPort}, cluster {ClusterId}, service {ServiceId}, data {Data}, metrics {Metrics}, dashboard " +
+            "{Dashboard}.",
+            settings.EffectiveName,
             settings.IsRedis ? "redis " + settings.Redis : "localhost",
             settings.EffectiveSiloPort,
             settings.EffectiveGatewayPort,
             settings.ClusterId,
             settings.ServiceId,
+            SiloStorage.Describe(replication.DataDirectory, replication.EffectiveDurability),
             string.Join(
                 " and ",
                 new[]

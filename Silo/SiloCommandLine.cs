@@ -3,8 +3,8 @@ using System.CommandLine;
 namespace Orleans.Replication.Silo;
 
 /// <summary>
-/// The silo's command line: each option sets one <see cref="SiloSettings"/> key; <c>--Section:Key=value</c> sets any
-/// other.
+/// The silo's command line: each option sets one <see cref="SiloSettings"/> key (or, for the data directory and
+/// durability, one <c>Replication</c> key); <c>--Section:Key=value</c> sets any other.
 /// </summary>
 internal static class SiloCommandLine
 {
@@ -124,6 +124,42 @@ internal static class SiloCommandLine
                 },
                 "LogFormat"
             ),
+            (
+                new Option<string>("--name")
+                {
+                    Description =
+                        "The silo's name (1..100 letters, digits, '-', '_', '.'), which its data directory is " +
+                        "claimed for (default silo-PORT, PORT the silo port).",
+                },
+                "Name"
+            ),
+            (
+                new Option<string>("--data-dir")
+                {
+                    Description =
+                        "Directory that keeps every node's write-ahead log and snapshots; it must exist. Default " +
+                        "data/NAME under the working directory, created if missing.",
+                },
+                SiloStorage.DataDirectoryKey
+            ),
+            (
+                new Option<bool>("--in-memory")
+                {
+                    Description =
+                        "Keep every node in memory only, with no data directory: a crash of a majority of a " +
+                        "group's silos loses its acknowledged writes.",
+                },
+                "InMemory"
+            ),
+            (
+                new Option<string>("--durability")
+                {
+                    Description =
+                        "Durability of this silo's groups: disk (fsync before acknowledging, default with a data " +
+                        "directory), buffered (fsync within 100 ms) or memory.",
+                },
+                SiloStorage.DurabilityKey
+            ),
         };
         var root = new RootCommand(
             "Orleans.Replication silo: hosts replicated key-value groups. Settings also come from appsettings.json "
@@ -146,7 +182,9 @@ internal static class SiloCommandLine
         {
             if (parse.GetResult(option) is { Implicit: false } result)
             {
-                values[$"{SiloSettings.Section}:{key}"] = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+                // A flag given without a value (--in-memory) is on.
+                values[key.Contains(':', StringComparison.Ordinal) ? key : $"{SiloSettings.Section}:{key}"] =
+                    result.Tokens.Count > 0 ? result.Tokens[^1].Value : option is Option<bool> ? "true" : null;
             }
         }
 

@@ -8,11 +8,15 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Replication.WriteAhead;
 using StackExchange.Redis;
 
 namespace Orleans.Replication.Silo;
 
-/// <summary>Builds the silo's host from its settings: clustering, endpoints, logs, metrics and the dashboard.</summary>
+/// <summary>
+/// Builds the silo's host from its settings: clustering, endpoints, name, data directory, logs, metrics and the
+/// dashboard.
+/// </summary>
 internal static class SiloHost
 {
     /// <summary>
@@ -33,15 +37,48 @@ internal static class SiloHost
             .AddInMemoryCollection(commandLine)
             .Build();
 
+    /// <summary>
+    /// Checks and claims the silo's data directory (creating the default one when missing) before anything else
+    /// touches it; nothing to do in memory.
+    /// </summary>
+    /// <exception cref="ReplicationDataDirectoryException">The directory cannot be used; it was not changed.
+    /// </exception>
+    public static void PrepareDataDirectory(SiloSettings settings, SiloStorage storage)
+    {
+        if (storage.DataDirectory is not { } directory)
+        {
+            return;
+        }
+
+        if (storage.IsDefault && !Directory.Exists(directory))
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ReplicationDataDirectoryException(
+                    directory,
+                    $"The data directory '{directory}' cannot be created ({e.Message}); pass another with " +
+                    "--data-dir, or run in memory only with --in-memory.",
+                    e
+                );
+            }
+        }
+
+        DataDirectory.Prepare(directory, settings.ClusterId, settings.EffectiveName);
+    }
+
     /// <summary>The host; with a dashboard port, an ASP.NET Core host that serves the dashboard too.</summary>
-    public static IHost Build(SiloSettings settings, IConfiguration configuration)
+    public static IHost Build(SiloSettings settings, SiloStorage storage, IConfiguration configuration)
     {
         if (settings.DashboardPort is { } dashboardPort)
         {
             var web = WebApplication.CreateSlimBuilder(
                 new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory }
             );
-            Configure(web, settings, configuration);
+            Configure(web, settings, storage, configuration);
             web.WebHost.ConfigureKestrel(k => k.ListenAnyIP(dashboardPort));
             var app = web.Build();
             app.MapOrleansDashboard("/dashboard");
@@ -51,11 +88,16 @@ internal static class SiloHost
         var builder = Host.CreateApplicationBuilder(
             new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory }
         );
-        Configure(builder, settings, configuration);
+        Configure(builder, settings, storage, configuration);
         return builder.Build();
     }
 
-    private static void Configure(IHostApplicationBuilder builder, SiloSettings settings, IConfiguration configuration)
+    private static void Configure(
+        IHostApplicationBuilder builder,
+        SiloSettings settings,
+        SiloStorage storage,
+        IConfiguration configuration
+    )
     {
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
@@ -71,6 +113,7 @@ internal static class SiloHost
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             });
+            silo.Services.PostConfigure<SiloOptions>(o => o.SiloName = settings.EffectiveName);
 
             // The cluster settings the store's healing times rely on: the distributed grain directory without its range
             // lease, and fast failure detection (see ReplicationClusterSettings for what each costs).
@@ -79,7 +122,14 @@ internal static class SiloHost
             var clusterSettings = Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_CLASSIC_DIRECTORY") == "1"
                 ? ReplicationClusterSettings.FastFailureDetection
                 : ReplicationClusterSettings.Recommended;
-            silo.AddReplication(null, clusterSettings);
+            silo.AddReplication(
+                o =>
+                {
+                    o.DataDirectory = storage.DataDirectory;
+                    o.Durability = storage.Durability;
+                },
+                clusterSettings
+            );
             silo.AddWorkDistribution();
             silo.AddBaselineStore();
             if (settings.DashboardPort is not null)

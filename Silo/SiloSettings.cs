@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Configuration;
 
 namespace Orleans.Replication.Silo;
 
@@ -69,11 +70,31 @@ internal sealed class SiloSettings
     /// <summary>Seconds the silo may take to start (join the cluster) before it gives up.</summary>
     public double StartTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The silo's name (Orleans' <c>SiloOptions.SiloName</c>), which its data directory is claimed for; default
+    /// <c>silo-</c> and the silo port, so that a silo started again on its port finds its data.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// Keeps every node in memory only, with no data directory (a crash of a majority of a group's silos loses its
+    /// acknowledged writes).
+    /// </summary>
+    public bool InMemory { get; set; }
+
     public bool IsRedis => string.Equals(Clustering, "redis", StringComparison.OrdinalIgnoreCase);
 
     public int EffectiveSiloPort => SiloPort ?? SiloBasePort + Instance;
 
     public int EffectiveGatewayPort => GatewayPort ?? GatewayBasePort + Instance;
+
+    public string EffectiveName => Name ?? $"silo-{EffectiveSiloPort}";
+
+    /// <summary>The settings of the <see cref="Section"/> section; an unknown setting in it throws.</summary>
+    /// <exception cref="InvalidOperationException">A value of the wrong type, or an unknown setting.</exception>
+    public static SiloSettings Bind(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<SiloSettings>(o => o.ErrorOnUnknownConfiguration = true)
+        ?? new SiloSettings();
 
     /// <summary>Every problem, each naming its setting; empty when the settings can run.</summary>
     public IReadOnlyList<string> Validate()
@@ -137,6 +158,7 @@ internal sealed class SiloSettings
             DashboardPort,
             "a port 1..65535"
         );
+        Check(Name is null || IsId(Name), nameof(Name), Name, "1..100 letters, digits, '-', '_' or '.'");
         Check(LogFormat is "simple" or "json", nameof(LogFormat), LogFormat, "simple or json");
         Check(
             double.IsFinite(StartTimeoutSeconds) && StartTimeoutSeconds is > 0 and <= 3600,
@@ -160,4 +182,98 @@ internal sealed class SiloSettings
         !string.IsNullOrEmpty(id)
         && id.Length <= 100
         && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}
+
+/// <summary>
+/// Where the silo keeps its nodes' data, and their durability: from <see cref="SiloSettings.InMemory"/> and the
+/// <c>Replication</c> settings <c>DataDirectory</c> and <c>Durability</c>.
+/// </summary>
+/// <param name="DataDirectory">The data directory's full path; null keeps every node in memory only.</param>
+/// <param name="Durability">The silo's group default; null leaves it to the replicated store's default.</param>
+/// <param name="IsDefault">
+/// Whether <paramref name="DataDirectory"/> is the default one, <c>data/NAME</c> under the working directory, which is
+/// created when missing (a directory given explicitly must exist).
+/// </param>
+internal sealed record SiloStorage(string? DataDirectory, Durability? Durability, bool IsDefault)
+{
+    /// <summary>Key of the data directory setting (<c>--data-dir</c>).</summary>
+    public const string DataDirectoryKey = "Replication:DataDirectory";
+
+    /// <summary>Key of the durability setting (<c>--durability</c>).</summary>
+    public const string DurabilityKey = "Replication:Durability";
+
+    /// <summary>The folder under the working directory that holds the default data directories.</summary>
+    public const string DefaultRoot = "data";
+
+    /// <summary>
+    /// The storage <paramref name="settings"/> and <paramref name="configuration"/> ask for, a relative directory
+    /// taken from <paramref name="workingDirectory"/>; or every problem, each naming its setting.
+    /// </summary>
+    public static (SiloStorage? Storage, IReadOnlyList<string> Errors) Resolve(
+        SiloSettings settings,
+        IConfiguration configuration,
+        string workingDirectory
+    )
+    {
+        var errors = new List<string>();
+        string? directory = configuration[DataDirectoryKey];
+        string? level = configuration[DurabilityKey];
+        Durability? durability = null;
+        if (directory is not null && string.IsNullOrWhiteSpace(directory))
+        {
+            errors.Add($"{DataDirectoryKey} is '{directory}'; it must be a directory's path (--data-dir).");
+        }
+
+        if (settings.InMemory && directory is not null)
+        {
+            errors.Add(
+                $"Silo:InMemory (--in-memory) and {DataDirectoryKey} (--data-dir '{directory}') exclude each other; " +
+                "pass one."
+            );
+        }
+
+        if (level is not null)
+        {
+            if (level.ToLowerInvariant() is "disk" or "buffered" or "memory")
+            {
+                durability = Enum.Parse<Durability>(level, ignoreCase: true);
+            }
+            else
+            {
+                errors.Add($"{DurabilityKey} is '{level}'; it must be disk, buffered or memory (--durability).");
+            }
+        }
+
+        if (settings.InMemory && durability is Replication.Durability.Disk or Replication.Durability.Buffered)
+        {
+            errors.Add(
+                $"{DurabilityKey} is '{level}'; it must be memory with Silo:InMemory (--in-memory): a silo in memory " +
+                "only keeps nothing on disk."
+            );
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        var storage = settings.InMemory
+            ? new SiloStorage(null, durability, IsDefault: false)
+            : directory is not null
+                ? new SiloStorage(Path.GetFullPath(directory, workingDirectory), durability, IsDefault: false)
+                : new SiloStorage(
+                    Path.Combine(Path.GetFullPath(workingDirectory), DefaultRoot, settings.EffectiveName),
+                    durability,
+                    IsDefault: true
+                );
+        return (storage, errors);
+    }
+
+    /// <summary>For the start-up log: where the data is kept and how durably, or that it is not.</summary>
+    public static string Describe(string? dataDirectory, Durability durability) =>
+        dataDirectory is null
+            ? "in memory only: a crash of a majority loses acknowledged writes"
+            : durability == Replication.Durability.Memory
+                ? $"in {dataDirectory}, durability memory: a crash of a majority loses acknowledged writes"
+                : $"in {dataDirectory}, durability {durability.ToString().ToLowerInvariant()}";
 }

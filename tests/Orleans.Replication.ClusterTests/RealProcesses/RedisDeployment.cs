@@ -19,7 +19,8 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 /// test binaries when a name was given. Every wait has a deadline. Silo <c>i</c> keeps its ports across restarts,
 /// as a silo restarted by its supervisor would. With <see cref="Supervise"/> on, a silo process that ends by itself (a
 /// silo told by the cluster that it was declared dead stops itself) is started again as a supervisor (systemd,
-/// Kubernetes) would; the ones the test kills are left to the test.
+/// Kubernetes) would; the ones the test kills are left to the test. Silos keep their nodes in memory only unless
+/// the deployment was given a data root (see <see cref="SiloProcesses.StorageArguments"/>).
 /// </remarks>
 internal sealed class RedisDeployment : IAsyncDisposable
 {
@@ -33,9 +34,11 @@ internal sealed class RedisDeployment : IAsyncDisposable
     private bool _disposing;
     private readonly string _dir = Directory.CreateTempSubdirectory("orleans-replication-redis-").FullName;
     private readonly string? _keepLogsAs;
+    private readonly string? _dataRoot;
     private IHost? _client;
 
-    private RedisDeployment(int redisPort, string? keepLogsAs) => (RedisPort, _keepLogsAs) = (redisPort, keepLogsAs);
+    private RedisDeployment(int redisPort, string? keepLogsAs, string? dataRoot) =>
+        (RedisPort, _keepLogsAs, _dataRoot) = (redisPort, keepLogsAs, dataRoot);
 
     /// <summary>The redis-server executable on the PATH, or null when it is not installed.</summary>
     public static string? RedisServer { get; } = FindOnPath("redis-server");
@@ -53,6 +56,9 @@ internal sealed class RedisDeployment : IAsyncDisposable
     /// <summary>What supervision did: one line per silo started again (or that could not be).</summary>
     public IReadOnlyCollection<string> Supervision => _supervision;
 
+    /// <summary>The data directory of silo <paramref name="i"/>; null when the silos keep nodes in memory.</summary>
+    public string? DataDirectory(int i) => SiloProcesses.DataDirectory(_dataRoot, i);
+
     /// <summary>The client started by <see cref="ConnectAsync"/>.</summary>
     public IReplicatedStore Store =>
         _client?.Services.GetRequiredService<IReplicatedStore>()
@@ -60,12 +66,13 @@ internal sealed class RedisDeployment : IAsyncDisposable
 
     /// <summary>
     /// Starts redis-server; with <paramref name="keepLogsAs"/>, the logs are kept beside the test binaries as
-    /// <c>{keepLogsAs}-silo-i.log</c>.
+    /// <c>{keepLogsAs}-silo-i.log</c>; with <paramref name="dataRoot"/>, silo <c>i</c> keeps its data in
+    /// <c>dataRoot/silo-i</c> (which the caller removes), otherwise in memory only.
     /// </summary>
-    public static async Task<RedisDeployment> StartAsync(string? keepLogsAs = null)
+    public static async Task<RedisDeployment> StartAsync(string? keepLogsAs = null, string? dataRoot = null)
     {
         var port = FreePort();
-        var deployment = new RedisDeployment(port, keepLogsAs);
+        var deployment = new RedisDeployment(port, keepLogsAs, dataRoot);
         try
         {
             deployment.Start(
@@ -116,19 +123,22 @@ internal sealed class RedisDeployment : IAsyncDisposable
         var process = Start(
             "dotnet",
             $"silo-{i}",
-            BuiltPrograms.Silo,
-            "--clustering",
-            "redis",
-            "--redis",
-            Redis,
-            "--cluster-id",
-            ClusterId,
-            "--advertise",
-            "127.0.0.1",
-            "--silo-port",
-            siloPort.ToString(CultureInfo.InvariantCulture),
-            "--gateway-port",
-            gatewayPort.ToString(CultureInfo.InvariantCulture)
+            [
+                BuiltPrograms.Silo,
+                "--clustering",
+                "redis",
+                "--redis",
+                Redis,
+                "--cluster-id",
+                ClusterId,
+                "--advertise",
+                "127.0.0.1",
+                "--silo-port",
+                siloPort.ToString(CultureInfo.InvariantCulture),
+                "--gateway-port",
+                gatewayPort.ToString(CultureInfo.InvariantCulture),
+                .. SiloProcesses.StorageArguments(_dataRoot, i),
+            ]
         );
         Task started;
         lock (_gate)
@@ -296,17 +306,29 @@ internal sealed class RedisDeployment : IAsyncDisposable
         );
 
     /// <summary>
-    /// Runs the silo executable to its end (for configurations it must refuse); its exit code and output.
+    /// Runs the silo executable to its end (for configurations it must refuse); its exit code and output. It runs in
+    /// a new temporary working directory, removed afterwards, so that its default data directory is its own.
     /// </summary>
     public static Task<(int Code, string Output, string Error)> RunSiloAsync(TimeSpan timeout, params string[] args) =>
-        RunAsync(timeout, [BuiltPrograms.Silo, .. args]);
+        RunSiloAsync(timeout, new Dictionary<string, string>(), args);
 
     /// <summary>Runs the silo executable to its end with extra environment variables.</summary>
-    public static Task<(int Code, string Output, string Error)> RunSiloAsync(
+    public static async Task<(int Code, string Output, string Error)> RunSiloAsync(
         TimeSpan timeout,
         IReadOnlyDictionary<string, string> environment,
         params string[] args
-    ) => RunAsync(timeout, [BuiltPrograms.Silo, .. args], environment);
+    )
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("orleans-replication-silo-").FullName;
+        try
+        {
+            return await RunAsync(timeout, [BuiltPrograms.Silo, .. args], environment, workingDirectory);
+        }
+        finally
+        {
+            Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
 
     public string TempFile(string name) => Path.Combine(_dir, name);
 
@@ -416,7 +438,8 @@ internal sealed class RedisDeployment : IAsyncDisposable
     private static async Task<(int Code, string Output, string Error)> RunAsync(
         TimeSpan timeout,
         string[] args,
-        IReadOnlyDictionary<string, string>? environment = null
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null
     )
     {
         var start = new ProcessStartInfo("dotnet")
@@ -424,6 +447,7 @@ internal sealed class RedisDeployment : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var a in args)
         {

@@ -142,6 +142,10 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
     [InlineData("--silo-port", "--silo-port", "eleven")]
     [InlineData("Silo:SiloPort", "--silo-port", "80")]
     [InlineData("--no-such-option", "--no-such-option")]
+    [InlineData("Silo:InMemory (--in-memory) and Replication:DataDirectory", "--in-memory", "--data-dir", "x")]
+    [InlineData("Replication:Durability", "--in-memory", "--durability", "buffered")]
+    [InlineData("Replication:Durability", "--durability", "fast")]
+    [InlineData("Silo:Name", "--name", "two words")]
     public async Task ABadSiloConfigurationIsOneLineNamingTheOptionAndExitCode2(string named, params string[] args)
     {
         var (code, _, error) = await RedisDeployment.RunSiloAsync(TimeSpan.FromSeconds(30), args);
@@ -180,5 +184,48 @@ public sealed class RedisDeploymentTests(ITestOutputHelper output)
         Assert.True(code == 1, $"exit code {code}; stderr: {error}");
         Assert.Single(error.Trim().Split('\n'));
         Assert.StartsWith("error: the silo did not start", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADataDirectoryOfAnotherSiloStopsTheSiloWithOneLineAndExitCode1AndIsLeftAsItWas()
+    {
+        var directory = Directory.CreateTempSubdirectory("orleans-replication-claimed-").FullName;
+        try
+        {
+            var identity = Path.Combine(directory, "replication-silo.json");
+            const string Claim = """{"clusterId":"other","siloName":"silo-7","created":"2026-01-01T00:00:00Z"}""";
+            File.WriteAllText(identity, Claim);
+
+            var (code, _, error) = await RedisDeployment.RunSiloAsync(
+                TimeSpan.FromSeconds(30), "--data-dir", directory, "--name", "silo-1");
+
+            Assert.True(code == 1, $"exit code {code}; stderr: {error}");
+            Assert.Single(error.Trim().Split('\n'));
+            Assert.StartsWith(
+                $"error: the silo did not start: The data directory '{directory}' belongs to cluster other, silo " +
+                "silo-7; this silo is cluster default, silo silo-1.",
+                error,
+                StringComparison.Ordinal
+            );
+            Assert.Equal([identity], Directory.GetFileSystemEntries(directory));
+            Assert.Equal(Claim, File.ReadAllText(identity));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task AMissingDataDirectoryStopsTheSiloWithOneLineAndExitCode1AndIsNotCreated()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "orleans-replication-missing-" + Guid.NewGuid().ToString("N"));
+
+        var (code, _, error) = await RedisDeployment.RunSiloAsync(TimeSpan.FromSeconds(30), "--data-dir", missing);
+
+        Assert.True(code == 1, $"exit code {code}; stderr: {error}");
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains($"'{missing}' does not exist; create it or pass another", error, StringComparison.Ordinal);
+        Assert.False(Path.Exists(missing));
     }
 }

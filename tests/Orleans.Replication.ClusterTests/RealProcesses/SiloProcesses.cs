@@ -11,7 +11,9 @@ namespace Orleans.Replication.ClusterTests.RealProcesses;
 /// </summary>
 /// <remarks>
 /// Localhost clustering keeps the membership table in instance 0, so tests never kill instance 0 (they move a
-/// primary away from it first). Each process writes its output to a log file beside the test binaries.
+/// primary away from it first). Each process writes its output to a log file beside the test binaries. Silos keep
+/// their nodes in memory only (<c>--in-memory</c>) unless a data root is given: then instance <c>i</c> is silo
+/// <c>silo-i</c> with the data directory <c>DATAROOT/silo-i</c>, and finds its data again when it is started again.
 /// </remarks>
 internal sealed class SiloProcesses : IAsyncDisposable
 {
@@ -23,14 +25,16 @@ internal sealed class SiloProcesses : IAsyncDisposable
     private readonly int _siloBase;
     private readonly int _gatewayBase;
     private readonly string _logPrefix;
+    private readonly string? _dataRoot;
     private IHost? _client;
 
-    private SiloProcesses(int count, int siloBase, int gatewayBase, string logPrefix)
+    private SiloProcesses(int count, int siloBase, int gatewayBase, string logPrefix, string? dataRoot)
     {
         _processes = new Process?[count];
         _siloBase = siloBase;
         _gatewayBase = gatewayBase;
         _logPrefix = logPrefix;
+        _dataRoot = dataRoot;
     }
 
     public IReplicatedStore Store => _client!.Services.GetRequiredService<IReplicatedStore>();
@@ -39,7 +43,11 @@ internal sealed class SiloProcesses : IAsyncDisposable
 
     public int Count => _processes.Length;
 
-    public static async Task<SiloProcesses> StartAsync(int count, string name)
+    /// <summary>
+    /// Starts <paramref name="count"/> silos and a client; with <paramref name="dataRoot"/> each silo keeps its data
+    /// in a directory under it (which the caller removes), otherwise in memory only.
+    /// </summary>
+    public static async Task<SiloProcesses> StartAsync(int count, string name, string? dataRoot = null)
     {
         // Below Linux's ephemeral range (32768 and up): a restarted silo takes its old ports again, and an outgoing
         // connection of any process on the machine may meanwhile hold a port in that range.
@@ -48,7 +56,8 @@ internal sealed class SiloProcesses : IAsyncDisposable
             count,
             siloBase,
             siloBase + 5000,
-            Path.Combine(AppContext.BaseDirectory, $"silo-{name}")
+            Path.Combine(AppContext.BaseDirectory, $"silo-{name}"),
+            dataRoot
         );
         try
         {
@@ -65,6 +74,30 @@ internal sealed class SiloProcesses : IAsyncDisposable
             await silos.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The data directory of instance <paramref name="i"/>; null when silos keep nodes in memory.</summary>
+    public string? DataDirectory(int i) => DataDirectory(_dataRoot, i);
+
+    /// <summary><c>DATAROOT/silo-i</c>, or null without a data root.</summary>
+    internal static string? DataDirectory(string? dataRoot, int i) =>
+        dataRoot is null
+            ? null
+            : Path.Combine(dataRoot, "silo-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// The storage arguments of silo <paramref name="i"/>: <c>--in-memory</c>, or its data directory (created) and a
+    /// name that stays the same across its restarts.
+    /// </summary>
+    internal static string[] StorageArguments(string? dataRoot, int i)
+    {
+        if (DataDirectory(dataRoot, i) is not { } directory)
+        {
+            return ["--in-memory"];
+        }
+
+        Directory.CreateDirectory(directory);
+        return ["--data-dir", directory, "--name", Path.GetFileName(directory)];
     }
 
     /// <summary>Starts instance <paramref name="i"/> (again) and waits until its gateway accepts connections.</summary>
@@ -86,6 +119,11 @@ internal sealed class SiloProcesses : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in StorageArguments(_dataRoot, i))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Replication"] = "Information";
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the silo process.");
