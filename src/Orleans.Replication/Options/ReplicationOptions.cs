@@ -101,7 +101,8 @@ public sealed class ReplicationOptions
     /// </summary>
     /// <remarks>
     /// The directory must exist and be writable. It is claimed for the silo's cluster and name (Orleans'
-    /// <c>SiloOptions.SiloName</c>) on first use; another cluster or silo name is refused at start.
+    /// <c>SiloOptions.SiloName</c>) on first use; another cluster or silo name is refused at start, so give the silo a
+    /// stable name (Orleans makes up a random one by default).
     /// </remarks>
     public string? DataDirectory { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Replication.Options;
 
 namespace Orleans.Replication.WriteAhead;
@@ -17,7 +18,11 @@ internal sealed class NodeDisks : IAsyncDisposable
 {
     private const string GroupPrefix = "g-";
 
-    public NodeDisks(IOptions<ReplicationOptions> options, TimeProvider time, IServiceProvider services)
+    /// <exception cref="ReplicationDataDirectoryException">The data directory is missing, not writable, full, or
+    /// belongs to another cluster or silo name (see <see cref="DataDirectory.Prepare(string, string, string)"/>);
+    /// the silo does not start.</exception>
+    public NodeDisks(IOptions<ReplicationOptions> options, TimeProvider time, IServiceProvider services,
+        IOptions<ClusterOptions> cluster, IOptions<SiloOptions> silo)
     {
         var o = options.Value;
         Durability = o.EffectiveDurability;
@@ -35,6 +40,7 @@ internal sealed class NodeDisks : IAsyncDisposable
         NodesRoot = Path.Combine(Root, "nodes");
         if (Durability != Replication.Durability.Memory)
         {
+            DataDirectory.Prepare(Root, cluster.Value.ClusterId, silo.Value.SiloName);
             // A file layer registered by a test (faults, power cuts) replaces the real one.
             var files = services.GetService(typeof(ILogFileSystem)) as ILogFileSystem ?? new PhysicalLogFileSystem();
             _writer = new DiskWriter(files, time);

@@ -56,6 +56,9 @@ internal sealed class RedisDeployment : IAsyncDisposable
     /// <summary>What supervision did: one line per silo started again (or that could not be).</summary>
     public IReadOnlyCollection<string> Supervision => _supervision;
 
+    /// <summary>Arguments every silo started from now on gets besides its own (e.g. <c>--durability</c>).</summary>
+    public string[] SiloArguments { get; set; } = [];
+
     /// <summary>The data directory of silo <paramref name="i"/>; null when the silos keep nodes in memory.</summary>
     public string? DataDirectory(int i) => SiloProcesses.DataDirectory(_dataRoot, i);
 
@@ -138,6 +141,7 @@ internal sealed class RedisDeployment : IAsyncDisposable
                 "--gateway-port",
                 gatewayPort.ToString(CultureInfo.InvariantCulture),
                 .. SiloProcesses.StorageArguments(_dataRoot, i),
+                .. SiloArguments,
             ]
         );
         Task started;
