@@ -87,6 +87,8 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
 #pragma warning disable ORLEANSEXP003
         builder.Options.UseDistributedGrainDirectory = false;
 #pragma warning restore ORLEANSEXP003
+        // A data directory belongs to one cluster: a cluster started again on it keeps the id.
+        builder.Options.ClusterId = "durable-" + Path.GetFileName(root);
         builder.Options.ConfigureFileLogging =
             Environment.GetEnvironmentVariable("ORLEANS_REPLICATION_TEST_LOGS") == "1";
         builder.ConfigureSilo((options, silo) =>
