@@ -82,6 +82,7 @@ internal static class BenchCommand
                 ValueSize = p.GetValue(valueSize),
                 WriteRatio = p.GetValue(writeRatio),
                 Concern = writeOptions(p).Concern,
+                Durability = writeOptions(p).Durability,
                 Consistency = readOptions(p).Consistency!.Value,
                 Group = p.GetValue(group)!,
             };

@@ -53,6 +53,18 @@ internal static class Cli
             DefaultValueFactory = _ => "majority",
             Recursive = true,
         };
+        var durability = new Option<string?>("--durability")
+        {
+            Description = "disk, buffered or memory: the least durability a write needs (default: the group's).",
+            Recursive = true,
+        };
+        durability.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && ParseDurability(text) is null)
+            {
+                r.AddError($"--durability must be disk, buffered or memory, not '{text}'.");
+            }
+        });
         var consistency = new Option<string>("--consistency")
         {
             Description =
@@ -70,7 +82,7 @@ internal static class Cli
             "Orleans.Replication command-line client: put, get, delete, status and bench against a running cluster."
         )
         {
-            group, gateways, timeout, verbose, concern, consistency,
+            group, gateways, timeout, verbose, concern, durability, consistency,
         };
         cluster.AddTo(root);
 
@@ -257,6 +269,7 @@ internal static class Cli
         {
             Concern = WriteConcern.Parse(p.GetValue(concern)!),
             Timeout = Timeout(p),
+            Durability = p.GetValue(durability) is { } d ? ParseDurability(d) : null,
         };
 
         ReadOptions ReadOpts(ParseResult p) => new()
@@ -333,6 +346,15 @@ internal static class Cli
         })
             .ToArray();
     }
+
+    /// <summary>A durability level as the command line takes it (any case), or null.</summary>
+    internal static Durability? ParseDurability(string text) => text.ToLowerInvariant() switch
+    {
+        "disk" => Durability.Disk,
+        "buffered" => Durability.Buffered,
+        "memory" => Durability.Memory,
+        _ => null,
+    };
 
     internal static string StatusJson(GroupStatus s) => JsonSerializer.Serialize(new
     {

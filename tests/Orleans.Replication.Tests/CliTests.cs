@@ -24,6 +24,8 @@ public sealed class CliTests : IDisposable
     [InlineData("cas", "k", "not-a-number", "v")]
     [InlineData("cas", "k", "-1", "v")]
     [InlineData("--write-concern", "lots", "put", "k", "v")]
+    [InlineData("--durability", "forever", "put", "k", "v")]
+    [InlineData("bench", "--durability", "2")]
     [InlineData("--consistency", "psychic", "get", "k")]
     [InlineData("--timeout", "0", "get", "k")]
     [InlineData("--gateway", "nohostport", "get", "k")]
@@ -416,6 +418,15 @@ public sealed class CliTests : IDisposable
         Assert.Equal(-1, nodes[1].GetProperty("lagMs").GetDouble()); // infinite lag is written as -1
         Assert.False(nodes[1].GetProperty("healthy").GetBoolean());
     }
+
+    [Theory]
+    [InlineData("disk", Durability.Disk)]
+    [InlineData("Buffered", Durability.Buffered)]
+    [InlineData("MEMORY", Durability.Memory)]
+    [InlineData("fsync", null)]
+    [InlineData("", null)]
+    public void DurabilityParsesTheThreeLevelsInAnyCase(string text, Durability? expected) =>
+        Assert.Equal(expected, CommandLine.ParseDurability(text));
 
     /// <summary>A group that records the calls made to it; a resumed session is another recorder.</summary>
     public class GroupRecorder : DispatchProxy

@@ -9,6 +9,8 @@ namespace Orleans.Replication.Protocol;
 /// <param name="WriteId">Unique per logical write; a retry carries the same id and is applied at most once.</param>
 /// <param name="Concern">When to acknowledge.</param>
 /// <param name="Timeout">How long the primary waits for the concern before it answers with what it knows.</param>
+/// <param name="Durability">The least durability the write asks for; it gets its group's level, and is refused when
+/// that is lower.</param>
 [GenerateSerializer, Immutable, Alias("orepl.WriteCommand")]
 public sealed record WriteCommand(
     [property: Id(0)] string Key,
@@ -17,7 +19,8 @@ public sealed record WriteCommand(
     [property: Id(3)] long? ExpectedVersion,
     [property: Id(4)] Guid WriteId,
     [property: Id(5)] WriteConcern Concern,
-    [property: Id(6)] TimeSpan Timeout);
+    [property: Id(6)] TimeSpan Timeout,
+    [property: Id(7)] Durability Durability = Durability.Memory);
 
 /// <summary>How a write ended on the node that received it.</summary>
 public enum WriteStatus : byte

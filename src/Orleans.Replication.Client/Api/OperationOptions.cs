@@ -13,6 +13,13 @@ public sealed record WriteOptions
 
     /// <summary>The write's id; set it to retry a write whose outcome was unknown. Null makes a new id.</summary>
     public Guid? WriteId { get; init; }
+
+    /// <summary>
+    /// The least durability the write needs; null takes the group's. A write gets its group's level (the silos'
+    /// <c>Durability</c>): asking for less changes nothing, asking for more than the group keeps is refused with
+    /// <see cref="ArgumentException"/> and nothing is written.
+    /// </summary>
+    public Durability? Durability { get; init; }
 }
 
 /// <summary>Per-read settings.</summary>

@@ -407,7 +407,8 @@ internal sealed partial class ReplicatedGroup : IReplicatedGroup
             return left > TimeSpan.Zero
                 ? _writes.SendAsync(
                     route.PrimaryIndex,
-                    new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, left)
+                    new WriteCommand(key, operation, value, expectedVersion, writeId, options.Concern, left,
+                        options.Durability ?? Durability.Memory)
                 )
                 : null;
         }

@@ -27,6 +27,9 @@ public sealed record BenchOptions
     /// <summary>Concern of the writes. Default majority.</summary>
     public WriteConcern Concern { get; init; } = WriteConcern.Majority;
 
+    /// <summary>The least durability the writes ask for; null takes the group's.</summary>
+    public Durability? Durability { get; init; }
+
     /// <summary>Consistency of the reads. Default strong.</summary>
     public ReadConsistency Consistency { get; init; } = ReadConsistency.Strong;
 

@@ -81,7 +81,12 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
         // the group.
         if (recorder is null && group is not null)
         {
-            await group.PutAsync(keys[0], value, new WriteOptions { Concern = options.Concern }, cancellationToken);
+            await group.PutAsync(
+                keys[0],
+                value,
+                new WriteOptions { Concern = options.Concern, Durability = options.Durability },
+                cancellationToken
+            );
         }
         else if (recorder is null)
         {
@@ -99,7 +104,7 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
             var histogram = histograms[caller] = new LongHistogram(TimeStamp.Minutes(1), 3);
             var process = recorder?.NewProcess() ?? 0;
             var random = new Random(options.Seed + caller + 1);
-            var writeOptions = new WriteOptions { Concern = options.Concern };
+            var writeOptions = new WriteOptions { Concern = options.Concern, Durability = options.Durability };
             var readOptions = new ReadOptions { Consistency = options.Consistency };
 
             // Session reads need a session: each caller is one, as each user of a web application would be. A recorded

@@ -194,6 +194,17 @@ internal sealed partial class ReplicaNodeGrain
             return e.Message;
         }
 
+        if (!Enum.IsDefined(c.Durability))
+        {
+            return $"Durability {(int)c.Durability} is not Memory, Buffered or Disk.";
+        }
+
+        if (c.Durability > NodeDurability)
+        {
+            return $"Group '{_group}' keeps its writes at {NodeDurability} (its silos' Durability); a write cannot " +
+                $"ask for {c.Durability}. Start the silos with that durability (and a data directory) for it.";
+        }
+
         if (c.Timeout <= TimeSpan.Zero || c.Timeout > _options.MaxWriteTimeout)
         {
             return $"The write timeout {c.Timeout} must be positive and at most {_options.MaxWriteTimeout}.";

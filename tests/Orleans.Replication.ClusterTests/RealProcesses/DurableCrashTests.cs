@@ -77,14 +77,16 @@ public sealed class DurableCrashTests(ITestOutputHelper output) : IDisposable
         }
 
         var killedAt = Workload.Now;
-        output.WriteLine($"killed silos {string.Join(", ", victims)} with {acknowledgedBeforeKill} writes acknowledged");
+        output.WriteLine(
+            $"killed silos {string.Join(", ", victims)} with {acknowledgedBeforeKill} writes acknowledged");
         await Task.WhenAll(victims.Select(deployment.StartSiloAsync));
         output.WriteLine($"restarted after {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:0.0} s");
 
         // The workload goes on through the restart; the first write acknowledged afterwards shows the group serves.
         var firstAck = await workload.FirstAckAfterAsync(killedAt, TimeSpan.FromSeconds(90));
         output.WriteLine(
-            $"first write acknowledged {Stopwatch.GetElapsedTime(killedAt, firstAck).TotalSeconds:0.0} s after the kill");
+            $"first write acknowledged {Stopwatch.GetElapsedTime(killedAt, firstAck).TotalSeconds:0.0} s after " +
+            "the kill");
         await Task.Delay(1000);
         await workload.StopAsync();
         foreach (var error in workload.WriteFailures.GroupBy(f => f.Error.Split(':')[0]).Take(5))
