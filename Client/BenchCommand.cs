@@ -148,7 +148,7 @@ internal static class BenchCommand
         }
     }
 
-    private static string Text(IReadOnlyList<BenchReport> reports)
+    internal static string Text(IReadOnlyList<BenchReport> reports)
     {
         var lines = reports
             .Select(r =>
@@ -176,7 +176,7 @@ internal static class BenchCommand
         return string.Join(Environment.NewLine, lines);
     }
 
-    private static string Json(IReadOnlyList<BenchReport> reports)
+    internal static string Json(IReadOnlyList<BenchReport> reports)
     {
         static object Summary(BenchReport r) => new
         {

@@ -242,6 +242,7 @@ internal static class Cli
         root.Add(removeReplica);
         root.Add(recover);
         root.Add(bench);
+        root.Add(BenchEtcdCommand.Create(output, error, Timeout));
         root.Add(CasCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), WriteOpts, group));
         root.Add(WatchCommand.Create(output, error, (p, ct, body) => RunAsync(p, error, ct, body), group));
         root.Add(CheckCommand.Create(output, error));

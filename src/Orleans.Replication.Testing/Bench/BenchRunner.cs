@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using HdrHistogram;
 using Orleans.Replication.Client;
 using Orleans.Replication.Testing.Baseline;
 using Orleans.Replication.Testing.Checking;
@@ -7,7 +5,8 @@ using Orleans.Replication.Testing.Checking;
 namespace Orleans.Replication.Testing.Bench;
 
 /// <summary>
-/// The load generator: many concurrent callers, latency recorded in an HDR histogram per caller and merged at the end.
+/// The load generator of the replicated store: many concurrent callers writing and reading a group (or the plain-grain
+/// baseline), run by <see cref="BenchLoop"/>.
 /// </summary>
 public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
 {
@@ -93,17 +92,11 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
             await baseline.PutAsync(keys[0], value);
         }
 
-        long completed = 0, errors = 0, unknown = 0, issued = 0;
-        var stopAt = Stopwatch.GetTimestamp() + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-        var histograms = new LongHistogram[options.Clients];
         var readsPerNode = new long[ReplicationLimits.MaxNodeCount];
-        var started = Stopwatch.GetTimestamp();
 
-        async Task CallerAsync(int caller)
+        Func<CancellationToken, Task<BenchLoop.Outcome>> Caller(int caller, Random random)
         {
-            var histogram = histograms[caller] = new LongHistogram(TimeStamp.Minutes(1), 3);
             var process = recorder?.NewProcess() ?? 0;
-            var random = new Random(options.Seed + caller + 1);
             var writeOptions = new WriteOptions { Concern = options.Concern, Durability = options.Durability };
             var readOptions = new ReadOptions { Consistency = options.Consistency };
 
@@ -111,20 +104,10 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
             // caller writes through its session too, so that its reads are bound to see its own writes.
             IReplicatedOperations? reader =
                 options.Consistency.Kind == ReadConsistencyKind.Session ? group?.OpenSession() : group;
-            while (!cancellationToken.IsCancellationRequested)
+            return async ct =>
             {
-                if (
-                    options.Operations is { } total
-                        ? Interlocked.Increment(ref issued) > total
-                        : Stopwatch.GetTimestamp() >= stopAt
-                )
-                {
-                    return;
-                }
-
                 var key = keys[random.Next(keys.Length)];
                 var write = options.WriteRatio >= 1 || random.NextDouble() < options.WriteRatio;
-                var t0 = Stopwatch.GetTimestamp();
                 if (recorder is not null)
                 {
                     (process, var result) = await recorder.RunAsync(
@@ -134,19 +117,14 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
                         write,
                         writeOptions,
                         readOptions,
-                        cancellationToken
+                        ct
                     );
-                    if (result == BenchHistory.Result.Ok)
+                    return result switch
                     {
-                        histogram.RecordValue(Stopwatch.GetTimestamp() - t0);
-                        Interlocked.Increment(ref completed);
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref result == BenchHistory.Result.Unknown ? ref unknown : ref errors);
-                    }
-
-                    continue;
+                        BenchHistory.Result.Ok => BenchLoop.Outcome.Ok,
+                        BenchHistory.Result.Unknown => BenchLoop.Outcome.Unknown,
+                        _ => BenchLoop.Outcome.Error,
+                    };
                 }
 
                 try
@@ -161,65 +139,37 @@ public sealed class BenchRunner(IReplicatedStore store, IGrainFactory grains)
                     }
                     else if (write)
                     {
-                        await group.PutAsync(key, value, writeOptions, cancellationToken);
+                        await group.PutAsync(key, value, writeOptions, ct);
                     }
                     else
                     {
-                        var read = await reader!.GetAsync(key, readOptions, cancellationToken);
+                        var read = await reader!.GetAsync(key, readOptions, ct);
                         Interlocked.Increment(ref readsPerNode[read.NodeIndex]);
                     }
 
-                    histogram.RecordValue(Stopwatch.GetTimestamp() - t0);
-                    Interlocked.Increment(ref completed);
+                    return BenchLoop.Outcome.Ok;
                 }
                 catch (WriteOutcomeUnknownException)
                 {
-                    Interlocked.Increment(ref unknown);
+                    return BenchLoop.Outcome.Unknown;
                 }
                 catch (Exception e) when (e is ReplicationException or OrleansException or TimeoutException)
                 {
-                    Interlocked.Increment(ref errors);
+                    return BenchLoop.Outcome.Error;
                 }
-            }
+            };
         }
 
-        var callers = Task.WhenAll(
-            Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => CallerAsync(c), cancellationToken))
-        );
-        while (await Task.WhenAny(callers, Task.Delay(1000, cancellationToken)) != callers)
-        {
-            progress?.Invoke(Interlocked.Read(ref completed), Stopwatch.GetElapsedTime(started));
-        }
-
-        await callers;
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        var merged = new LongHistogram(TimeStamp.Minutes(1), 3);
-        foreach (var h in histograms)
-        {
-            if (h is not null)
-            {
-                merged.Add(h);
-            }
-        }
-
-        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
         var label = options.Raw
             ? "raw (plain grain, no replication)"
             : $"group '{options.Group}', concern {options.Concern}";
-        return new BenchReport(
-            label,
-            completed,
-            errors,
-            unknown,
-            elapsed,
-            Ms(merged.GetValueAtPercentile(50)),
-            Ms(merged.GetValueAtPercentile(99)),
-            Ms(merged.GetValueAtPercentile(99.9)),
-            Ms(merged.GetMaxValue()),
-            Enumerable
+        var report = await BenchLoop.RunAsync(options, label, Caller, progress, cancellationToken);
+        return report with
+        {
+            ReadsPerNode = Enumerable
                 .Range(0, readsPerNode.Length)
                 .Where(i => readsPerNode[i] > 0)
-                .ToDictionary(i => i, i => readsPerNode[i])
-        );
+                .ToDictionary(i => i, i => readsPerNode[i]),
+        };
     }
 }
