@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Orleans.Replication.Cli;
 using Orleans.Replication.Testing.Bench;
-using CommandLine = Orleans.Replication.Cli.Cli;
 
 namespace Orleans.Replication.Tests;
 
@@ -32,7 +31,7 @@ public sealed class BenchEtcdCommandTests
     public async Task BadValuesExitWithCode2AndOneErrorLineBeforeConnecting(params string[] args)
     {
         var watch = Stopwatch.StartNew();
-        var (code, output, error) = await RunAsync(["bench-etcd", .. args]);
+        var (code, output, error) = await CliTests.RunAsync(["bench-etcd", .. args]);
 
         Assert.True(code == ExitCodes.Usage, $"exit code {code} for '{string.Join(' ', args)}'; stderr: {error}");
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
@@ -51,7 +50,7 @@ public sealed class BenchEtcdCommandTests
     [Fact]
     public async Task HelpShowsTheDefaults()
     {
-        var (code, output, _) = await RunAsync(["bench-etcd", "--help"]);
+        var (code, output, _) = await CliTests.RunAsync(["bench-etcd", "--help"]);
 
         Assert.Equal(ExitCodes.Ok, code);
         foreach (var option in new[] { "--endpoints", "--clients", "--value-size", "--keys", "--duration", "--warmup" })
@@ -65,7 +64,7 @@ public sealed class BenchEtcdCommandTests
     [Fact]
     public async Task AnUnreachableClusterFailsWithOneErrorLineAndNoResults()
     {
-        var (code, output, error) = await RunAsync([
+        var (code, output, error) = await CliTests.RunAsync([
             "--timeout",
             "1s",
             "bench-etcd",
@@ -143,7 +142,7 @@ public sealed class BenchEtcdCommandTests
         try
         {
             await WaitHealthyAsync(client, TimeSpan.FromSeconds(20));
-            var (code, output, error) = await RunAsync([
+            var (code, output, error) = await CliTests.RunAsync([
                 "bench-etcd", "--endpoints", client, "--clients", "4", "--duration", "1s", "--warmup", "0", "--json",
             ]);
 
@@ -183,15 +182,6 @@ public sealed class BenchEtcdCommandTests
             Assert.True(deadline.Elapsed < within, $"etcd at {endpoint} not healthy within {within}");
             await Task.Delay(200);
         }
-    }
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var code = await CommandLine.RunAsync(args, output, error, deadline.Token);
-        return (code, output.ToString(), error.ToString());
     }
 
     private static int FreePort()

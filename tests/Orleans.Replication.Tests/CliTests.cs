@@ -442,7 +442,8 @@ public sealed class CliTests : IDisposable
         }
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
+    /// <summary>Runs the command line in this process: its exit code, output and errors.</summary>
+    internal static async Task<(int Code, string Output, string Error)> RunAsync(string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();

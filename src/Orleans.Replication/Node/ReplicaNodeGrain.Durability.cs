@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Orleans.Replication.Protocol;
 using Orleans.Replication.WriteAhead;
@@ -36,8 +37,11 @@ internal sealed partial class ReplicaNodeGrain
     /// after it.</summary>
     private int _diskGeneration;
 
-    /// <summary>The last write queued on the disk, the entry index it covers and its generation.</summary>
-    private (Task Write, long Covers, int Generation) _diskTail = (Task.CompletedTask, 0, 0);
+    /// <summary>The last write queued on the disk: the batch every append of this turn shares.</summary>
+    private DiskTail _diskTail = new(Task.CompletedTask, 0, 0);
+
+    /// <summary>Where an entry is encoded before the log copies it into its batch (reused: one per node).</summary>
+    private readonly ArrayBufferWriter<byte> _entryBuffer = new(256);
 
     private (long Epoch, int Leader) _savedVote = (-1, EpochVote.NoVote);
     private int _savedNodeCount;
@@ -82,6 +86,20 @@ internal sealed partial class ReplicaNodeGrain
         Recover(opened.Recovered);
         SaveStanding();
         await _diskTail.Write;
+    }
+
+    /// <summary>
+    /// A batch of the disk's writer, the last entry index queued into it and the generation it was queued in: once
+    /// it completes, every entry up to <see cref="Covers"/> is on disk. Appends of one turn usually share a batch, so
+    /// one of these (and one continuation) serves all of them.
+    /// </summary>
+    private sealed class DiskTail(Task write, long covers, int generation)
+    {
+        public Task Write { get; } = write;
+
+        public long Covers { get; set; } = covers;
+
+        public int Generation { get; set; } = generation;
     }
 
     private void Recover(RecoveredLog recovered)
@@ -144,7 +162,11 @@ internal sealed partial class ReplicaNodeGrain
     {
         if (_disk is { } disk && _diskFault is null)
         {
-            Track(disk.AppendEntryAsync(entry.Index, entry.Epoch, NodeRecords.EncodeEntry(entry)));
+            // The log copies the payload into its batch at once, so the buffer is free again after the call.
+            NodeRecords.EncodeEntry(entry, _entryBuffer);
+            var append = disk.AppendEntryAsync(entry.Index, entry.Epoch, _entryBuffer.WrittenMemory);
+            _entryBuffer.ResetWrittenCount();
+            Track(append);
         }
     }
 
@@ -191,10 +213,9 @@ internal sealed partial class ReplicaNodeGrain
             Track(disk.AppendMembershipAsync(_nodeCount));
         }
 
-        var caughtUp = _caughtUp ? _incarnation : Guid.Empty;
-        if (caughtUp != _savedCaughtUp && _caughtUp)
+        if (_caughtUp && _savedCaughtUp != _incarnation)
         {
-            _savedCaughtUp = caughtUp;
+            _savedCaughtUp = _incarnation;
             Track(disk.AppendCaughtUpAsync(_incarnation));
         }
     }
@@ -205,23 +226,30 @@ internal sealed partial class ReplicaNodeGrain
     private void Track(ValueTask write)
     {
         var task = write.AsTask();
-        var covers = _log.LastIndex;
-        var generation = _diskGeneration;
-        _diskTail = (task, covers, generation);
-        if (task.IsCompletedSuccessfully)
+        if (ReferenceEquals(task, _diskTail.Write))
         {
-            OnDurable(covers, generation);
+            // Another write into the batch already watched: it covers this one too.
+            _diskTail.Covers = _log.LastIndex;
+            _diskTail.Generation = _diskGeneration;
             return;
         }
 
-        _ = WhenDurableAsync(task, covers, generation);
+        var tail = new DiskTail(task, _log.LastIndex, _diskGeneration);
+        _diskTail = tail;
+        if (task.IsCompletedSuccessfully)
+        {
+            OnDurable(tail.Covers, tail.Generation);
+            return;
+        }
+
+        _ = WhenDurableAsync(tail);
     }
 
-    private async Task WhenDurableAsync(Task write, long covers, int generation)
+    private async Task WhenDurableAsync(DiskTail tail)
     {
         try
         {
-            await write;
+            await tail.Write;
         }
         catch (Exception e)
         {
@@ -229,7 +257,7 @@ internal sealed partial class ReplicaNodeGrain
             return;
         }
 
-        OnDurable(covers, generation);
+        OnDurable(tail.Covers, tail.Generation);
     }
 
     private void OnDurable(long covers, int generation)
@@ -254,10 +282,10 @@ internal sealed partial class ReplicaNodeGrain
             return true;
         }
 
-        var (write, covers, generation) = _diskTail;
+        var tail = _diskTail;
         try
         {
-            await write;
+            await tail.Write;
         }
         catch (Exception e)
         {
@@ -265,7 +293,7 @@ internal sealed partial class ReplicaNodeGrain
             return false;
         }
 
-        OnDurable(covers, generation);
+        OnDurable(tail.Covers, tail.Generation);
         return _diskFault is null;
     }
 

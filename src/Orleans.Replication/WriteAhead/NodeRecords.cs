@@ -22,10 +22,18 @@ internal static class NodeRecords
 
     public static byte[] EncodeEntry(LogEntry entry)
     {
+        var output = new ArrayBufferWriter<byte>();
+        EncodeEntry(entry, output);
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes an entry's payload to <paramref name="output"/>.</summary>
+    public static void EncodeEntry(LogEntry entry, IBufferWriter<byte> output)
+    {
         var keyLength = Encoding.UTF8.GetByteCount(entry.Key);
         var value = entry.Value;
-        var bytes = new byte[1 + 16 + 8 + 4 + keyLength + 4 + (value?.Length ?? 0)];
-        var span = bytes.AsSpan();
+        var length = 1 + 16 + 8 + 4 + keyLength + 4 + (value?.Length ?? 0);
+        var span = output.GetSpan(length)[..length];
         span[0] = (byte)entry.Operation;
         entry.WriteId.TryWriteBytes(span[1..]);
         BinaryPrimitives.WriteInt64LittleEndian(span[17..], entry.CreatedTicks);
@@ -34,7 +42,7 @@ internal static class NodeRecords
         var at = 29 + keyLength;
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], value?.Length ?? -1);
         value?.CopyTo(span[(at + 4)..]);
-        return bytes;
+        output.Advance(length);
     }
 
     public static LogEntry DecodeEntry(long index, long epoch, ReadOnlySpan<byte> payload)

@@ -71,7 +71,6 @@ internal sealed partial class NodeWaker(
             {
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, here);
                 var status = await node.GetStatusAsync().WaitAsync(CallTimeout, stopping);
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
                 if (status.Silo == here.ToString())
                 {
                     return;

@@ -530,7 +530,8 @@ public sealed class SelfHealingTests(ITestOutputHelper output)
         }
     }
 
-    private static bool IsWhole(GroupStatus s) =>
+    /// <summary>A primary, every node caught up and healthy, each on a silo of its own.</summary>
+    internal static bool IsWhole(GroupStatus s) =>
         s.PrimaryIndex >= 0 && s.Nodes.Count == s.NodeCount && s.Nodes.All(n => n.Healthy && n.CaughtUp)
         && s.Nodes.Select(n => n.Silo).Distinct().Count() == s.NodeCount;
 
