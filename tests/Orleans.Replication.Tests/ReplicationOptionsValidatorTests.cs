@@ -38,6 +38,10 @@ public sealed class ReplicationOptionsValidatorTests
         ["ReadStrategy=9"] = o => o.ReadStrategy = (Orleans.Replication.LoadBalancing.LoadBalancingStrategy)9,
         ["MaxReadLag=0"] = o => o.MaxReadLag = TimeSpan.Zero,
         ["MaxReadsInFlightPerNode=0"] = o => o.MaxReadsInFlightPerNode = 0,
+        ["BufferedFlushInterval=0"] = o => o.BufferedFlushInterval = TimeSpan.Zero,
+        ["BufferedFlushInterval=11min"] = o => o.BufferedFlushInterval = TimeSpan.FromMinutes(11),
+        ["SnapshotEveryEntries=0"] = o => o.SnapshotEveryEntries = 0,
+        ["DiskNodeReturnGrace=-1s"] = o => o.DiskNodeReturnGrace = TimeSpan.FromSeconds(-1),
     };
 
     public static TheoryData<string> BadSettingNames => [.. BadSettings.Keys];

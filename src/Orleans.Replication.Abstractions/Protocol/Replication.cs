@@ -15,6 +15,8 @@ namespace Orleans.Replication.Protocol;
 /// outside that order.</param>
 /// <param name="Acks">Batches whose clients the replica tells once it holds their entries (see
 /// <see cref="IWriteAcks"/>); null for none.</param>
+/// <param name="SyncThrough">The replica is to answer only once its log is fsynced up to here (a replica whose log
+/// is written buffered fsyncs for it): the primary waits for writes that are to be on disk. 0 for none.</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendRequest")]
 public sealed record AppendRequest(
     [property: Id(0)] long Epoch,
@@ -27,7 +29,8 @@ public sealed record AppendRequest(
     [property: Id(7)] long LeaderLastIndex,
     [property: Id(8)] bool IsProbe,
     [property: Id(9)] long Sequence = 0,
-    [property: Id(10)] AckRoute[]? Acks = null);
+    [property: Id(10)] AckRoute[]? Acks = null,
+    [property: Id(11)] long SyncThrough = 0);
 
 /// <summary>Outcome of an <see cref="AppendRequest"/> or a snapshot chunk.</summary>
 public enum AppendStatus : byte
@@ -58,13 +61,16 @@ public enum AppendStatus : byte
 /// <param name="Incarnation">Id of the replica's activation: a new one means its state was lost and it must be synced
 /// again.</param>
 /// <param name="AppliedIndex">The replica's applied index.</param>
+/// <param name="SyncedIndex">How much of what <paramref name="LastIndex"/> confirms is fsynced on the replica's disk
+/// (0 for a replica keeping its log in memory).</param>
 [GenerateSerializer, Immutable, Alias("orepl.AppendResponse")]
 public sealed record AppendResponse(
     [property: Id(0)] AppendStatus Status,
     [property: Id(1)] long Epoch,
     [property: Id(2)] long LastIndex,
     [property: Id(3)] Guid Incarnation,
-    [property: Id(4)] long AppliedIndex);
+    [property: Id(4)] long AppliedIndex,
+    [property: Id(5)] long SyncedIndex = 0);
 
 /// <summary>One key of a snapshot.</summary>
 [GenerateSerializer, Immutable, Alias("orepl.SnapshotItem")]

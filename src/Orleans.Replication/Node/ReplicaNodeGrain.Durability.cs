@@ -33,6 +33,12 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>Entries up to here are in the log on disk (at the silo's durability).</summary>
     private long _durableIndex;
 
+    /// <summary>Entries up to here are fsynced: with a buffered log, as of the last sync this node asked for.</summary>
+    private long _syncedIndex;
+
+    /// <summary>The last fsync this node asked its buffered log for (see <see cref="RequestSync"/>).</summary>
+    private DiskTail _syncTail = new(Task.CompletedTask, 0, 0);
+
     /// <summary>Bumped by every truncation, reset and snapshot install: a write queued before one vouches for nothing
     /// after it.</summary>
     private int _diskGeneration;
@@ -58,7 +64,16 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>What this node may confirm holding: its log's end in memory, or what of it is on disk.</summary>
     private long DurableIndex => _disk is null ? _log.LastIndex : Math.Min(_durableIndex, _log.LastIndex);
 
+    /// <summary>What of <see cref="DurableIndex"/> is fsynced: all of it with a log written at
+    /// <see cref="Durability.Disk"/>, nothing without a log.</summary>
+    private long SyncedIndex => _disk is null ? 0
+        : _disk.SyncMode == LogSyncMode.Disk ? DurableIndex
+        : Math.Min(_syncedIndex, DurableIndex);
+
     private Durability NodeDurability => _disk is null ? Durability.Memory : _disks!.Durability;
+
+    /// <summary>This node's log is written buffered: a write that must be on disk asks for its fsync.</summary>
+    private bool WritesBuffered => _disk is { SyncMode: LogSyncMode.Buffered };
 
     /// <summary>Opens (and recovers) the node's log when the silo has a data directory.</summary>
     private async Task OpenDiskAsync(CancellationToken cancellationToken)
@@ -85,7 +100,12 @@ internal sealed partial class ReplicaNodeGrain
         _disk = opened.Log;
         Recover(opened.Recovered);
         SaveStanding();
+
+        // What a buffered log recovered may still be only in the page cache: it counts as fsynced once it is.
+        RequestSync();
         await _diskTail.Write;
+        await _syncTail.Write;
+        OnSynced(_syncTail);
     }
 
     /// <summary>
@@ -177,6 +197,7 @@ internal sealed partial class ReplicaNodeGrain
         {
             _diskGeneration++;
             _durableIndex = Math.Min(_durableIndex, fromIndex - 1);
+            _syncedIndex = Math.Min(_syncedIndex, fromIndex - 1);
             if (disk.LastIndex >= fromIndex)
             {
                 Track(disk.AppendTruncationAsync(fromIndex));
@@ -274,6 +295,73 @@ internal sealed partial class ReplicaNodeGrain
         }
     }
 
+    /// <summary>
+    /// Asks a buffered log for an fsync of everything appended so far; once done, <see cref="SyncedIndex"/> covers
+    /// it (and a primary counts it for the writes that must be on disk).
+    /// </summary>
+    private void RequestSync()
+    {
+        if (_disk is not { SyncMode: LogSyncMode.Buffered } disk || _diskFault is not null
+            || SyncedIndex >= _log.LastIndex
+            || (_syncTail.Covers >= _log.LastIndex && _syncTail.Generation == _diskGeneration
+                && !_syncTail.Write.IsCompleted))
+        {
+            return;
+        }
+
+        var tail = new DiskTail(disk.SyncAsync().AsTask(), _log.LastIndex, _diskGeneration);
+        _syncTail = tail;
+        _ = WhenSyncedAsync(tail);
+    }
+
+    private async Task WhenSyncedAsync(DiskTail tail)
+    {
+        try
+        {
+            await tail.Write;
+        }
+        catch (Exception e)
+        {
+            OnDiskFault(e);
+            return;
+        }
+
+        OnSynced(tail);
+    }
+
+    private void OnSynced(DiskTail tail)
+    {
+        if (tail.Generation != _diskGeneration || tail.Covers <= _syncedIndex || !tail.Write.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        _syncedIndex = tail.Covers;
+        _durableIndex = Math.Max(_durableIndex, tail.Covers);
+        if (_primary is not null)
+        {
+            AdvanceCommit();
+        }
+    }
+
+    /// <summary>Waits for the fsync <see cref="RequestSync"/> asked for last; false when the disk failed.</summary>
+    private async Task<bool> WaitForSyncAsync()
+    {
+        var tail = _syncTail;
+        try
+        {
+            await tail.Write;
+        }
+        catch (Exception e)
+        {
+            OnDiskFault(e);
+            return false;
+        }
+
+        OnSynced(tail);
+        return _diskFault is null;
+    }
+
     /// <summary>Waits until what this turn queued is on disk; false when the disk failed.</summary>
     private async Task<bool> WaitForDiskAsync()
     {
@@ -348,6 +436,7 @@ internal sealed partial class ReplicaNodeGrain
 
         _diskGeneration++;
         _durableIndex = Math.Min(_durableIndex, _commitIndex);
+        _syncedIndex = Math.Min(_syncedIndex, _commitIndex);
         if (disk.LastIndex > index)
         {
             // Not tracked: only the snapshot behind it vouches for the entries up to its index.
@@ -358,6 +447,18 @@ internal sealed partial class ReplicaNodeGrain
         var write = disk.WriteSnapshotAsync(index, epoch, bytes);
         _snapshotOnDisk = index;
         Track(new ValueTask(write));
+        TrackSnapshotSync(write);
+    }
+
+    /// <summary>A snapshot is fsynced in every mode: once written, what it covers counts as synced.</summary>
+    private void TrackSnapshotSync(Task write)
+    {
+        if (WritesBuffered)
+        {
+            var tail = new DiskTail(write, _log.LastIndex, _diskGeneration);
+            _syncTail = tail;
+            _ = WhenSyncedAsync(tail);
+        }
     }
 
     /// <summary>After the node forgot its data: so does its disk, before it answers.</summary>
@@ -370,6 +471,7 @@ internal sealed partial class ReplicaNodeGrain
 
         _diskGeneration++;
         _durableIndex = 0;
+        _syncedIndex = 0;
         if (disk.LastIndex >= 1)
         {
             disk.AppendTruncationAsync(1).AsTask().Ignore();
@@ -378,6 +480,7 @@ internal sealed partial class ReplicaNodeGrain
         var write = disk.WriteSnapshotAsync(0, 0, NodeRecords.EncodeSnapshot(new NodeSnapshotState([], [])));
         _snapshotOnDisk = 0;
         Track(new ValueTask(write));
+        TrackSnapshotSync(write);
     }
 
     /// <summary>A failed write or fsync: the node stops (see the remarks above).</summary>

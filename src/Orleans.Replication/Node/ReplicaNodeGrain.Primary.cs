@@ -75,13 +75,14 @@ internal sealed partial class ReplicaNodeGrain
         primary.HandingOver = false;
         primary.HandOverDone?.TrySetResult();
         var epoch = newerEpoch ?? _epoch;
-        primary.Tracker.AbandonAll(p =>
+        WriteReply Deposed(PendingWrite p) =>
             Reply(
                 WriteStatus.SteppedDown,
                 p.Index,
                 $"The primary was deposed by epoch {epoch} before the write was acknowledged."
-            )
-        );
+            );
+        primary.Tracker.AbandonAll(Deposed);
+        primary.DiskTracker?.AbandonAll(Deposed);
         primary.RoutedBatches.End();
         primary.LeadershipRounds.Fail();
         _primary = null;

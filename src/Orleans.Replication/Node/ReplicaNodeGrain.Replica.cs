@@ -45,19 +45,34 @@ internal sealed partial class ReplicaNodeGrain
         }
 
         var response = Append(request);
-        return _disk is null ? response : await AnswerWhenDurableAsync(response, request.Epoch, request.NodeCount);
+        return _disk is null
+            ? response
+            : await AnswerWhenDurableAsync(response, request.Epoch, request.NodeCount, request.SyncThrough);
     }
 
     /// <summary>
     /// With a log on disk, a replica confirms only what is on disk: it answers once this turn's writes are, and
-    /// never with more than <see cref="DurableIndex"/>.
+    /// never with more than <see cref="DurableIndex"/>. Asked to sync through an index its buffered log has not
+    /// fsynced yet, it asks for that fsync and answers after it too.
     /// </summary>
-    private async Task<AppendResponse> AnswerWhenDurableAsync(AppendResponse response, long epoch, int nodeCount)
+    private async Task<AppendResponse> AnswerWhenDurableAsync(AppendResponse response, long epoch, int nodeCount,
+        long syncThrough = 0)
     {
         SaveStanding();
-        if (!await WaitForDiskAsync())
+        var sync = response.Status == AppendStatus.Ok && syncThrough > SyncedIndex && WritesBuffered;
+        if (sync)
+        {
+            RequestSync();
+        }
+
+        if (!await WaitForDiskAsync() || (sync && !await WaitForSyncAsync()))
         {
             return Respond(AppendStatus.StaleEpoch, 0);
+        }
+
+        if (_syncTail.Write.IsCompletedSuccessfully)
+        {
+            OnSynced(_syncTail); // a snapshot just written, say, whose continuation has not run yet
         }
 
         if (response.Status != AppendStatus.Ok)
@@ -308,5 +323,5 @@ internal sealed partial class ReplicaNodeGrain
     /// <see cref="AppendResponse.LastIndex"/>).
     /// </summary>
     private AppendResponse Respond(AppendStatus status, long lastIndex) =>
-        new(status, _epoch, lastIndex, _incarnation, _state.AppliedIndex);
+        new(status, _epoch, lastIndex, _incarnation, _state.AppliedIndex, Math.Min(lastIndex, SyncedIndex));
 }

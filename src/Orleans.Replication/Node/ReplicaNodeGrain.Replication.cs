@@ -44,13 +44,16 @@ internal sealed partial class ReplicaNodeGrain
             }
 
             var count = (int)Math.Min(_options.MaxBatchEntries, _log.LastIndex - link.NextIndex + 1);
-            if (count <= 0 && (link.SentCommit >= _commitIndex || link.InFlight > 0))
+            var syncThrough = SyncThrough(primary, link.NextIndex - 1 + Math.Max(0, count));
+            var syncNews = syncThrough > link.SentSync && syncThrough > link.SyncedIndex;
+            if (count <= 0 && !syncNews && (link.SentCommit >= _commitIndex || link.InFlight > 0))
             {
                 return;
             }
 
             if (
                 count <= 0
+                && !syncNews
                 && link.Incarnation != Guid.Empty
                 && link.AppliedIndex >= Math.Min(_commitIndex, link.MatchIndex)
             )
@@ -76,13 +79,25 @@ internal sealed partial class ReplicaNodeGrain
                 _log.LastIndex,
                 IsProbe: false,
                 ++link.Sequence,
-                entries.Length > 0 ? primary.RoutedBatches.Take(link, entries[^1].Index) : null
+                entries.Length > 0 ? primary.RoutedBatches.Take(link, entries[^1].Index) : null,
+                syncThrough
             );
             link.NextIndex += entries.Length;
             link.SentCommit = _commitIndex;
+            link.SentSync = Math.Max(link.SentSync, syncThrough);
             _ = SendAsync(link, request);
         }
     }
+
+    /// <summary>
+    /// What a call that sends up to <paramref name="lastSent"/> asks the replica to fsync: everything, when this
+    /// primary writes at <see cref="Durability.Disk"/> (a replica writing buffered then syncs too); with a buffered log,
+    /// only what writes that must be on disk wait for.
+    /// </summary>
+    private long SyncThrough(PrimaryRole primary, long lastSent) =>
+        _disk is null ? 0
+        : _disk.SyncMode == WriteAhead.LogSyncMode.Disk ? lastSent
+        : Math.Min(primary.SyncWanted, lastSent);
 
     /// <summary>
     /// Sends one replication call and handles its reply; returns the reply, or null when the call failed.
@@ -163,7 +178,7 @@ internal sealed partial class ReplicaNodeGrain
         switch (response.Status)
         {
             case AppendStatus.Ok:
-                link.Accepted(response.LastIndex, _log.LastIndex);
+                link.Accepted(response.LastIndex, _log.LastIndex, response.SyncedIndex);
                 if (
                     primary.HandOverDone is { } done
                     && link.NodeIndex == primary.HandOverTarget
@@ -195,6 +210,7 @@ internal sealed partial class ReplicaNodeGrain
 
         var now = NowTicks;
         primary.Tracker.ExpireOverdue(now, TimedOut);
+        primary.DiskTracker?.ExpireOverdue(now, TimedOut);
         primary.RoutedBatches.TellOverdue(now - _options.HeartbeatInterval.Ticks);
         foreach (var link in primary.SendTo)
         {
@@ -203,7 +219,8 @@ internal sealed partial class ReplicaNodeGrain
                 continue;
             }
 
-            if (link.NextIndex <= _log.LastIndex || link.SentCommit < _commitIndex)
+            if (link.NextIndex <= _log.LastIndex || link.SentCommit < _commitIndex
+                || SyncThrough(primary, link.NextIndex - 1) > Math.Max(link.SentSync, link.SyncedIndex))
             {
                 Pump(link);
             }

@@ -29,6 +29,7 @@ internal sealed partial class ReplicaNodeGrain
 
         link.SnapshotInProgress = true;
         link.SnapshotIndex = snapshotIndex;
+        long synced = 0;
         LogSnapshotStarted(_group, _index, link.NodeIndex, snapshotIndex, items.Length, chunks);
         try
         {
@@ -87,9 +88,12 @@ internal sealed partial class ReplicaNodeGrain
 
                     return;
                 }
+
+                synced = reply.SyncedIndex;
             }
 
             link.MatchIndex = Math.Max(link.MatchIndex, snapshotIndex);
+            link.SyncedIndex = Math.Max(link.SyncedIndex, Math.Min(synced, snapshotIndex));
             link.AppliedIndex = Math.Max(link.AppliedIndex, snapshotIndex);
             link.Rewind(snapshotIndex + 1);
             link.LastReplyTicks = NowTicks;

@@ -48,6 +48,11 @@ internal sealed partial class ReplicaNodeGrain
             ReplicationMetrics.WritesAppended(_group, _log.LastIndex - appendedFrom);
         }
 
+        if (_primary is { } primary && primary.SyncWanted > SyncedIndex)
+        {
+            RequestSync(); // the primary's own copy of writes that must be on disk
+        }
+
         AdvanceCommit();
         PumpAll();
     }
@@ -126,9 +131,15 @@ internal sealed partial class ReplicaNodeGrain
             required = Math.Max(required, primary.Tracker.MajorityReplicas);
         }
 
-        return primary
-            .Tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null))
-            .Reply;
+        var tracker = primary.Tracker;
+        if (command.Durability == Durability.Disk && WritesBuffered)
+        {
+            // This log is written buffered: the write waits for fsynced copies, which its replicas are asked for.
+            tracker = primary.DiskTracker ??= new CommitTracker(_nodeCount, OwnSyncedIndex);
+            primary.SyncWanted = Math.Max(primary.SyncWanted, mustHold);
+        }
+
+        return tracker.Track(mustHold, required, now + command.Timeout.Ticks, Reply(WriteStatus.Ok, index, null)).Reply;
     }
 
     private WriteReply TimedOut(PendingWrite pending)
@@ -199,7 +210,7 @@ internal sealed partial class ReplicaNodeGrain
             return $"Durability {(int)c.Durability} is not Memory, Buffered or Disk.";
         }
 
-        if (c.Durability > NodeDurability)
+        if (c.Durability > Durability.Memory && NodeDurability == Durability.Memory)
         {
             return $"Group '{_group}' keeps its writes at {NodeDurability} (its silos' Durability); a write cannot " +
                 $"ask for {c.Durability}. Start the silos with that durability (and a data directory) for it.";
@@ -219,6 +230,9 @@ internal sealed partial class ReplicaNodeGrain
     /// <summary>What the primary's own copy counts for: everything in memory, what is on disk with a log.</summary>
     private long OwnCommitIndex => _disk is null ? long.MaxValue : DurableIndex;
 
+    /// <summary>What the primary's own copy counts for writes that must be fsynced.</summary>
+    private long OwnSyncedIndex => SyncedIndex;
+
     /// <summary>
     /// Recomputes the commit index from the replicas' positions and acknowledges the writes whose concern holds.
     /// </summary>
@@ -229,14 +243,26 @@ internal sealed partial class ReplicaNodeGrain
             return;
         }
 
+        // A primary writing at Disk counts only fsynced copies: a replica writing buffered is not yet on disk.
         var links = primary.Links;
+        var synced = _disk is { SyncMode: WriteAhead.LogSyncMode.Disk };
         Span<long> matches = stackalloc long[links.Length];
         for (var i = 0; i < links.Length; i++)
         {
-            matches[i] = links[i].MatchIndex;
+            matches[i] = synced ? links[i].SyncedIndex : links[i].MatchIndex;
         }
 
         var majorityPoint = Math.Min(primary.Tracker.Update(matches, OwnCommitIndex), _log.LastIndex);
+        if (primary.DiskTracker is { } diskTracker)
+        {
+            for (var i = 0; i < links.Length; i++)
+            {
+                matches[i] = links[i].SyncedIndex;
+            }
+
+            diskTracker.Update(matches, OwnSyncedIndex);
+        }
+
         if (majorityPoint > _commitIndex && _log.TryGetEpoch(majorityPoint, out var epoch) && epoch == _epoch)
         {
             SetCommitIndex(majorityPoint);

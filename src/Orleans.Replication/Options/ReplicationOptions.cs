@@ -120,6 +120,13 @@ public sealed class ReplicationOptions
     /// </summary>
     public int SnapshotEveryEntries { get; set; } = 100_000;
 
+    /// <summary>
+    /// At <see cref="Replication.Durability.Buffered"/>, the longest a written entry waits for its fsync (as Redis'
+    /// <c>appendfsync everysec</c>, more often). A write that asks for <see cref="Replication.Durability.Disk"/>
+    /// has its own fsync at once. Default 100 ms; at most 10 minutes.
+    /// </summary>
+    public TimeSpan BufferedFlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The durability groups on this silo get: <see cref="Durability"/>, or its default.</summary>
     public Durability EffectiveDurability =>
         Durability ?? (DataDirectory is null ? Replication.Durability.Memory : Replication.Durability.Disk);

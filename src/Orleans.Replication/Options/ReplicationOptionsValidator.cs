@@ -122,6 +122,12 @@ internal sealed class ReplicationOptionsValidator : IValidateOptions<Replication
             o.DiskNodeReturnGrace,
             "zero or more"
         );
+        Check(
+            o.BufferedFlushInterval > TimeSpan.Zero && o.BufferedFlushInterval <= TimeSpan.FromMinutes(10),
+            nameof(o.BufferedFlushInterval),
+            o.BufferedFlushInterval,
+            "positive and at most 10 minutes"
+        );
         Check(o.SnapshotEveryEntries >= 1, nameof(o.SnapshotEveryEntries), o.SnapshotEveryEntries, "at least 1");
         Check(
             o.MaxReadsInFlightPerNode >= 1,

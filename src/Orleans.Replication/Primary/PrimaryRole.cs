@@ -19,6 +19,15 @@ internal sealed class PrimaryRole(ReplicaLink[] links, CommitTracker tracker)
     /// <summary>The writes awaiting their concern, and the commit point of the links' positions.</summary>
     public CommitTracker Tracker { get; } = tracker;
 
+    /// <summary>
+    /// Writes that must be on disk while this primary's log is written buffered: counted from the fsynced positions
+    /// (<see cref="ReplicaLink.SyncedIndex"/>, and the primary's own). Made at the first such write.
+    /// </summary>
+    public CommitTracker? DiskTracker { get; set; }
+
+    /// <summary>The last entry a write waiting in <see cref="DiskTracker"/> needs fsynced.</summary>
+    public long SyncWanted { get; set; }
+
     /// <summary>Probes idle replicas, expires overdue writes and answers overdue batches.</summary>
     public IGrainTimer? Heartbeat { get; set; }
 

@@ -22,6 +22,15 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     public long MatchIndex { get; set; }
 
     /// <summary>
+    /// Highest index of <see cref="MatchIndex"/> the replica reported fsynced (this incarnation): what counts toward
+    /// writes that must be on disk.
+    /// </summary>
+    public long SyncedIndex { get; set; }
+
+    /// <summary>The highest <see cref="AppendRequest.SyncThrough"/> sent since the last rewind.</summary>
+    public long SentSync { get; set; }
+
+    /// <summary>
     /// The replica's applied index as of its last reply (this incarnation): the primary's measure of its lag.
     /// </summary>
     public long AppliedIndex { get; set; }
@@ -74,9 +83,10 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     /// parked calls behind one it never got: sending starts again from what it holds. Call after <see cref="InFlight"/>
     /// counts the reply.
     /// </remarks>
-    public void Accepted(long lastIndex, long primaryLastIndex)
+    public void Accepted(long lastIndex, long primaryLastIndex, long syncedIndex = 0)
     {
         MatchIndex = Math.Max(MatchIndex, Math.Min(lastIndex, primaryLastIndex));
+        SyncedIndex = Math.Max(SyncedIndex, Math.Min(syncedIndex, Math.Min(lastIndex, primaryLastIndex)));
         NextIndex = Math.Max(NextIndex, MatchIndex + 1);
         if (InFlight == 0 && MatchIndex < NextIndex - 1)
         {
@@ -91,6 +101,7 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
     {
         Generation++;
         NextIndex = Math.Max(1, nextIndex);
+        SentSync = SyncedIndex;
     }
 
     /// <summary>
@@ -116,6 +127,7 @@ internal sealed class ReplicaLink(int nodeIndex, IReplicaNodeGrain node)
         // A new activation holds nothing the old one confirmed.
         Incarnation = incarnation;
         MatchIndex = 0;
+        SyncedIndex = 0;
         AppliedIndex = 0;
         Rewind(1);
         return true;

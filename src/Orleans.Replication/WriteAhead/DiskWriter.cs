@@ -9,7 +9,8 @@ namespace Orleans.Replication.WriteAhead;
 /// form the next round, so under load many appends share an fsync. The thread is started with
 /// <see cref="TaskCreationOptions.LongRunning"/> on the default scheduler, off the Orleans scheduler, so
 /// blocking file calls never hold a grain's thread. Buffered logs are fsynced at least every
-/// <see cref="DurableLogOptions.BufferedFlushInterval"/>.
+/// <see cref="DurableLogOptions.BufferedFlushInterval"/>, and in the round where one of their batches must be synced
+/// (the node's standing, or <see cref="DurableLog.SyncAsync"/>).
 /// </remarks>
 internal sealed class DiskWriter : IAsyncDisposable
 {
@@ -140,7 +141,7 @@ internal sealed class DiskWriter : IAsyncDisposable
 
                 foreach (DurableLog log in round)
                 {
-                    if (log.SyncMode == LogSyncMode.Disk)
+                    if (log.SyncMode == LogSyncMode.Disk || log.SyncWanted)
                     {
                         log.SyncQueued();
                     }

@@ -16,6 +16,9 @@ internal sealed partial class DurableLog
 
     internal bool HasUnsynced => _fileDirty || _directoryDirty;
 
+    /// <summary>A batch of the last <see cref="WriteQueued"/> waits for an fsync a buffered log would not yet do.</summary>
+    internal bool SyncWanted => _awaitingSync.Count > 0;
+
     internal TimeSpan BufferedFlushInterval => _options.BufferedFlushInterval;
 
     /// <summary>Continues the last recovered segment if it has room; called before the log is handed out.</summary>
@@ -117,6 +120,13 @@ internal sealed partial class DurableLog
 
     private void WriteRecords(PendingWork work, long now)
     {
+        if (work.Records.WrittenCount == 0)
+        {
+            // Only a sync asked for (SyncAsync): it waits for the next fsync of what was written before.
+            _awaitingSync.Add(work);
+            return;
+        }
+
         if (!HasUnsynced)
         {
             UnsyncedSince = now;
@@ -131,7 +141,7 @@ internal sealed partial class DurableLog
         _activeSegment.Length += work.Records.WrittenCount;
         _activeSegment.MaxIndex = Math.Max(_activeSegment.MaxIndex, work.MaxIndex);
         _fileDirty = true;
-        if (_options.SyncMode == LogSyncMode.Buffered)
+        if (_options.SyncMode == LogSyncMode.Buffered && !work.MustSync)
         {
             work.Done.TrySetResult();
             _writer.MarkUnsynced(this);

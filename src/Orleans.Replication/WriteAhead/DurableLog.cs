@@ -4,7 +4,9 @@ namespace Orleans.Replication.WriteAhead;
 /// <remarks>
 /// Appends may come from any thread. They are encoded at once, in call order, and complete (in that order) when
 /// the <see cref="DiskWriter"/> has fsynced them (<see cref="LogSyncMode.Disk"/>) or written them
-/// (<see cref="LogSyncMode.Buffered"/>). Entry indexes must grow; a truncation lets them start again lower.
+/// (<see cref="LogSyncMode.Buffered"/>). The node's standing (vote, incarnation, size, caught-up mark) is fsynced
+/// in every mode, and <see cref="SyncAsync"/> asks a buffered log for an fsync of everything before it. Entry
+/// indexes must grow; a truncation lets them start again lower.
 /// After any failed write or fsync every pending and later call fails with
 /// <see cref="DurableLogFaultedException"/>: the log is never retried. File handles are touched only by the
 /// writer's thread (see DurableLog.Writing.cs).
@@ -64,23 +66,47 @@ internal sealed partial class DurableLog : IAsyncDisposable
         return Append(LogRecord.ForEntry(index, epoch, payload));
     }
 
-    /// <summary>Records the node's epoch and vote; a node answers an election only after this completed.</summary>
+    /// <summary>
+    /// Records the node's epoch and vote, fsynced in every mode: a node answers an election only after this
+    /// completed.
+    /// </summary>
     public ValueTask AppendVoteAsync(long epoch, int votedFor)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         ArgumentOutOfRangeException.ThrowIfLessThan(votedFor, EpochVote.NoVote);
-        return Append(LogRecord.ForVote(new EpochVote(epoch, votedFor)));
+        return Append(LogRecord.ForVote(new EpochVote(epoch, votedFor)), sync: true);
     }
 
-    public ValueTask AppendIncarnationAsync(Guid incarnation) => Append(LogRecord.ForIncarnation(incarnation));
+    public ValueTask AppendIncarnationAsync(Guid incarnation) =>
+        Append(LogRecord.ForIncarnation(incarnation), sync: true);
 
     /// <summary>Records that <paramref name="incarnation"/> holds everything committed it was told of.</summary>
-    public ValueTask AppendCaughtUpAsync(Guid incarnation) => Append(LogRecord.ForCaughtUp(incarnation));
+    public ValueTask AppendCaughtUpAsync(Guid incarnation) => Append(LogRecord.ForCaughtUp(incarnation), sync: true);
 
     public ValueTask AppendMembershipAsync(int nodeCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(nodeCount, 1);
-        return Append(LogRecord.ForMembership(nodeCount));
+        return Append(LogRecord.ForMembership(nodeCount), sync: true);
+    }
+
+    /// <summary>
+    /// Completes once everything appended before it is fsynced, in either mode: a <see cref="LogSyncMode.Buffered"/>
+    /// log fsyncs for it in the writer's next round, with whatever else that round writes.
+    /// </summary>
+    public ValueTask SyncAsync()
+    {
+        lock (_gate)
+        {
+            if (Refusal() is { } refused)
+            {
+                return ValueTask.FromException(refused);
+            }
+
+            PendingWork batch = _openBatch ??= Enqueue(PendingWork.ForRecords(_lastIndex + 1));
+            batch.MustSync = true;
+            ScheduleLocked();
+            return new ValueTask(batch.Done.Task);
+        }
     }
 
     /// <summary>Drops the log suffix from <paramref name="fromIndex"/> on (a replica whose log diverged).</summary>
@@ -141,7 +167,7 @@ internal sealed partial class DurableLog : IAsyncDisposable
         _writer.Forget(this);
     }
 
-    private ValueTask Append(in LogRecord record)
+    private ValueTask Append(in LogRecord record, bool sync = false)
     {
         lock (_gate)
         {
@@ -157,6 +183,7 @@ internal sealed partial class DurableLog : IAsyncDisposable
             }
 
             PendingWork batch = _openBatch ??= Enqueue(PendingWork.ForRecords(_lastIndex + 1));
+            batch.MustSync |= sync;
             RecordCodec.Write(batch.Records, record);
             Remember(record, batch);
             ScheduleLocked();

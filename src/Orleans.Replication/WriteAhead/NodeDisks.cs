@@ -29,6 +29,7 @@ internal sealed class NodeDisks : IAsyncDisposable
         LogOptions = new DurableLogOptions
         {
             SyncMode = Durability == Replication.Durability.Buffered ? LogSyncMode.Buffered : LogSyncMode.Disk,
+            BufferedFlushInterval = o.BufferedFlushInterval,
         };
         if (o.DataDirectory is null)
         {

@@ -18,6 +18,9 @@ internal sealed class PendingWork
 
     public ArrayBufferWriter<byte> Records { get; } = new();
 
+    /// <summary>The batch completes only once fsynced, in <see cref="LogSyncMode.Buffered"/> too.</summary>
+    public bool MustSync { get; set; }
+
     /// <summary>Highest entry index in <see cref="Records"/> (0 when none).</summary>
     public long MaxIndex { get; set; }
 
