@@ -370,6 +370,7 @@ internal static class Cli
             appliedIndex = n.AppliedIndex,
             commitIndex = n.CommitIndex,
             durableIndex = n.DurableIndex,
+            syncedIndex = n.SyncedIndex,
             durability = n.Durability.ToString().ToLowerInvariant(),
             dataDirectory = n.DataDirectory,
             lagEntries = n.LagEntries,
@@ -401,7 +402,7 @@ internal static class Cli
 
         b.AppendLine(
             Invariant($"{"node",-5} {"role",-10} {"silo",-28} {"applied",9} {"commit",9} {"durable",9} ") +
-            Invariant($"{"kept",-8} ") +
+            Invariant($"{"synced",9} {"kept",-8} ") +
             Invariant($"{"lag",7} {"lag ms",8} ") +
             Invariant($"{"healthy",-8}")
         );
@@ -410,7 +411,7 @@ internal static class Cli
             b.AppendLine(
                 Invariant($"{n.NodeIndex,-5} {n.Role.ToString().ToLowerInvariant(),-10} {n.Silo,-28} ") +
                 Invariant($"{n.AppliedIndex,9} {n.CommitIndex,9} {n.DurableIndex,9} ") +
-                Invariant($"{n.Durability.ToString().ToLowerInvariant(),-8} ") +
+                Invariant($"{n.SyncedIndex,9} {n.Durability.ToString().ToLowerInvariant(),-8} ") +
                 Invariant($"{n.LagEntries,7} {n.LagMs,8:0.0} ") +
                 Invariant($"{(n.Healthy ? "yes" : "no: " + n.Problem),-8}")
             );

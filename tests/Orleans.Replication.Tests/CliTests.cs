@@ -372,8 +372,9 @@ public sealed class CliTests : IDisposable
                     5,
                     null,
                     DurableIndex: 8,
-                    Durability: Durability.Disk,
-                    DataDirectory: "/var/lib/orepl/nodes/g-g/0"
+                    Durability: Durability.Buffered,
+                    DataDirectory: "/var/lib/orepl/nodes/g-g/0",
+                    SyncedIndex: 6
                 ),
                 new NodeStatus(
                     1,
@@ -402,13 +403,14 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, nodes.Count);
         Assert.Equal(
             [
-                "id", "role", "silo", "appliedIndex", "commitIndex", "durableIndex", "durability", "dataDirectory",
-                "lagEntries", "lagMs", "healthy",
+                "id", "role", "silo", "appliedIndex", "commitIndex", "durableIndex", "syncedIndex", "durability",
+                "dataDirectory", "lagEntries", "lagMs", "healthy",
             ],
             nodes[0].EnumerateObject().Select(p => p.Name)
         );
         Assert.Equal(8, nodes[0].GetProperty("durableIndex").GetInt64());
-        Assert.Equal("disk", nodes[0].GetProperty("durability").GetString());
+        Assert.Equal(6, nodes[0].GetProperty("syncedIndex").GetInt64());
+        Assert.Equal("buffered", nodes[0].GetProperty("durability").GetString());
         Assert.Equal("/var/lib/orepl/nodes/g-g/0", nodes[0].GetProperty("dataDirectory").GetString());
         Assert.Equal("memory", nodes[1].GetProperty("durability").GetString());
         Assert.Equal(JsonValueKind.Null, nodes[1].GetProperty("dataDirectory").ValueKind);

@@ -34,7 +34,9 @@ public sealed record ReplicaLag(
 /// <see cref="Unreachable"/> marks the status the coordinator or the load balancer stands in for a node that did not
 /// answer: its figures are not the node's, and its <see cref="Silo"/> is not known.
 /// <see cref="DurableIndex"/> is the last entry on the node's disk at its <see cref="Durability"/> (equal to
-/// <see cref="LastIndex"/> in memory); <see cref="DataDirectory"/> is where its log lives, null in memory.
+/// <see cref="LastIndex"/> in memory), and <see cref="SyncedIndex"/> the last one fsynced (all of
+/// <see cref="DurableIndex"/> at <see cref="Durability.Disk"/>; at <see cref="Durability.Buffered"/> as of the last
+/// fsync the node asked for; 0 in memory); <see cref="DataDirectory"/> is where its log lives, null in memory.
 /// <see cref="SnapshotsInstalled"/> counts the full snapshots this activation received from a primary (a node that
 /// catches up from its log's end receives none).
 /// </remarks>
@@ -61,7 +63,8 @@ public sealed record NodeStatus(
     [property: Id(18)] long DurableIndex = 0,
     [property: Id(19)] Durability Durability = Durability.Memory,
     [property: Id(20)] string? DataDirectory = null,
-    [property: Id(21)] int SnapshotsInstalled = 0);
+    [property: Id(21)] int SnapshotsInstalled = 0,
+    [property: Id(22)] long SyncedIndex = 0);
 
 /// <summary>Where a group's writes go: its epoch, primary and size.</summary>
 /// <param name="Group">The group.</param>

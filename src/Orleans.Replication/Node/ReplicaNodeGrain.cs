@@ -317,7 +317,8 @@ internal sealed partial class ReplicaNodeGrain : Grain, IReplicaNodeGrain
             DurableIndex: DurableIndex,
             Durability: NodeDurability,
             DataDirectory: _disk?.Directory,
-            SnapshotsInstalled: SnapshotsInstalled
+            SnapshotsInstalled: SnapshotsInstalled,
+            SyncedIndex: SyncedIndex
         );
     }
 

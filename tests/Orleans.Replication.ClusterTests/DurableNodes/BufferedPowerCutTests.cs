@@ -34,11 +34,19 @@ public sealed class BufferedPowerCutTests : IDisposable
 
             // Concurrent ones share fsyncs; half of them write a key of the first ones again.
             var concurrent = Enumerable.Range(10, 40).Select(i => ($"d{i}", $"two-{i}")).ToArray();
-            await Task.WhenAll(concurrent.Select(w => g.PutAsync(w.Item1, Encoding.UTF8.GetBytes(w.Item2), disk)));
+            var acks = await Task.WhenAll(
+                concurrent.Select(w => g.PutAsync(w.Item1, Encoding.UTF8.GetBytes(w.Item2), disk)));
             foreach (var (key, value) in concurrent)
             {
                 onDisk[key] = value;
             }
+
+            // Status shows it: a majority reports the last acknowledged write fsynced, the rest of the log written.
+            var last = acks.Max(a => a.Version);
+            var status = await g.GetStatusAsync();
+            Assert.True(status.Nodes.Count(n => n.SyncedIndex >= last) >= 2,
+                string.Join(", ", status.Nodes.Select(n => $"{n.NodeIndex}: synced {n.SyncedIndex}")) + $" < {last}");
+            Assert.All(status.Nodes, n => Assert.True(n.SyncedIndex <= n.DurableIndex));
 
             // Buffered writes are written to the files and fsynced by no one (the interval is ten minutes).
             var flushes = disks.FileFlushes;
