@@ -83,7 +83,8 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
 
     public static async Task<DurableCluster> StartAsync(string root, short silos,
         Action<Options.ReplicationOptions>? configure = null,
-        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null,
+        Action<string, Options.ReplicationOptions>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
 #pragma warning disable ORLEANSEXP003
@@ -101,6 +102,7 @@ internal sealed class DurableCluster(InProcessTestCluster cluster) : IAsyncDispo
             {
                 o.DataDirectory = directory;
                 configure?.Invoke(o);
+                configureSilo?.Invoke(options.SiloName, o);
             }).Configure(silo);
             services?.Invoke(silo.Services);
         });
