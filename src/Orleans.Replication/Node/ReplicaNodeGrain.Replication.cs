@@ -91,8 +91,8 @@ internal sealed partial class ReplicaNodeGrain
 
     /// <summary>
     /// What a call that sends up to <paramref name="lastSent"/> asks the replica to fsync: everything, when this
-    /// primary writes at <see cref="Durability.Disk"/> (a replica writing buffered then syncs too); with a buffered log,
-    /// only what writes that must be on disk wait for.
+    /// primary writes at <see cref="Durability.Disk"/> (a replica writing buffered then syncs too); with a buffered
+    /// log, only what writes that must be on disk wait for.
     /// </summary>
     private long SyncThrough(PrimaryRole primary, long lastSent) =>
         _disk is null ? 0

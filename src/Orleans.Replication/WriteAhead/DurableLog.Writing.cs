@@ -16,7 +16,9 @@ internal sealed partial class DurableLog
 
     internal bool HasUnsynced => _fileDirty || _directoryDirty;
 
-    /// <summary>A batch of the last <see cref="WriteQueued"/> waits for an fsync a buffered log would not yet do.</summary>
+    /// <summary>
+    /// A batch of the last <see cref="WriteQueued"/> waits for an fsync a buffered log would not yet do.
+    /// </summary>
     internal bool SyncWanted => _awaitingSync.Count > 0;
 
     internal TimeSpan BufferedFlushInterval => _options.BufferedFlushInterval;

@@ -3,7 +3,9 @@ using Xunit;
 
 namespace Orleans.Replication.ClusterTests.DurableNodes;
 
-/// <summary>A write may ask for a durability: it gets at least its group's level; a group in memory refuses more.</summary>
+/// <summary>
+/// A write may ask for a durability: it gets at least its group's level; a group in memory refuses more.
+/// </summary>
 public sealed class WriteDurabilityTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>, IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "orepl-level-" + Guid.NewGuid().ToString("N"));
